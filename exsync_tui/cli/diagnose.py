@@ -1,0 +1,18 @@
+"""`exsync diagnose`: not built yet."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    """Add the `diagnose` subcommand."""
+    parser = subparsers.add_parser("diagnose", help="(not built yet)")
+    parser.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    print("exsync diagnose: not built yet", file=sys.stderr)
+    return 2

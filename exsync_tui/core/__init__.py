@@ -1,0 +1,1 @@
+"""Everything that is not the UI. Never imports textual (an import-linter contract checks it)."""

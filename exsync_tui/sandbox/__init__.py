@@ -1,0 +1,1 @@
+"""A local Exchange server (EWS, Autodiscover) for the demo, the tests and the benchmarks."""
