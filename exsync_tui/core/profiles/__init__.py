@@ -1,0 +1,53 @@
+"""Mailbox profiles: the model, ``config.toml`` load/save, and validation.
+
+Typical use::
+
+    config = load_config()
+    config.add(new_profile("work", "jane@example.com", server="mail.example.com"))
+    result = save_config(config)
+"""
+
+from __future__ import annotations
+
+from exsync_tui.core.profiles.codec import validate_config, validate_profile
+from exsync_tui.core.profiles.errors import ConfigError, ConfigWarning
+from exsync_tui.core.profiles.model import (
+    SCHEMA_VERSION,
+    AuthType,
+    Config,
+    ConnectionMode,
+    MailboxMetadata,
+    Profile,
+    SyncSelection,
+    TlsTrust,
+    UiSettings,
+    new_profile,
+    new_profile_id,
+)
+from exsync_tui.core.profiles.toml_io import SaveResult, has_comments, load_config, save_config
+from exsync_tui.core.profiles.validate import ConnectTo, InvalidValue, parse_connect_to
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "AuthType",
+    "Config",
+    "ConfigError",
+    "ConfigWarning",
+    "ConnectTo",
+    "ConnectionMode",
+    "InvalidValue",
+    "MailboxMetadata",
+    "Profile",
+    "SaveResult",
+    "SyncSelection",
+    "TlsTrust",
+    "UiSettings",
+    "has_comments",
+    "load_config",
+    "new_profile",
+    "new_profile_id",
+    "parse_connect_to",
+    "save_config",
+    "validate_config",
+    "validate_profile",
+]
