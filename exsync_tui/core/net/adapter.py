@@ -1,0 +1,191 @@
+"""The one HTTP adapter every exsync request goes through, exchangelib's included.
+
+exchangelib takes an adapter *class* (``BaseProtocol.HTTP_ADAPTER_CLS``),
+process-wide, so everything per host is decided here at request time from
+:data:`~exsync_tui.core.net.policy.REGISTRY`:
+
+- where the TCP connection goes (connect-to rule, nameserver, system DNS),
+  while Host header, TLS server name and certificate check keep the real name;
+- never dialling an internal address without a route (:mod:`.guard`);
+- TLS trust: a CA file instead of the system store, or a SHA-256 pin of the
+  server's certificate (then no CA check: the pin is stricter);
+- the thread's :class:`~exsync_tui.core.net.scope.NetScope`: cancel and timeouts.
+
+Proxies come from the environment (``HTTPS_PROXY``, ``NO_PROXY``) through
+requests itself; through a proxy, the proxy resolves the target name.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from typing import Any
+from urllib.parse import urlsplit
+
+from requests import PreparedRequest, Response
+from requests.adapters import HTTPAdapter
+from urllib3 import PoolManager
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.util import connection as urllib3_connection
+
+from exsync_tui.core.net.errors import (
+    CancelledByUserError,
+    NameNotFoundError,
+    UnroutableAddressError,
+)
+from exsync_tui.core.net.guard import UNKNOWN_ROUTE_CONNECT_TIMEOUT_S, judge_addresses
+from exsync_tui.core.net.policy import REGISTRY
+from exsync_tui.core.net.resolve import resolve_addresses
+from exsync_tui.core.net.routes import Reachability
+from exsync_tui.core.net.scope import current_scope
+
+
+def _open_socket(conn: HTTPConnection) -> socket.socket:
+    """Open the TCP connection for ``conn`` the exsync way (see the module docstring)."""
+    scope = current_scope()
+    if scope is not None and scope.cancelled:
+        raise CancelledByUserError(conn)
+    host = conn._dns_host  # the name to resolve; the proxy's name when tunnelling
+    try:
+        resolution = resolve_addresses(host, conn.port or 0)
+    except NameNotFoundError as error:
+        raise NameResolutionError(
+            host, conn, socket.gaierror(socket.EAI_NONAME, str(error))
+        ) from error
+    verdicts = judge_addresses(resolution.addresses)
+    usable = [verdict for verdict in verdicts if not verdict.blocked]
+    if not usable:
+        raise UnroutableAddressError(conn, host, resolution.addresses)
+    last_error: Exception | None = None
+    for verdict in usable:
+        timeout: float | None = conn.timeout if isinstance(conn.timeout, int | float) else None
+        if verdict.reachability is Reachability.UNKNOWN:
+            timeout = min(
+                timeout or UNKNOWN_ROUTE_CONNECT_TIMEOUT_S, UNKNOWN_ROUTE_CONNECT_TIMEOUT_S
+            )
+        try:
+            sock = urllib3_connection.create_connection(
+                (verdict.address, resolution.target_port),
+                timeout,
+                source_address=conn.source_address,
+                socket_options=conn.socket_options,
+            )
+        except TimeoutError as error:
+            last_error = ConnectTimeoutError(
+                conn,
+                f"Connection to {host} ({verdict.address}) timed out. (connect timeout={timeout})",
+            )
+            last_error.__cause__ = error
+        except OSError as error:
+            last_error = NewConnectionError(conn, f"Failed to establish a new connection: {error}")
+            last_error.__cause__ = error
+        else:
+            if scope is not None:
+                scope.track(conn)
+            return sock
+    assert last_error is not None
+    raise last_error
+
+
+class MappedHTTPConnection(HTTPConnection):
+    """An HTTP connection that opens its socket through :func:`_open_socket`."""
+
+    def _new_conn(self) -> socket.socket:
+        return _open_socket(self)
+
+
+class MappedHTTPSConnection(HTTPSConnection):
+    """An HTTPS connection that opens its socket through :func:`_open_socket`."""
+
+    def _new_conn(self) -> socket.socket:
+        return _open_socket(self)
+
+
+class MappedHTTPConnectionPool(HTTPConnectionPool):
+    """Pool of :class:`MappedHTTPConnection`."""
+
+    ConnectionCls = MappedHTTPConnection
+
+
+class MappedHTTPSConnectionPool(HTTPSConnectionPool):
+    """Pool of :class:`MappedHTTPSConnection`."""
+
+    ConnectionCls = MappedHTTPSConnection
+
+
+def _use_mapped_pools(manager: PoolManager) -> None:
+    manager.pool_classes_by_scheme = {
+        "http": MappedHTTPConnectionPool,
+        "https": MappedHTTPSConnectionPool,
+    }
+
+
+class ExsyncHTTPAdapter(HTTPAdapter):
+    """requests adapter applying exsync's per-host network policy (exchangelib uses it too)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        _use_mapped_pools(self.poolmanager)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if isinstance(manager, PoolManager):
+            _use_mapped_pools(manager)
+        return manager
+
+    @staticmethod
+    def _verify_for(url: str | None, verify: Any) -> Any:
+        if verify is False:
+            return False
+        policy = REGISTRY.lookup(urlsplit(url or "").hostname or "")
+        if policy.pin_sha256:
+            return False  # the fingerprint check below replaces the CA check
+        if policy.ca_file:
+            return policy.ca_file
+        return verify
+
+    def build_connection_pool_key_attributes(
+        self, request: PreparedRequest, verify: Any, cert: Any = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(
+            request, self._verify_for(request.url, verify), cert
+        )
+        policy = REGISTRY.lookup(urlsplit(request.url or "").hostname or "")
+        if policy.pin_sha256 and host_params.get("scheme") == "https":
+            pool_kwargs["cert_reqs"] = "CERT_NONE"
+            pool_kwargs["assert_fingerprint"] = policy.pin_sha256
+        return host_params, pool_kwargs
+
+    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        super().cert_verify(conn, url, self._verify_for(url, verify), cert)
+
+    def send(
+        self,
+        request: PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> Response:
+        scope = current_scope()
+        if scope is not None:
+            if scope.cancelled:
+                from requests.exceptions import ConnectionError as RequestsConnectionError
+
+                raise RequestsConnectionError(CancelledByUserError(), request=request)
+            timeout = scope.clamp(timeout)
+        return super().send(request, stream, timeout, verify, cert, proxies)
+
+
+_install_lock = threading.Lock()
+
+
+def install_adapter() -> None:
+    """Make exchangelib use :class:`ExsyncHTTPAdapter` (idempotent, process-wide)."""
+    from exchangelib.protocol import BaseProtocol
+
+    with _install_lock:
+        BaseProtocol.HTTP_ADAPTER_CLS = ExsyncHTTPAdapter
