@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from exsync_tui.core.secrets.memory import MemoryKeyring
+
 
 @pytest.fixture(autouse=True)
 def isolated_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
@@ -16,3 +18,18 @@ def isolated_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
         directory.mkdir(parents=True)
         monkeypatch.setenv(f"XDG_{name}_HOME", str(directory))
     yield tmp_path / "xdg"
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
+    """Give every test an empty in-memory keyring, so no test touches a real one.
+
+    Child processes get keyring's null backend (which exsync refuses), so a subprocess
+    test sees "no secure keyring" rather than the developer's real keyring.
+    """
+    import keyring.core
+
+    backend = MemoryKeyring()
+    monkeypatch.setattr(keyring.core, "_keyring_backend", backend)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    yield backend
