@@ -9,7 +9,7 @@ Typical use::
 
 from __future__ import annotations
 
-from exsync_tui.core.profiles.codec import validate_config, validate_profile
+from exsync_tui.core.profiles.codec import profile_to_data, validate_config, validate_profile
 from exsync_tui.core.profiles.errors import ConfigError, ConfigWarning
 from exsync_tui.core.profiles.model import (
     SCHEMA_VERSION,
@@ -23,6 +23,13 @@ from exsync_tui.core.profiles.model import (
     UiSettings,
     new_profile,
     new_profile_id,
+)
+from exsync_tui.core.profiles.purge import (
+    PurgeReport,
+    data_paths,
+    purge_local_data,
+    purge_profile_data,
+    purge_secrets,
 )
 from exsync_tui.core.profiles.toml_io import SaveResult, has_comments, load_config, save_config
 from exsync_tui.core.profiles.validate import ConnectTo, InvalidValue, parse_connect_to
@@ -38,15 +45,21 @@ __all__ = [
     "InvalidValue",
     "MailboxMetadata",
     "Profile",
+    "PurgeReport",
     "SaveResult",
     "SyncSelection",
     "TlsTrust",
     "UiSettings",
+    "data_paths",
     "has_comments",
     "load_config",
     "new_profile",
     "new_profile_id",
     "parse_connect_to",
+    "profile_to_data",
+    "purge_local_data",
+    "purge_profile_data",
+    "purge_secrets",
     "save_config",
     "validate_config",
     "validate_profile",

@@ -340,7 +340,8 @@ def _drop_empty(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None and v != () and v != {}}
 
 
-def _profile_to_data(profile: Profile) -> dict[str, Any]:
+def profile_to_data(profile: Profile) -> dict[str, Any]:
+    """A profile as its TOML table (no name: that is the table's key)."""
     extra = dict(profile.extra)
     tls_extra = extra.pop("tls", {})
     tls = _drop_empty({
@@ -408,13 +409,13 @@ def config_to_data(config: Config) -> dict[str, Any]:
     data |= config.extra
     if ui:
         data["ui"] = ui
-    data["profiles"] = {name: _profile_to_data(p) for name, p in config.profiles.items()}
+    data["profiles"] = {name: profile_to_data(p) for name, p in config.profiles.items()}
     return data
 
 
 def validate_profile(profile: Profile) -> Profile:
     """Check a profile built in code with the same rules as the file; return it normalised."""
-    data = {"profiles": {profile.name: _profile_to_data(profile)}}
+    data = {"profiles": {profile.name: profile_to_data(profile)}}
     return parse_config(data).profiles[profile.name]
 
 

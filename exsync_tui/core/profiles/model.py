@@ -191,9 +191,10 @@ class Config:
 
     def add(self, profile: Profile) -> None:
         """Add a new profile; names (case-insensitive) and ids must be unique."""
-        if self.get(profile.name) is not None:
+        existing = self.get(profile.name)
+        if existing is not None:
             raise ConfigError(
-                f"a profile named {profile.name!r} already exists", key=f"profiles.{profile.name}"
+                f"a profile named {existing.name!r} already exists", key=f"profiles.{profile.name}"
             )
         if self.by_id(profile.id) is not None:
             raise ConfigError(

@@ -154,8 +154,8 @@ def server(value: str) -> str:
         host = parts.hostname or "the host name"
         raise InvalidValue(
             f"{value!r} is a URL, not a host name",
-            hint=f"write server = {host!r}, or put the full EWS address "
-            "(https://.../EWS/Exchange.asmx) in ews_url",
+            hint=f"the server is just the host name ({host!r}); a full EWS address "
+            "(https://.../EWS/Exchange.asmx) goes in ews_url instead",
         )
     host, sep, port = candidate.rpartition(":") if candidate.count(":") == 1 else ("", "", "")
     if sep:
