@@ -1,23 +1,163 @@
-"""The Textual application."""
+"""The Textual application: owns the config, the secret store and the cancel events.
+
+Screens ask the app to change the config (:meth:`ExsyncApp.change_config`); the
+app saves it in a worker thread and then refreshes the dashboard. Every worker
+failure ends up in :meth:`ExsyncApp.show_failure`, which opens the error help.
+"""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-from textual.widgets import Footer, Header, Static
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from typing import ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.theme import Theme
+
+from exsync_tui.core.profiles import Config, ConfigError, load_config, save_config
+from exsync_tui.core.secrets import SecretStore
+from exsync_tui.ui import binding_ids as ids
+from exsync_tui.ui.background import CancelRegistry
+from exsync_tui.ui.commands import MailboxCommands
+from exsync_tui.ui.context import UiContext
+from exsync_tui.ui.failures import diagnosis_for_exception
+from exsync_tui.ui.keymap import describe_bindings, keymap_for_textual
+from exsync_tui.ui.screens.base import ReportsWorkerFailures
+from exsync_tui.ui.screens.dashboard import DashboardScreen
+from exsync_tui.ui.screens.error_help import ErrorHelpScreen
+from exsync_tui.ui.screens.keys_help import KeysHelpDialog
+
+ConfigChange = Callable[[Config], None]
 
 
-class ExsyncApp(App[None]):
-    """exsync's terminal UI."""
+class ExsyncApp(ReportsWorkerFailures, App[None]):
+    """exsync's terminal UI: the dashboard first, everything else pushed on top of it."""
 
     TITLE = "exsync"
+    CSS_PATH: ClassVar[list[str]] = ["app.tcss", "dialogs.tcss", "forms.tcss"]
+    COMMANDS = App.COMMANDS | {MailboxCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id=ids.QUIT),
+        Binding("question_mark", "help", "Help", id=ids.HELP, key_display="?"),
+    ]
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static("exsync: the dashboard is not built yet.")
-        yield Footer()
+    def __init__(self, context: UiContext | None = None) -> None:
+        super().__init__()
+        self.context = context or UiContext()
+        self.cancels = CancelRegistry()
+        self.config: Config = self.context.initial_config or Config()
+        self.config_loaded = self.context.initial_config is not None
+        self._secrets: SecretStore | None = None
+        self._secrets_lock = threading.Lock()
+        self._config_lock = threading.Lock()
+
+    # ----------------------------------------------------------------- start-up
+
+    def on_mount(self) -> None:
+        """Show the dashboard, then load the config in the background."""
+        if self.context.subtitle:
+            self.sub_title = self.context.subtitle
+        self.push_screen(DashboardScreen())
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        if self.config_loaded:
+            self._apply_ui_settings()
+        else:
+            self._load_config()
+
+    @work(thread=True, exclusive=True, group="config-load", exit_on_error=False)
+    def _load_config(self) -> None:
+        config = load_config(self.context.config_path)
+        self.call_from_thread(self._config_arrived, config)
+
+    def _config_arrived(self, config: Config) -> None:
+        self.config = config
+        self.config_loaded = True
+        self._apply_ui_settings()
+        self.refresh_dashboard()
+
+    def _apply_ui_settings(self) -> None:
+        if self.config.ui.keymap:
+            self.set_keymap(keymap_for_textual(self.config.ui.keymap))
+        theme = self.config.ui.theme
+        if theme and theme in self.available_themes and theme != self.theme:
+            self.theme = theme
+
+    def _remember_theme(self, theme: Theme) -> None:
+        if not self.config_loaded or self.config.ui.theme == theme.name:
+            return
+
+        def change(config: Config) -> None:
+            config.ui = replace(config.ui, theme=theme.name)
+
+        self.change_config(change)
+
+    # ------------------------------------------------------------------ secrets
+
+    def secret_store(self) -> SecretStore:
+        """The secret store, opened on first use. Call from worker threads only (may block)."""
+        with self._secrets_lock:
+            if self._secrets is None:
+                factory = self.context.secrets_factory or SecretStore
+                self._secrets = factory()
+            return self._secrets
+
+    # ------------------------------------------------------------------- config
+
+    def change_config(self, change: ConfigChange, then: Callable[[], None] | None = None) -> None:
+        """Apply ``change`` to a copy of the config and save it in a worker; then refresh."""
+        self._save_config(change, then)
+
+    @work(thread=True, group="config-save", exit_on_error=False)
+    def _save_config(self, change: ConfigChange, then: Callable[[], None] | None) -> None:
+        # Saves run one at a time, each on top of the previous one's result.
+        with self._config_lock:
+            current = self.config
+            updated = replace(current, profiles=dict(current.profiles), ui=replace(current.ui))
+            change(updated)
+            if self.context.persist:
+                save_config(updated, self.context.config_path)
+            self.config = updated
+        self.call_from_thread(self._config_saved, then)
+
+    def _config_saved(self, then: Callable[[], None] | None) -> None:
+        self.refresh_dashboard()
+        if then is not None:
+            then()
+
+    def refresh_dashboard(self) -> None:
+        """Redraw the dashboard table from the current config."""
+        for screen in self.screen_stack:
+            if isinstance(screen, DashboardScreen):
+                screen.show_config(self.config)
+
+    # ------------------------------------------------------------------ failures
+
+    def show_failure(self, error: BaseException) -> None:
+        """Open the error help for an unexpected failure of background work."""
+        if isinstance(error, ConfigError):
+            self.notify(str(error), title="Config problem", severity="error", timeout=10)
+        self.push_screen(ErrorHelpScreen(diagnosis_for_exception(error)))
+
+    # ------------------------------------------------------------------- actions
+
+    def action_help(self) -> None:
+        """Show the keys of the current screen."""
+        self.push_screen(KeysHelpDialog(describe_bindings(self.screen)))
+
+    async def action_quit(self) -> None:
+        """Quit now: cancel all work in flight instead of waiting for it."""
+        self.cancels.cancel_all()
+        self.exit()
+
+    def on_unmount(self) -> None:
+        """However the app ends, release every thread that waits on the network."""
+        self.cancels.cancel_all()
 
 
-def run_tui() -> int:
+def run_tui(context: UiContext | None = None) -> int:
     """Run the TUI until the user quits."""
-    ExsyncApp().run()
+    ExsyncApp(context).run()
     return 0

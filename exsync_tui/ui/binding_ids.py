@@ -1,0 +1,20 @@
+"""The ids of every binding, as users write them in ``[ui.keymap]``."""
+
+from __future__ import annotations
+
+QUIT = "app.quit"
+HELP = "app.help"
+ADD = "dashboard.add"
+EDIT = "dashboard.edit"
+DIAGNOSE = "dashboard.diagnose"
+REMOVE = "dashboard.remove"
+CONNECT = "connect.connect"
+CANCEL = "connect.cancel"
+ADVANCED = "connect.advanced"
+CLOSE = "dialog.close"
+SAVE = "advanced.save"
+RETRY = "help.retry"
+FIX = "help.fix"
+PIN = "help.pin"
+SAVE_REPORT = "help.save_report"
+COPY_REPORT = "help.copy_report"

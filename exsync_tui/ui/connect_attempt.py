@@ -1,0 +1,159 @@
+"""One connect attempt of the connect screen, run in a worker thread.
+
+The worker reads the saved password when the form left it empty, calls the
+core's :func:`~exsync_tui.core.connect.connect` with a cancel event, relays the
+steps as coalescable messages, asks on the UI thread before following a
+redirect to another domain, and on success saves the secret and the profile.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from exsync_tui.core.steps import Diagnosis, Step
+from exsync_tui.ui.background import Cancelled, run_abandonable
+from exsync_tui.ui.messages import StepsUpdated, merge_step
+
+if TYPE_CHECKING:
+    from exsync_tui.core.profiles import Config, Profile
+    from exsync_tui.ui.app import ExsyncApp
+    from exsync_tui.ui.screens.connect import ConnectScreen
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    """How an attempt ended: cancelled, or with a diagnosis (and the request, for the report)."""
+
+    attempt: int
+    cancelled: bool = False
+    diagnosis: Diagnosis | None = None
+    request: Any = None
+
+
+def ask_on_ui_thread(app: ExsyncApp, title: str, body: str, cancel: threading.Event) -> bool:
+    """Ask a yes/no question from a worker thread; ``False`` if the work is cancelled meanwhile."""
+    from exsync_tui.ui.screens.confirm import ConfirmDialog
+
+    answered = threading.Event()
+    answer: list[bool] = []
+
+    def done(result: bool | None) -> None:
+        answer.append(bool(result))
+        answered.set()
+
+    def ask() -> None:
+        app.push_screen(ConfirmDialog(title, body, yes="Send it there", no="Stop"), done)
+
+    app.call_from_thread(ask)
+    while not answered.wait(0.05):
+        if cancel.is_set():
+            return False
+    return answer[0]
+
+
+def run_attempt(
+    screen: ConnectScreen, profile: Profile, password: str | None, attempt: int
+) -> None:
+    """Start the attempt as an exclusive thread worker of ``screen``."""
+    app: ExsyncApp = screen.app  # type: ignore[assignment]
+    cancel = app.cancels.new()
+    screen._cancel_current = cancel
+
+    def work() -> None:
+        try:
+            result = _attempt(app, screen, profile, password, attempt, cancel)
+        except Cancelled:
+            result = AttemptResult(attempt=attempt, cancelled=True)
+        except BaseException:
+            app.call_from_thread(screen.attempt_finished, AttemptResult(attempt, cancelled=True))
+            raise
+        finally:
+            app.cancels.release(cancel)
+        app.call_from_thread(screen.attempt_finished, result)
+
+    screen.run_worker(
+        work, name="connect", group="connect", thread=True, exclusive=True, exit_on_error=False
+    )
+
+
+def cancel_attempt(screen: ConnectScreen) -> None:
+    """Set the running attempt's cancel event; its worker returns within milliseconds."""
+    cancel = screen._cancel_current
+    if isinstance(cancel, threading.Event):
+        cancel.set()
+
+
+def _attempt(
+    app: ExsyncApp,
+    screen: ConnectScreen,
+    profile: Profile,
+    password: str | None,
+    attempt: int,
+    cancel: threading.Event,
+) -> AttemptResult:
+    from exsync_tui.core.connect import connect, request_from_profile
+
+    if password is None:
+        password = run_abandonable(
+            lambda: app.secret_store().get_password(profile.id), cancel, name="keyring"
+        )
+    request = request_from_profile(profile, password)
+    steps: tuple[Step, ...] = ()
+
+    def on_step(step: Step) -> None:
+        nonlocal steps
+        steps = merge_step(steps, step)
+        screen.post_message(StepsUpdated(attempt, steps))
+
+    def confirm_redirect(target: str) -> bool:
+        return ask_on_ui_thread(
+            app,
+            "Follow the redirect?",
+            f"Autodiscover was sent on to {target}, outside your address's domain. "
+            "exsync would send your password there. Only agree if you know this "
+            "server belongs to your organisation.",
+            cancel,
+        )
+
+    outcome = run_abandonable(
+        lambda: connect(request, on_step=on_step, cancel=cancel, confirm_redirect=confirm_redirect),
+        cancel,
+        name="connect",
+    )
+    if cancel.is_set():
+        raise Cancelled()
+    if outcome.diagnosis.ok:
+        verified = replace(profile, metadata=outcome.metadata or profile.metadata)
+        if password is not None:
+            store = app.secret_store()
+            store.set_password(verified.id, password)
+        _save_profile(app, screen, verified)
+    elif screen.profile is not None and outcome.diagnosis.topic is not None:
+        _record_error(app, screen.profile, outcome.diagnosis.topic.id)
+    return AttemptResult(attempt=attempt, diagnosis=outcome.diagnosis, request=request)
+
+
+def _save_profile(app: ExsyncApp, screen: ConnectScreen, profile: Profile) -> None:
+    old_name = screen.profile.name if screen.profile else None
+
+    def change(config: Config) -> None:
+        if old_name is None:
+            config.add(profile)
+        else:
+            config.update(old_name, profile)
+
+    app.call_from_thread(app.change_config, change, lambda: screen.saved(profile))
+
+
+def _record_error(app: ExsyncApp, profile: Profile, topic_id: str) -> None:
+    """Remember on the saved profile why it failed, so the dashboard can say so."""
+
+    def change(config: Config) -> None:
+        current = config.profiles.get(profile.name)
+        if current is not None:
+            metadata = replace(current.metadata, last_error_topic=topic_id)
+            config.update(profile.name, replace(current, metadata=metadata))
+
+    app.call_from_thread(app.change_config, change)

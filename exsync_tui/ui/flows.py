@@ -1,0 +1,92 @@
+"""Dashboard actions that span several screens: diagnosing and removing a mailbox."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from exsync_tui.core.steps import Diagnosis, StepCallback
+from exsync_tui.ui.screens.error_help import ErrorHelpScreen, HelpChoice
+from exsync_tui.ui.screens.remove import RemoveChoice, RemoveDialog
+
+if TYPE_CHECKING:
+    from exsync_tui.core.profiles import Config, Profile
+    from exsync_tui.ui.app import ExsyncApp
+
+
+def diagnose_profile(app: ExsyncApp, profile: Profile) -> None:
+    """Run the doctor on a saved mailbox in the error help screen, then act on the user's choice."""
+
+    def runner(on_step: StepCallback, cancel: threading.Event) -> tuple[Diagnosis, Any]:
+        from exsync_tui.core.connect import request_from_profile
+        from exsync_tui.core.diagnose import diagnose
+
+        password = app.secret_store().get_password(profile.id)
+        request = request_from_profile(profile, password)
+        diagnosis = diagnose(request, on_step=on_step, cancel=cancel)
+        if not cancel.is_set():
+            _remember_outcome(app, profile, diagnosis)
+        return diagnosis, request
+
+    def chosen(choice: HelpChoice | None) -> None:
+        from exsync_tui.ui.screens.connect import ConnectScreen
+
+        current = app.config.profiles.get(profile.name, profile)
+        if choice is None or choice.action == "retry":
+            return
+        if choice.action == "fix":
+            app.push_screen(ConnectScreen(current, fix_field=choice.field))
+        elif choice.action == "pin":
+            app.push_screen(ConnectScreen(current, fix_field="pin_sha256", pin=choice.pin))
+
+    screen = ErrorHelpScreen(runner=runner, can_fix=True, subject=profile.name)
+    app.push_screen(screen, chosen)
+
+
+def _remember_outcome(app: ExsyncApp, profile: Profile, diagnosis: Diagnosis) -> None:
+    """Show the doctor's verdict on the dashboard: the topic of a failure, or none."""
+    topic = diagnosis.topic.id if (diagnosis.topic and not diagnosis.ok) else None
+    if profile.metadata.last_error_topic == topic:
+        return
+
+    def change(config: Config) -> None:
+        current = config.profiles.get(profile.name)
+        if current is not None:
+            metadata = replace(current.metadata, last_error_topic=topic)
+            config.update(profile.name, replace(current, metadata=metadata))
+
+    app.call_from_thread(app.change_config, change)
+
+
+def remove_profile(app: ExsyncApp, profile: Profile) -> None:
+    """Ask, then remove the mailbox (and with purge its data and secrets) in a worker."""
+
+    def chosen(choice: RemoveChoice | None) -> None:
+        if choice is None:
+            return
+        app.run_worker(
+            lambda: _remove(app, profile, choice.purge),
+            name="remove",
+            group="remove",
+            thread=True,
+            exit_on_error=False,
+        )
+
+    app.push_screen(RemoveDialog(profile.name, str(profile.effective_mail_dir())), chosen)
+
+
+def _remove(app: ExsyncApp, profile: Profile, purge: bool) -> None:
+    from exsync_tui.core.profiles import purge_profile_data
+
+    if purge:
+        purge_profile_data(profile, app.secret_store())
+
+    def change(config: Config) -> None:
+        if profile.name in config.profiles:
+            config.remove(profile.name)
+
+    note = " and its local data and password" if purge else ""
+    app.call_from_thread(
+        app.change_config, change, lambda: app.notify(f"Removed {profile.name}{note}.")
+    )

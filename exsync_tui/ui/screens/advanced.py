@@ -1,0 +1,188 @@
+"""Advanced settings: username, server, auth, TLS trust and host mapping, checked as typed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Input, Label, Select
+
+from exsync_tui.core.profiles import AuthType
+from exsync_tui.core.profiles import validate as checks
+from exsync_tui.ui import binding_ids as ids
+from exsync_tui.ui.forms import AdvancedSettings
+from exsync_tui.ui.presenters import fingerprint_with_colons
+from exsync_tui.ui.screens.base import Dialog
+from exsync_tui.ui.widgets.field_row import FieldRow
+
+AUTH_CHOICES = (
+    ("Automatic (what the server offers)", AuthType.AUTO),
+    ("NTLM (Windows sign-in)", AuthType.NTLM),
+    ("Basic (password over TLS)", AuthType.BASIC),
+    ("OAuth (modern auth)", AuthType.OAUTH),
+)
+
+FIELD_IDS = ("username", "server", "auth", "ca_file", "pin_sha256", "connect_to")
+
+
+class AdvancedSettingsDialog(Dialog[AdvancedSettings]):
+    """Edits :class:`AdvancedSettings`; each field says right away what is wrong with it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id=ids.SAVE),
+    ]
+
+    def __init__(self, settings: AdvancedSettings, *, focus_field: str | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.focus_field = focus_field if focus_field in FIELD_IDS else None
+
+    def compose(self) -> ComposeResult:
+        """One row per setting, then Save and Cancel."""
+        s = self.settings
+        with Vertical(classes="dialog-box tall"):
+            yield Label("Advanced settings", classes="dialog-title")
+            with VerticalScroll(classes="dialog-scroll"):
+                yield FieldRow(
+                    "Username",
+                    Input(s.username, placeholder="user@domain.com or DOMAIN\\user",
+                          id="username", compact=True),
+                    hint="Usually your Windows login. Empty: the email address.",
+                    id="username-row",
+                )  # fmt: skip
+                yield FieldRow(
+                    "Server",
+                    Input(s.server, placeholder="mail.example.com", id="server", compact=True),
+                    hint="Host, EWS URL, or paste the Outlook Web App address. "
+                    "Empty: autodiscover.",
+                    id="server-row",
+                )
+                yield FieldRow(
+                    "Sign-in",
+                    Select(AUTH_CHOICES, value=s.auth, allow_blank=False, id="auth", compact=True),
+                    id="auth-row",
+                )
+                yield FieldRow(
+                    "CA file",
+                    Input(s.ca_file, placeholder="/path/to/company-ca.pem", id="ca_file",
+                          compact=True),
+                    hint="Trust a private certificate authority (PEM).",
+                    id="ca_file-row",
+                )  # fmt: skip
+                yield FieldRow(
+                    "Pin",
+                    Input(s.pin_sha256, placeholder="SHA-256 fingerprint", id="pin_sha256",
+                          compact=True),
+                    hint="Trust exactly one certificate, by its SHA-256 fingerprint.",
+                    id="pin_sha256-row",
+                )  # fmt: skip
+                yield FieldRow(
+                    "Host map",
+                    Input(", ".join(s.connect_to), placeholder="HOST:PORT:ADDR:PORT, …",
+                          id="connect_to", compact=True),
+                    hint="connect-to rules, e.g. mail.example.com:443:127.0.0.1:8443",
+                    id="connect_to-row",
+                )  # fmt: skip
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="cancel", compact=True)
+                yield Button("Save", id="save", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        """Check what is already there, and focus the field the error help pointed at."""
+        for field in ("username", "server", "ca_file", "pin_sha256", "connect_to"):
+            self._check(field, self.query_one(f"#{field}", Input).value)
+        target = self.query_one(f"#{self.focus_field or 'username'}")
+        target.focus()
+        if self.focus_field:
+            row = self.query_one(f"#{self.focus_field}-row", FieldRow)
+            row.add_class("-suggested")
+            self.call_after_refresh(row.scroll_visible, animate=False)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Validate the field that changed."""
+        if event.input.id:
+            self._check(event.input.id, event.value)
+
+    def _check(self, field: str, value: str) -> bool:
+        """Show the verdict for ``field``; True when the value can be used."""
+        row = self.query_one(f"#{field}-row", FieldRow)
+        text = value.strip()
+        if not text:
+            row.show_verdict("", ok=True)
+            return True
+        try:
+            verdict = self._verdict(field, text)
+        except ValueError as error:
+            hint = getattr(error, "hint", None)
+            row.show_verdict(f"✗ {error}" + (f" ({hint})" if hint else ""), ok=False)
+            return False
+        row.show_verdict(verdict, ok=True)
+        return True
+
+    def _verdict(self, field: str, text: str) -> str:
+        """The ✓ line for a good value; raises ValueError with the reason for a bad one."""
+        if field == "username":
+            checks.username(text)
+            return ""
+        if field == "server":
+            from exsync_tui.core.connect import normalise_server
+
+            spec = normalise_server(text)
+            return f"✓ {spec.ews_url or spec.host} ({spec.source})"
+        if field == "pin_sha256":
+            return "✓ " + fingerprint_with_colons(checks.pin_sha256(text))
+        if field == "connect_to":
+            for rule in _split_rules(text):
+                checks.connect_to(rule)
+            return ""
+        if field == "ca_file":
+            self._check_ca_file(text)
+            return ""
+        return ""
+
+    @work(thread=True, exclusive=True, group="ca-file-check", exit_on_error=False)
+    def _check_ca_file(self, text: str) -> None:
+        # A stat can hang on a dead network mount, so it runs off the UI thread.
+        path = Path(text).expanduser()
+        exists = path.is_file()
+        verdict = "" if exists else f"✗ no file at {path}"
+        self.app.call_from_thread(self._show_ca_verdict, text, verdict)
+
+    def _show_ca_verdict(self, text: str, verdict: str) -> None:
+        if self.query_one("#ca_file", Input).value.strip() == text:
+            self.query_one("#ca_file-row", FieldRow).show_verdict(verdict, ok=not verdict)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """Save or cancel."""
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.dismiss(None)
+
+    def action_save(self) -> None:
+        """Return the settings, unless a field is wrong (then focus it)."""
+        values = {f: self.query_one(f"#{f}", Input).value.strip() for f in FIELD_IDS if f != "auth"}
+        for field, value in values.items():
+            if not self._check(field, value):
+                self.query_one(f"#{field}", Input).focus()
+                self.notify(f"Fix the {field.replace('_', ' ')} first.", severity="warning")
+                return
+        auth = self.query_one("#auth", Select).value
+        self.dismiss(
+            AdvancedSettings(
+                username=values["username"],
+                server=values["server"],
+                auth=auth if isinstance(auth, AuthType) else AuthType.AUTO,
+                ca_file=values["ca_file"],
+                pin_sha256=values["pin_sha256"],
+                connect_to=tuple(_split_rules(values["connect_to"])),
+            )
+        )
+
+
+def _split_rules(text: str) -> list[str]:
+    return [rule.strip() for rule in text.replace(";", ",").split(",") if rule.strip()]
