@@ -276,3 +276,18 @@ def test_missing_directory_is_created_0700(tmp_path: Path) -> None:
     save_config(_full_config(), path)
     for directory in (path.parent, path.parent.parent):
         assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
+
+
+def test_the_readme_example_config_is_valid(tmp_path: Path) -> None:
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    text = readme.read_text()
+    section = text[text.index("## Configuration") :]
+    example = section[section.index("```toml\n") + 8 : section.index("```\n", 10)]
+    path = tmp_path / "config.toml"
+    path.write_text(example)
+    config = load_config(path)
+    assert config.warnings == []
+    work = config.profiles["work"]
+    assert work.username == "CORP\\jane"
+    assert work.mode is ConnectionMode.MANUAL and work.auth is AuthType.NTLM
+    assert not work.enabled and work.metadata.last_error_topic == "tls-untrusted"
