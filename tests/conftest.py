@@ -9,6 +9,8 @@ import pytest
 
 from exsync_tui.core.secrets.memory import MemoryKeyring
 
+pytest_plugins = ["tests.fixtures_sandbox"]
+
 
 @pytest.fixture(autouse=True)
 def isolated_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:

@@ -1,0 +1,170 @@
+"""The server-side objects of a mailbox: folders, messages, calendar events and tombstones.
+
+Every object records the change sequence numbers (a per-mailbox counter) at which it was created,
+last changed and last had its read flag changed; sync states are positions on that counter, which
+is what makes `SyncFolderItems` deltas exact and lets states survive restarts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from exsync_tui.sandbox.ids import change_key
+
+
+@dataclass
+class Folder:
+    """A mailbox folder."""
+
+    id: str
+    serial: int
+    parent_id: str | None
+    name: str
+    folder_class: str | None
+    distinguished: str | None
+    created_seq: int
+    changed_seq: int
+    version: int = 1
+
+    @property
+    def change_key(self) -> str:
+        """The folder's current change key."""
+        return change_key(self.version, self.serial)
+
+
+@dataclass
+class StoredItem:
+    """What every item has: identity, location and change bookkeeping."""
+
+    id: str
+    serial: int
+    folder_id: str
+    subject: str
+    created_seq: int
+    changed_seq: int
+    read_seq: int
+    version: int = 1
+
+    @property
+    def change_key(self) -> str:
+        """The item's current change key."""
+        return change_key(self.version, self.serial)
+
+    @property
+    def last_seq(self) -> int:
+        """The sequence number of the item's latest change of any kind."""
+        return max(self.created_seq, self.changed_seq, self.read_seq)
+
+
+@dataclass
+class MessageItem(StoredItem):
+    """An email message; `mime` is the authoritative content, other fields derive from it."""
+
+    mime: bytes = b""
+    sender_name: str = ""
+    sender_email: str = ""
+    to: list[tuple[str, str]] = field(default_factory=list)
+    cc: list[tuple[str, str]] = field(default_factory=list)
+    message_id: str = ""
+    sent: dt.datetime = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    received: dt.datetime = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    is_read: bool = False
+    has_attachments: bool = False
+    importance: str = "Normal"
+    body_text: str = ""
+    body_is_html: bool = False
+
+
+@dataclass
+class Recurrence:
+    """A recurrence pattern and range, in the terms EWS uses."""
+
+    pattern: str  # "daily", "weekly", "monthly"
+    interval: int = 1
+    weekdays: list[int] = field(default_factory=list)  # 0=Monday, for "weekly"
+    day_of_month: int = 1  # for "monthly"
+    count: int | None = None
+    until: dt.date | None = None
+
+
+@dataclass
+class OccurrenceException:
+    """A modified occurrence of a recurring event, keyed by its original start."""
+
+    original_start: dt.datetime
+    start: dt.datetime
+    end: dt.datetime
+    subject: str
+    location: str
+
+
+@dataclass
+class CalendarEvent(StoredItem):
+    """A calendar item: single, all-day or a recurring master with its exceptions."""
+
+    uid: str = ""
+    body_text: str = ""
+    location: str = ""
+    start: dt.datetime = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    end: dt.datetime = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    timezone: str = "UTC"  # IANA name; start/end are aware datetimes in this zone
+    all_day: bool = False
+    organizer: tuple[str, str] = ("", "")
+    attendees: list[tuple[str, str, bool]] = field(default_factory=list)  # name, email, required
+    recurrence: Recurrence | None = None
+    deleted_occurrences: list[dt.datetime] = field(default_factory=list)
+    modified_occurrences: list[OccurrenceException] = field(default_factory=list)
+    sequence: int = 0
+    is_read: bool = True
+
+
+@dataclass
+class Tombstone:
+    """A deleted (or moved-away) item or folder, remembered so later syncs report the deletion."""
+
+    id: str
+    parent_id: str
+    created_seq: int
+    deleted_seq: int
+
+
+@dataclass
+class Mailbox:
+    """One user's mailbox and account settings."""
+
+    index: int
+    email: str
+    display_name: str
+    username: str
+    password: str = field(repr=False)
+    folders: dict[str, Folder] = field(default_factory=dict)
+    items: dict[str, StoredItem] = field(default_factory=dict)
+    item_tombstones: list[Tombstone] = field(default_factory=list)
+    folder_tombstones: list[Tombstone] = field(default_factory=list)
+    seq: int = 0
+    next_serial: int = 1
+    sync_epoch: str = ""
+    modern_auth_only: bool = False
+    ews_disabled: bool = False
+    password_expired: bool = False
+    redirect_address: str | None = None
+    redirect_url: str | None = None
+
+    def next_seq(self) -> int:
+        """Advance and return the change counter."""
+        self.seq += 1
+        return self.seq
+
+    def allocate_serial(self) -> int:
+        """A serial number for a new object id."""
+        serial = self.next_serial
+        self.next_serial += 1
+        return serial
+
+    def distinguished(self, name: str) -> Folder | None:
+        """The folder with a distinguished id such as "inbox", if this mailbox has it."""
+        for folder in self.folders.values():
+            if folder.distinguished == name:
+                return folder
+        return None

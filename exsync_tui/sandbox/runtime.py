@@ -1,0 +1,46 @@
+"""Switches the control API flips while the sandbox serves, and the request log."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Switches:
+    """Which autodiscover methods answer, where SRV points, where Autodiscover sends EWS."""
+
+    autodiscover_root: bool = True
+    autodiscover_host: bool = True
+    http_redirect: bool = True
+    srv: bool = True
+    srv_target: str | None = None  # default autodiscover.<domain>
+    srv_port: int = 443
+    ews_url: str | None = None  # default https://mail.<domain>/EWS/Exchange.asmx
+    latency_ms: int = 0
+
+
+@dataclass
+class RequestLog:
+    """Every request any listener answered, for tests that count requests."""
+
+    _entries: list[dict[str, Any]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, **entry: Any) -> None:
+        """Append one entry (method, path, host, status, auth, operation, user, listener...)."""
+        entry["time"] = time.time()
+        with self._lock:
+            self._entries.append(entry)
+
+    def entries(self) -> list[dict[str, Any]]:
+        """A copy of the log, oldest first."""
+        with self._lock:
+            return [dict(e) for e in self._entries]
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        with self._lock:
+            self._entries.clear()

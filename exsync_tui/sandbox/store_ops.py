@@ -1,0 +1,228 @@
+"""Primitive mailbox mutations that keep ids, change keys and change sequence numbers right.
+
+These run under the store's lock (or during generation, before anything serves); every client-
+visible change goes through here so sync deltas can never miss one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from exsync_tui.sandbox.ids import IdParts, encode_id
+from exsync_tui.sandbox.mime import summarize
+from exsync_tui.sandbox.model import (
+    CalendarEvent,
+    Folder,
+    Mailbox,
+    MessageItem,
+    StoredItem,
+    Tombstone,
+)
+
+
+class StoreError(Exception):
+    """A mutation that cannot be applied (unknown id, bad parent)."""
+
+
+def create_folder(
+    mailbox: Mailbox,
+    parent_id: str | None,
+    name: str,
+    folder_class: str | None,
+    distinguished: str | None,
+) -> Folder:
+    """Add a folder under `parent_id` (None only for the root)."""
+    if parent_id is not None and parent_id not in mailbox.folders:
+        raise StoreError(f"no folder {parent_id!r}")
+    serial = mailbox.allocate_serial()
+    seq = mailbox.next_seq()
+    folder = Folder(
+        id=encode_id(IdParts(mailbox.index, "folder", serial)),
+        serial=serial,
+        parent_id=parent_id,
+        name=name,
+        folder_class=folder_class,
+        distinguished=distinguished,
+        created_seq=seq,
+        changed_seq=seq,
+    )
+    mailbox.folders[folder.id] = folder
+    return folder
+
+
+def descendants(mailbox: Mailbox, folder_id: str) -> list[Folder]:
+    """All folders below `folder_id`, parents before children."""
+    children: dict[str, list[Folder]] = {}
+    for folder in mailbox.folders.values():
+        if folder.parent_id is not None:
+            children.setdefault(folder.parent_id, []).append(folder)
+    found: list[Folder] = []
+    pending = list(children.get(folder_id, []))
+    while pending:
+        folder = pending.pop(0)
+        found.append(folder)
+        pending.extend(children.get(folder.id, []))
+    return found
+
+
+def remove_folder(mailbox: Mailbox, folder_id: str) -> None:
+    """Delete a folder with its subfolders and items (each one reported deleted to syncs)."""
+    folder = mailbox.folders.get(folder_id)
+    if folder is None or folder.distinguished is not None:
+        raise StoreError(f"cannot remove folder {folder_id!r}")
+    doomed = [*descendants(mailbox, folder_id), folder]
+    doomed_ids = {f.id for f in doomed}
+    for item in [i for i in mailbox.items.values() if i.folder_id in doomed_ids]:
+        delete_item(mailbox, item.id)
+    for gone in doomed:
+        seq = mailbox.next_seq()
+        mailbox.folder_tombstones.append(
+            Tombstone(gone.id, gone.parent_id or "", gone.created_seq, seq)
+        )
+        del mailbox.folders[gone.id]
+
+
+def rename_folder(mailbox: Mailbox, folder_id: str, name: str) -> None:
+    """Rename a folder (a hierarchy Update)."""
+    folder = _folder(mailbox, folder_id)
+    folder.name = name
+    folder.version += 1
+    folder.changed_seq = mailbox.next_seq()
+
+
+def _folder(mailbox: Mailbox, folder_id: str) -> Folder:
+    folder = mailbox.folders.get(folder_id)
+    if folder is None:
+        raise StoreError(f"no folder {folder_id!r}")
+    return folder
+
+
+def _new_item_identity(mailbox: Mailbox) -> tuple[str, int, int]:
+    serial = mailbox.allocate_serial()
+    return encode_id(IdParts(mailbox.index, "item", serial)), serial, mailbox.next_seq()
+
+
+def _touch_parent(mailbox: Mailbox, folder_id: str) -> None:
+    # Item counts are folder properties; Exchange bumps the folder's change key with them.
+    mailbox.folders[folder_id].version += 1
+
+
+def create_message(
+    mailbox: Mailbox,
+    folder_id: str,
+    mime: bytes,
+    is_read: bool = False,
+    received: dt.datetime | None = None,
+) -> MessageItem:
+    """Store a message given as MIME bytes; EWS fields are read back from the MIME."""
+    _folder(mailbox, folder_id)
+    item_id, serial, seq = _new_item_identity(mailbox)
+    summary = summarize(mime)
+    message = MessageItem(
+        id=item_id,
+        serial=serial,
+        folder_id=folder_id,
+        subject=summary.subject,
+        created_seq=seq,
+        changed_seq=seq,
+        read_seq=seq,
+        mime=mime,
+        sender_name=summary.sender[0],
+        sender_email=summary.sender[1],
+        to=summary.to,
+        cc=summary.cc,
+        message_id=summary.message_id,
+        sent=summary.sent,
+        received=received or summary.sent,
+        is_read=is_read,
+        has_attachments=summary.has_attachments,
+        body_text=summary.body_text,
+        body_is_html=summary.body_is_html,
+    )
+    mailbox.items[item_id] = message
+    _touch_parent(mailbox, folder_id)
+    return message
+
+
+def create_event(mailbox: Mailbox, event: CalendarEvent) -> CalendarEvent:
+    """Store a calendar event (its id and bookkeeping fields are assigned here)."""
+    _folder(mailbox, event.folder_id)
+    item_id, serial, seq = _new_item_identity(mailbox)
+    stored = dataclasses.replace(
+        event, id=item_id, serial=serial, created_seq=seq, changed_seq=seq, read_seq=seq
+    )
+    mailbox.items[item_id] = stored
+    _touch_parent(mailbox, event.folder_id)
+    return stored
+
+
+def item(mailbox: Mailbox, item_id: str) -> StoredItem:
+    """The item with `item_id`, or StoreError."""
+    found = mailbox.items.get(item_id)
+    if found is None:
+        raise StoreError(f"no item {item_id!r}")
+    return found
+
+
+def mark_changed(mailbox: Mailbox, stored: StoredItem) -> None:
+    """Record a content change (an Update in sync)."""
+    stored.version += 1
+    stored.changed_seq = mailbox.next_seq()
+
+
+def update_message(mailbox: Mailbox, item_id: str, mime: bytes) -> MessageItem:
+    """Replace a message's content, keeping its id and read flag."""
+    message = item(mailbox, item_id)
+    if not isinstance(message, MessageItem):
+        raise StoreError(f"{item_id!r} is not a message")
+    summary = summarize(mime)
+    message.mime = mime
+    message.subject = summary.subject
+    message.sender_name, message.sender_email = summary.sender
+    message.to, message.cc = summary.to, summary.cc
+    message.message_id, message.sent = summary.message_id, summary.sent
+    message.has_attachments, message.body_text = summary.has_attachments, summary.body_text
+    message.body_is_html = summary.body_is_html
+    mark_changed(mailbox, message)
+    return message
+
+
+def set_read(mailbox: Mailbox, item_id: str, is_read: bool) -> None:
+    """Change a message's read flag (a ReadFlagChange in sync)."""
+    message = item(mailbox, item_id)
+    if not isinstance(message, MessageItem):
+        raise StoreError(f"{item_id!r} is not a message")
+    message.is_read = is_read
+    message.version += 1
+    message.read_seq = mailbox.next_seq()
+
+
+def delete_item(mailbox: Mailbox, item_id: str) -> None:
+    """Remove an item, leaving a tombstone for syncs."""
+    stored = item(mailbox, item_id)
+    seq = mailbox.next_seq()
+    mailbox.item_tombstones.append(Tombstone(stored.id, stored.folder_id, stored.created_seq, seq))
+    del mailbox.items[item_id]
+    _touch_parent(mailbox, stored.folder_id)
+
+
+def move_item(mailbox: Mailbox, item_id: str, folder_id: str) -> StoredItem:
+    """Move an item; like Exchange, the moved item gets a new id."""
+    stored = item(mailbox, item_id)
+    _folder(mailbox, folder_id)
+    delete_item(mailbox, item_id)
+    new_id, serial, seq = _new_item_identity(mailbox)
+    moved = dataclasses.replace(
+        stored,
+        id=new_id,
+        serial=serial,
+        folder_id=folder_id,
+        created_seq=seq,
+        changed_seq=seq,
+        read_seq=seq,
+        version=1,
+    )
+    mailbox.items[new_id] = moved
+    _touch_parent(mailbox, folder_id)
+    return moved

@@ -1,0 +1,48 @@
+"""The server-side truth of a mailbox as plain data (what tests compare a local copy against)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from exsync_tui.sandbox.calendar import to_ical
+from exsync_tui.sandbox.model import CalendarEvent, Mailbox, MessageItem
+
+
+def mailbox_truth(mailbox: Mailbox) -> dict[str, Any]:
+    """Folders (id, name, parent, class, distinguished) and items (ids, change keys, MIME...)."""
+    folders = [
+        {
+            "id": f.id,
+            "change_key": f.change_key,
+            "name": f.name,
+            "parent_id": f.parent_id,
+            "folder_class": f.folder_class,
+            "distinguished": f.distinguished,
+        }
+        for f in mailbox.folders.values()
+    ]
+    items: list[dict[str, Any]] = []
+    for item in mailbox.items.values():
+        entry: dict[str, Any] = {
+            "id": item.id,
+            "change_key": item.change_key,
+            "folder_id": item.folder_id,
+            "subject": item.subject,
+        }
+        if isinstance(item, MessageItem):
+            entry.update(
+                kind="message", mime=item.mime, is_read=item.is_read, message_id=item.message_id
+            )
+        elif isinstance(item, CalendarEvent):
+            entry.update(
+                kind="event",
+                uid=item.uid,
+                mime=to_ical(item),
+                start=item.start.isoformat(),
+                end=item.end.isoformat(),
+                timezone=item.timezone,
+                all_day=item.all_day,
+                recurring=item.recurrence is not None,
+            )
+        items.append(entry)
+    return {"email": mailbox.email, "folders": folders, "items": items}
