@@ -23,8 +23,10 @@ from exsync_tui.core.profiles import (
     ConnectionMode,
     Profile,
     TlsTrust,
+    json_ready,
     load_config,
     new_profile,
+    profile_summary,
     profile_to_data,
     save_config,
     validate_profile,
@@ -320,32 +322,9 @@ def _edit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _summary(profile: Profile) -> dict[str, Any]:
-    return {
-        "name": profile.name,
-        "id": profile.id,
-        "email": profile.email,
-        "mode": profile.mode.value,
-        "server": profile.server or profile.ews_url or profile.metadata.ews_url,
-        "enabled": profile.enabled,
-        "last_verified": _jsonable(profile.metadata.last_verified),
-        "last_error_topic": profile.metadata.last_error_topic,
-    }
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(item) for item in value]
-    return value
-
-
 def _list(args: argparse.Namespace) -> int:
     config = _load()
-    rows = [_summary(profile) for profile in config.profiles.values()]
+    rows = [profile_summary(profile) for profile in config.profiles.values()]
     if args.json:
         print(json.dumps({"config": str(config.path), "profiles": rows}, indent=2))
         return EXIT_OK
@@ -385,9 +364,9 @@ def _show(args: argparse.Namespace) -> int:
     }
     details["password"] = _password_status(profile)
     if args.json:
-        print(json.dumps(_jsonable(details), indent=2))
+        print(json.dumps(json_ready(details), indent=2))
         return EXIT_OK
-    _print_tree(_jsonable(details), "")
+    _print_tree(json_ready(details), "")
     return EXIT_OK
 
 

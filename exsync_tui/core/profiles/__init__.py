@@ -33,6 +33,7 @@ from exsync_tui.core.profiles.purge import (
 )
 from exsync_tui.core.profiles.toml_io import SaveResult, has_comments, load_config, save_config
 from exsync_tui.core.profiles.validate import ConnectTo, InvalidValue, parse_connect_to
+from exsync_tui.core.profiles.views import json_ready, profile_summary
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -52,10 +53,12 @@ __all__ = [
     "UiSettings",
     "data_paths",
     "has_comments",
+    "json_ready",
     "load_config",
     "new_profile",
     "new_profile_id",
     "parse_connect_to",
+    "profile_summary",
     "profile_to_data",
     "purge_local_data",
     "purge_profile_data",

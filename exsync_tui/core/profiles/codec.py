@@ -8,15 +8,13 @@ uses that round trip to check a profile built in code.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from exsync_tui.core.profiles import validate
-from exsync_tui.core.profiles.errors import ConfigError, ConfigWarning, key_path
+from exsync_tui.core.profiles.errors import ConfigError, key_path
 from exsync_tui.core.profiles.model import (
     SCHEMA_VERSION,
     AuthType,
@@ -28,126 +26,12 @@ from exsync_tui.core.profiles.model import (
     TlsTrust,
     UiSettings,
 )
+from exsync_tui.core.profiles.reader import TableReader
 
-_E = TypeVar("_E", bound=StrEnum)
-_T = TypeVar("_T")
 # Ids made up for hand-written profiles without one are derived from the name, so they
 # stay the same from one load to the next until the config is saved with them.
 _MISSING_ID_NAMESPACE = uuid.UUID("6f1d2b3e-8c4a-4e59-9a57-0b6f3c2d1e90")
 _MAX_CALENDAR_DAYS = 36500
-
-
-class _Table:
-    """One TOML table being read: typed getters that know the key path for errors."""
-
-    def __init__(self, data: dict[str, Any], key: tuple[str, ...], warnings: list[ConfigWarning]):
-        self._data = dict(data)
-        self.key = key
-        self._warnings = warnings
-
-    def error(self, name: str, message: str, hint: str | None = None) -> ConfigError:
-        return ConfigError(message, key=key_path((*self.key, name)), hint=hint)
-
-    def warn(self, name: str, message: str, path: Path | None) -> None:
-        self._warnings.append(ConfigWarning(key_path((*self.key, name)), message, path))
-
-    def names(self) -> list[str]:
-        return list(self._data)
-
-    def has(self, name: str) -> bool:
-        return name in self._data
-
-    def _take(self, name: str, kind: type | tuple[type, ...], what: str) -> Any:
-        value = self._data.pop(name, None)
-        if value is not None and not isinstance(value, kind):
-            raise self.error(name, f"must be {what}, not {type(value).__name__} {value!r}")
-        return value
-
-    def string(self, name: str, check: Callable[[str], str] | None = None) -> str | None:
-        value: str | None = self._take(name, str, "a string")
-        if value is None or check is None:
-            return value
-        try:
-            return check(value)
-        except validate.InvalidValue as invalid:
-            raise self.error(name, invalid.message, invalid.hint) from None
-
-    def required_string(self, name: str, check: Callable[[str], str] | None = None) -> str:
-        value = self.string(name, check)
-        if value is None:
-            raise self.error(name, "is missing")
-        return value
-
-    def boolean(self, name: str, default: bool) -> bool:
-        value = self._take(name, bool, "true or false")
-        return default if value is None else bool(value)
-
-    def integer(self, name: str, default: int, maximum: int) -> int:
-        value = self._take(name, int, "a whole number")
-        if value is None:
-            return default
-        if isinstance(value, bool) or not 0 <= value <= maximum:
-            raise self.error(name, f"must be a whole number from 0 to {maximum}")
-        return int(value)
-
-    def strings(self, name: str, check: Callable[[str], str] | None = None) -> tuple[str, ...]:
-        value = self._take(name, list, "a list of strings")
-        if value is None:
-            return ()
-        result = []
-        for index, item in enumerate(value):
-            if not isinstance(item, str):
-                raise self.error(name, f"item {index + 1} must be a string, not {item!r}")
-            try:
-                result.append(check(item) if check else item)
-            except validate.InvalidValue as invalid:
-                raise self.error(name, invalid.message, invalid.hint) from None
-        return tuple(result)
-
-    def path(self, name: str) -> Path | None:
-        value = self.string(name)
-        if value is None:
-            return None
-        if not value.strip():
-            raise self.error(name, "is empty")
-        if not (value.startswith("~") or Path(value).is_absolute()):
-            raise self.error(name, f"{value!r} is not an absolute path (it may start with ~)")
-        return Path(value)
-
-    def timestamp(self, name: str) -> datetime | None:
-        value: datetime | None = self._take(name, datetime, "a date and time")
-        if value is not None and value.tzinfo is None:
-            raise self.error(name, "needs a UTC offset", hint="write it like 2025-01-31T12:00:00Z")
-        return value
-
-    def choice(self, name: str, enum: type[_E], default: _E) -> _E:
-        value = self.string(name)
-        if value is None:
-            return default
-        try:
-            return enum(value.lower())
-        except ValueError:
-            allowed = ", ".join(repr(member.value) for member in enum)
-            raise self.error(name, f"{value!r} is not one of {allowed}") from None
-
-    def converted(self, name: str, convert: Callable[[Any], _T]) -> _T | None:
-        value = self._data.pop(name, None)
-        if value is None:
-            return None
-        try:
-            return convert(value)
-        except validate.InvalidValue as invalid:
-            raise self.error(name, invalid.message, invalid.hint) from None
-
-    def table(self, name: str) -> _Table:
-        value = self._take(name, dict, "a table")
-        return _Table(value or {}, (*self.key, name), self._warnings)
-
-    def rest(self, path: Path | None) -> dict[str, Any]:
-        """The keys nobody asked for: kept for the next save, with a warning each."""
-        for name in self._data:
-            self.warn(name, "unknown key (kept as is)", path)
-        return self._data
 
 
 @contextmanager
@@ -158,7 +42,7 @@ def _located(path: Path | None) -> Iterator[None]:
         raise error.with_path(path) from None
 
 
-def _parse_profile(table: _Table, name: str, path: Path | None) -> Profile:
+def _parse_profile(table: TableReader, name: str, path: Path | None) -> Profile:
     try:
         validate.profile_name(name)
     except validate.InvalidValue as invalid:
@@ -206,7 +90,7 @@ def _parse_profile(table: _Table, name: str, path: Path | None) -> Profile:
     return profile
 
 
-def _check_profile_consistency(profile: Profile, table: _Table) -> None:
+def _check_profile_consistency(profile: Profile, table: TableReader) -> None:
     """Rules between fields, e.g. manual mode needs a server."""
     if profile.mode is ConnectionMode.MANUAL:
         if not profile.server and not profile.ews_url:
@@ -240,7 +124,7 @@ def _check_profile_consistency(profile: Profile, table: _Table) -> None:
         )  # fmt: skip
 
 
-def _parse_sync(table: _Table, path: Path | None) -> SyncSelection:
+def _parse_sync(table: TableReader, path: Path | None) -> SyncSelection:
     return SyncSelection(
         mail=table.boolean("mail", True),
         calendar=table.boolean("calendar", True),
@@ -256,7 +140,7 @@ def _parse_sync(table: _Table, path: Path | None) -> SyncSelection:
     )
 
 
-def _parse_metadata(table: _Table, path: Path | None) -> MailboxMetadata:
+def _parse_metadata(table: TableReader, path: Path | None) -> MailboxMetadata:
     return MailboxMetadata(
         primary_smtp_address=table.string("primary_smtp_address"),
         ews_url=table.string("ews_url"),
@@ -269,7 +153,7 @@ def _parse_metadata(table: _Table, path: Path | None) -> MailboxMetadata:
     )
 
 
-def _parse_ui(table: _Table, path: Path | None) -> UiSettings:
+def _parse_ui(table: TableReader, path: Path | None) -> UiSettings:
     theme = table.string("theme")
     keymap_table = table.table("keymap")
     keymap = {}
@@ -311,7 +195,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
 
 
 def _fill_config(config: Config, data: dict[str, Any], path: Path | None) -> None:
-    top = _Table({k: v for k, v in data.items() if k != "schema_version"}, (), config.warnings)
+    top = TableReader({k: v for k, v in data.items() if k != "schema_version"}, (), config.warnings)
     config.ui = _parse_ui(top.table("ui"), path)
     profiles = top.table("profiles")
     seen_ids: dict[str, str] = {}
