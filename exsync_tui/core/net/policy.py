@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from exsync_tui.core.net.connect_to import ConnectToRule, find_rule
+from exsync_tui.core.profiles import validate
 
 
 def normalise_host(host: str) -> str:
@@ -24,12 +25,8 @@ def normalise_host(host: str) -> str:
 
 
 def normalise_pin(pin: str) -> str:
-    """A SHA-256 fingerprint as 64 lowercase hex digits (also accepts ``AB:CD:..``)."""
-    cleaned = pin.strip().lower().removeprefix("sha256:").removeprefix("sha256/")
-    cleaned = cleaned.replace(":", "").replace(" ", "")
-    if len(cleaned) != 64 or any(char not in "0123456789abcdef" for char in cleaned):
-        raise ValueError("a SHA-256 pin is 64 hex digits (colons allowed)")
-    return cleaned
+    """A SHA-256 fingerprint as 64 lowercase hex digits; raises ValueError otherwise."""
+    return validate.pin_sha256(pin)
 
 
 def format_fingerprint(hex_digest: str) -> str:

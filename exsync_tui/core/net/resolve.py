@@ -122,7 +122,7 @@ def resolve_addresses(
     policy = policy if policy is not None else REGISTRY.lookup(name)
     rule = policy.rule_for(name, port)
     if rule is not None:
-        address, target_port = rule.target(port)
+        address, target_port = rule.address, rule.target_port
         if _is_literal(address):
             addresses: tuple[str, ...] = (address,)
         else:

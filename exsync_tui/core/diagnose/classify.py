@@ -1,0 +1,179 @@
+"""Mapping an exception to a help topic.
+
+Failures reach exsync wrapped several times over (exchangelib re-raises
+requests errors, which wrap urllib3 errors, which wrap ssl and socket errors),
+so classification walks the whole chain and picks the most telling link.
+Errors exsync raises itself carry their topic (:class:`TopicError`).
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import ssl
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+import requests.exceptions
+import urllib3.exceptions
+from exchangelib import errors as ews_errors
+
+from exsync_tui.core.net.errors import (
+    CancelledByUserError,
+    NameNotFoundError,
+    UnroutableAddressError,
+)
+
+
+class TopicError(Exception):
+    """An error that already knows its help topic (and facts to offer the user)."""
+
+    def __init__(self, topic_id: str, detail: str, facts: Mapping[str, str] | None = None) -> None:
+        self.topic_id = topic_id
+        self.detail = detail
+        self.facts = dict(facts or {})
+        super().__init__(detail)
+
+
+@dataclass(frozen=True)
+class Classified:
+    """The help topic for a failure, a one-line detail and any facts worth offering."""
+
+    topic_id: str
+    detail: str
+    facts: dict[str, str] = field(default_factory=dict)
+
+
+def exception_chain(error: BaseException, limit: int = 30) -> Iterator[BaseException]:
+    """``error`` and everything it wraps (cause, context, ``reason``, exception args)."""
+    seen: set[int] = set()
+    queue: list[BaseException] = [error]
+    while queue and len(seen) < limit:
+        current = queue.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        linked = [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        linked.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        queue.extend(item for item in linked if isinstance(item, BaseException))
+
+
+# OpenSSL verify codes (X509_V_ERR_*).
+_VERIFY_EXPIRED = 10
+_VERIFY_NOT_YET_VALID = 9
+_VERIFY_HOSTNAME_MISMATCH = 62
+_FINGERPRINT = re.compile(
+    r'Fingerprints did not match\. Expected "([0-9a-f:]+)", got "([0-9a-f:]+)"'
+)
+_NOT_TLS_MARKERS = (
+    "wrong version number",
+    "http request",
+    "record layer failure",
+    "unknown protocol",
+)
+
+_SERVER_BUSY = (
+    ews_errors.ErrorServerBusy,
+    ews_errors.RateLimitError,
+    ews_errors.ErrorTooManyObjectsOpened,
+    ews_errors.ErrorInternalServerTransientError,
+    ews_errors.ErrorMailboxStoreUnavailable,
+    ews_errors.ErrorMailboxMoveInProgress,
+    ews_errors.ErrorTimeoutExpired,
+)
+
+
+def _tls(error: BaseException) -> Classified | None:
+    text = str(error)
+    match = _FINGERPRINT.search(text)
+    if match:
+        return Classified(
+            "tls-pin-mismatch",
+            "the server's certificate is not the pinned one",
+            {"certificate_sha256": match.group(2).replace(":", "").lower()},
+        )
+    if isinstance(error, ssl.SSLCertVerificationError):
+        code = error.verify_code
+        message = error.verify_message or text
+        if code == _VERIFY_HOSTNAME_MISMATCH:
+            return Classified("tls-name-mismatch", f"certificate check failed: {message}")
+        if code in (_VERIFY_EXPIRED, _VERIFY_NOT_YET_VALID):
+            return Classified("tls-expired", f"certificate check failed: {message}")
+        return Classified("tls-untrusted", f"certificate check failed: {message}")
+    if isinstance(error, ssl.SSLError):
+        lowered = text.lower()
+        if any(marker in lowered for marker in _NOT_TLS_MARKERS):
+            return Classified("tls-intercepted", f"the answer was not TLS: {text}")
+        if "certificate verify failed" in lowered:
+            return Classified("tls-untrusted", text)
+    return None
+
+
+def _network(error: BaseException) -> Classified | None:
+    if isinstance(error, UnroutableAddressError):
+        return Classified(
+            "private-address-vpn",
+            str(error.args[0]).split(": ", 1)[-1] if error.args else "internal address",
+            {"host": error.host, "addresses": ", ".join(error.addresses)},
+        )
+    if isinstance(error, NameNotFoundError):
+        return Classified("dns-not-found", str(error), {"host": error.host})
+    if isinstance(error, urllib3.exceptions.NameResolutionError | socket.gaierror):
+        return Classified("dns-not-found", f"name not found: {error}")
+    if isinstance(error, ConnectionRefusedError):
+        return Classified("connection-refused", "the server refused the connection")
+    if isinstance(error, urllib3.exceptions.ProxyError | requests.exceptions.ProxyError):
+        return Classified("proxy-error", f"proxy error: {error}")
+    if isinstance(
+        error,
+        urllib3.exceptions.ConnectTimeoutError | requests.exceptions.ConnectTimeout,
+    ) and not isinstance(error, urllib3.exceptions.NewConnectionError):
+        return Classified("connection-timeout", "the connection timed out")
+    if isinstance(error, urllib3.exceptions.ReadTimeoutError | requests.exceptions.ReadTimeout):
+        return Classified("server-busy", "the server did not answer in time")
+    return None
+
+
+def _exchange(error: BaseException) -> Classified | None:
+    text = str(error)
+    if isinstance(error, ews_errors.ErrorPasswordExpired | ews_errors.ErrorPasswordChangeRequired):
+        return Classified("password-expired", text)
+    if isinstance(error, ews_errors.ErrorAccountDisabled):
+        return Classified("account-locked", f"the account is disabled: {text}")
+    if isinstance(error, ews_errors.UnauthorizedError):
+        if "locked" in text.lower():
+            return Classified("account-locked", text)
+        return Classified("credentials-rejected", text)
+    if isinstance(error, ews_errors.ErrorNonExistentMailbox):
+        return Classified("mailbox-not-found", text)
+    if isinstance(error, ews_errors.ErrorAccessDenied) and "ews" in text.lower():
+        return Classified("ews-disabled", text)
+    if isinstance(
+        error,
+        ews_errors.ErrorAccessDenied
+        | ews_errors.ErrorImpersonateUserDenied
+        | ews_errors.ErrorImpersonationDenied,
+    ):
+        return Classified("access-denied", text)
+    if isinstance(error, _SERVER_BUSY):
+        return Classified("server-busy", text)
+    return None
+
+
+def classify(error: BaseException, *, cancelled: bool = False) -> Classified:
+    """The help topic for ``error`` (``cancelled`` when the user's cancel event is set)."""
+    chain = list(exception_chain(error))
+    if cancelled or any(isinstance(link, CancelledByUserError) for link in chain):
+        return Classified("cancelled", "cancelled")
+    for link in chain:
+        if isinstance(link, TopicError):
+            return Classified(link.topic_id, link.detail, link.facts)
+    for check in (_tls, _network, _exchange):
+        for link in chain:
+            found = check(link)
+            if found is not None:
+                return found
+    if any(isinstance(link, ConnectionResetError | BrokenPipeError) for link in chain):
+        return Classified("unexpected-error", "the server closed the connection without answering")
+    return Classified("unexpected-error", f"{type(error).__name__}: {error}")
