@@ -59,6 +59,7 @@ class MainApp:
             auth=(outcome.scheme if outcome else None),
             user=(outcome.mailbox.email if outcome and outcome.mailbox else None),
             action=response.action,
+            connection=id(request.connection),
         )
         return response
 
@@ -142,16 +143,17 @@ class MainApp:
         name = operation_name(operation)
         rule = self.faults.pick(name)
         if rule is not None and rule.kind != "truncate":
-            return self._fault_response(rule, name)
+            return self._fault_response(rule, name, request.host)
         try:
             response = Response(200, dispatch(self.store, user, header, operation))
         except SoapFault as problem:
             response = Response(500, fault(problem))
         if rule is not None:
-            response.action = "truncate"
+            # A consistent Content-Length with half the XML: what a broken proxy delivers.
+            response.body = response.body[: len(response.body) // 2]
         return response
 
-    def _fault_response(self, rule: FaultRule, operation: str) -> Response:
+    def _fault_response(self, rule: FaultRule, operation: str, host: str) -> Response:
         if rule.kind == "500":
             return Response(500, _page("500 - Internal server error.", ""), _HTML)
         if rule.kind == "503":
@@ -178,5 +180,5 @@ class MainApp:
             401,
             _page("401 - Unauthorized", "The password for this account has expired."),
             _HTML,
-            [("WWW-Authenticate", v) for v in self.auth.challenges("")],
+            [("WWW-Authenticate", v) for v in self.auth.challenges(host)],
         )

@@ -135,6 +135,12 @@ class Control:
         """Every request answered so far (method, path, host, status, auth, operation, user)."""
         return self._log.entries()
 
+    def wait_for_request(
+        self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 10.0
+    ) -> bool:
+        """Block until a logged request matches `predicate` (True), or `timeout` passes."""
+        return self._log.wait_for(predicate, timeout)
+
     def clear_request_log(self) -> None:
         """Forget the request log."""
         self._log.clear()

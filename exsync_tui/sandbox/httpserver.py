@@ -51,7 +51,7 @@ class Request:
 
 @dataclass
 class Response:
-    """What to send back; `action` "drop", "hang" or "truncate" misbehaves on purpose."""
+    """What to send back; `action` "drop" or "hang" misbehaves on purpose."""
 
     status: int
     body: bytes = b""
@@ -86,6 +86,9 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(ConnectionError, TimeoutError, ssl.SSLError, OSError):
             super().handle()
 
+    def version_string(self) -> str:
+        return self.server_version
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         return  # the request log records what tests need; stderr stays quiet
 
@@ -118,12 +121,10 @@ class _Handler(BaseHTTPRequestHandler):
         if response.body or response.status != 204:
             self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))
-        if response.close or response.action == "truncate":
+        if response.close:
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()
-        if response.action == "truncate":
-            payload = payload[: len(payload) // 2]
         self.wfile.write(payload)
         self.wfile.flush()
 

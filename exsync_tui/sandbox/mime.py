@@ -130,6 +130,10 @@ def build_message(
         message.add_attachment(
             rng.randbytes(400_000), maintype="image", subtype="jpeg", filename="scan.jpg"
         )
+    for part in message.walk():
+        if part.is_multipart():
+            # The email package picks random boundaries; the seed must decide everything.
+            part.set_boundary(f"=_sandbox_{rng.getrandbits(64):016x}")
     return message.as_bytes()
 
 

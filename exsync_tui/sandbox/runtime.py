@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,20 +28,28 @@ class RequestLog:
     """Every request any listener answered, for tests that count requests."""
 
     _entries: list[dict[str, Any]] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _changed: threading.Condition = field(default_factory=threading.Condition)
 
     def record(self, **entry: Any) -> None:
         """Append one entry (method, path, host, status, auth, operation, user, listener...)."""
         entry["time"] = time.time()
-        with self._lock:
+        with self._changed:
             self._entries.append(entry)
+            self._changed.notify_all()
 
     def entries(self) -> list[dict[str, Any]]:
         """A copy of the log, oldest first."""
-        with self._lock:
+        with self._changed:
             return [dict(e) for e in self._entries]
 
     def clear(self) -> None:
         """Forget every entry."""
-        with self._lock:
+        with self._changed:
             self._entries.clear()
+
+    def wait_for(self, predicate: Callable[[dict[str, Any]], bool], timeout: float) -> bool:
+        """Block until an entry matching `predicate` is logged (True) or `timeout` passes."""
+        with self._changed:
+            return self._changed.wait_for(
+                lambda: any(predicate(e) for e in self._entries), timeout=timeout
+            )
