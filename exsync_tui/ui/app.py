@@ -112,7 +112,16 @@ class ExsyncApp(ReportsWorkerFailures, App[None]):
 
     @work(thread=True, group="config-save", exit_on_error=False)
     def _save_config(self, change: ConfigChange, then: Callable[[], None] | None) -> None:
-        # Saves run one at a time, each on top of the previous one's result.
+        self.save_change(change)
+        if then is not None:
+            self.call_from_thread(then)
+
+    def save_change(self, change: ConfigChange) -> Config:
+        """Apply ``change`` to a copy of the config and save it. Worker threads only.
+
+        Saves run one at a time, each on top of the previous one's result; the
+        dashboard is refreshed afterwards. Raises what ``save_config`` raises.
+        """
         with self._config_lock:
             current = self.config
             updated = replace(current, profiles=dict(current.profiles), ui=replace(current.ui))
@@ -120,12 +129,8 @@ class ExsyncApp(ReportsWorkerFailures, App[None]):
             if self.context.persist:
                 save_config(updated, self.context.config_path)
             self.config = updated
-        self.call_from_thread(self._config_saved, then)
-
-    def _config_saved(self, then: Callable[[], None] | None) -> None:
-        self.refresh_dashboard()
-        if then is not None:
-            then()
+        self.call_from_thread(self.refresh_dashboard)
+        return updated
 
     def refresh_dashboard(self) -> None:
         """Redraw the dashboard table from the current config."""

@@ -24,12 +24,17 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class AttemptResult:
-    """How an attempt ended: cancelled, or with a diagnosis (and the request, for the report)."""
+    """How an attempt ended: cancelled, failed inside exsync, or with a diagnosis.
+
+    ``request`` is kept for the report; ``saved`` is the profile as saved after a success.
+    """
 
     attempt: int
     cancelled: bool = False
+    failed: bool = False
     diagnosis: Diagnosis | None = None
     request: Any = None
+    saved: Profile | None = None
 
 
 def ask_on_ui_thread(app: ExsyncApp, title: str, body: str, cancel: threading.Event) -> bool:
@@ -67,7 +72,7 @@ def run_attempt(
         except Cancelled:
             result = AttemptResult(attempt=attempt, cancelled=True)
         except BaseException:
-            app.call_from_thread(screen.attempt_finished, AttemptResult(attempt, cancelled=True))
+            app.call_from_thread(screen.attempt_finished, AttemptResult(attempt, failed=True))
             raise
         finally:
             app.cancels.release(cancel)
@@ -99,7 +104,7 @@ def _attempt(
         password = run_abandonable(
             lambda: app.secret_store().get_password(profile.id), cancel, name="keyring"
         )
-    request = request_from_profile(profile, password)
+    request = request_from_profile(profile, password or "", dns_server=app.context.dns_server)
     steps: tuple[Step, ...] = ()
 
     def on_step(step: Step) -> None:
@@ -126,17 +131,22 @@ def _attempt(
         raise Cancelled()
     if outcome.diagnosis.ok:
         verified = replace(profile, metadata=outcome.metadata or profile.metadata)
-        if password is not None:
-            store = app.secret_store()
-            store.set_password(verified.id, password)
-        _save_profile(app, screen, verified)
+        _save_verified(app, screen, verified, password)
+        return AttemptResult(attempt, diagnosis=outcome.diagnosis, request=request, saved=verified)
     elif screen.profile is not None and outcome.diagnosis.topic is not None:
         _record_error(app, screen.profile, outcome.diagnosis.topic.id)
     return AttemptResult(attempt=attempt, diagnosis=outcome.diagnosis, request=request)
 
 
-def _save_profile(app: ExsyncApp, screen: ConnectScreen, profile: Profile) -> None:
+def _save_verified(
+    app: ExsyncApp, screen: ConnectScreen, profile: Profile, password: str | None
+) -> None:
+    """Store the password, then the profile; like ``exsync profiles add``, undo the first
+    when the second fails so no half-added mailbox remains."""
     old_name = screen.profile.name if screen.profile else None
+    store = app.secret_store()
+    if password is not None:
+        store.set_password(profile.id, password)
 
     def change(config: Config) -> None:
         if old_name is None:
@@ -144,7 +154,12 @@ def _save_profile(app: ExsyncApp, screen: ConnectScreen, profile: Profile) -> No
         else:
             config.update(old_name, profile)
 
-    app.call_from_thread(app.change_config, change, lambda: screen.saved(profile))
+    try:
+        app.save_change(change)
+    except BaseException:
+        if password is not None and old_name is None:
+            store.delete_password(profile.id)
+        raise
 
 
 def _record_error(app: ExsyncApp, profile: Profile, topic_id: str) -> None:
@@ -156,4 +171,4 @@ def _record_error(app: ExsyncApp, profile: Profile, topic_id: str) -> None:
             metadata = replace(current.metadata, last_error_topic=topic_id)
             config.update(profile.name, replace(current, metadata=metadata))
 
-    app.call_from_thread(app.change_config, change)
+    app.save_change(change)

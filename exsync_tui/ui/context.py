@@ -38,7 +38,8 @@ class UiContext:
     ``initial_config`` skips loading the config file (snapshots). ``persist``
     False keeps the app from writing the config (snapshots and screenshots).
     ``secrets_factory`` builds the secret store in a worker thread, because
-    opening a keyring may block on D-Bus.
+    opening a keyring may block on D-Bus. ``dns_server`` (``ADDR[:PORT]``)
+    replaces the system resolver for every connection (the demo's sandbox).
     """
 
     config_path: Path | None = None
@@ -49,3 +50,4 @@ class UiContext:
     demo_hint: str | None = None
     subtitle: str | None = None
     new_profile_defaults: NewProfileDefaults = field(default_factory=NewProfileDefaults)
+    dns_server: str | None = None

@@ -23,7 +23,7 @@ def diagnose_profile(app: ExsyncApp, profile: Profile) -> None:
         from exsync_tui.core.diagnose import diagnose
 
         password = app.secret_store().get_password(profile.id)
-        request = request_from_profile(profile, password)
+        request = request_from_profile(profile, password or "", dns_server=app.context.dns_server)
         diagnosis = diagnose(request, on_step=on_step, cancel=cancel)
         if not cancel.is_set():
             _remember_outcome(app, profile, diagnosis)
@@ -56,7 +56,7 @@ def _remember_outcome(app: ExsyncApp, profile: Profile, diagnosis: Diagnosis) ->
             metadata = replace(current.metadata, last_error_topic=topic)
             config.update(profile.name, replace(current, metadata=metadata))
 
-    app.call_from_thread(app.change_config, change)
+    app.save_change(change)
 
 
 def remove_profile(app: ExsyncApp, profile: Profile) -> None:
@@ -77,16 +77,28 @@ def remove_profile(app: ExsyncApp, profile: Profile) -> None:
 
 
 def _remove(app: ExsyncApp, profile: Profile, purge: bool) -> None:
-    from exsync_tui.core.profiles import purge_profile_data
+    """The same order as ``exsync profiles remove --purge``: secrets, config, then local data."""
+    from exsync_tui.core.profiles import PurgeReport, purge_local_data, purge_secrets
 
+    report = PurgeReport()
     if purge:
-        purge_profile_data(profile, app.secret_store())
+        purge_secrets(profile, app.secret_store(), report)
 
     def change(config: Config) -> None:
         if profile.name in config.profiles:
             config.remove(profile.name)
 
-    note = " and its local data and password" if purge else ""
-    app.call_from_thread(
-        app.change_config, change, lambda: app.notify(f"Removed {profile.name}{note}.")
-    )
+    app.save_change(change)
+    if not purge:
+        app.call_from_thread(app.notify, f"Removed {profile.name}; its local mail is kept.")
+        return
+    purge_local_data(profile, report)
+    if report.failed:
+        failed = "; ".join(f"{path}: {reason}" for path, reason in report.failed.items())
+        app.call_from_thread(
+            app.notify, f"Removed {profile.name}, but could not delete {failed}", severity="error"
+        )
+    else:
+        app.call_from_thread(
+            app.notify, f"Removed {profile.name} with its local data and password."
+        )

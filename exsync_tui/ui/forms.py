@@ -88,15 +88,16 @@ def suggested_name(email: str, taken: set[str]) -> str:
 
 
 def server_fields(text: str) -> dict[str, str | None]:
-    """``server`` or ``ews_url`` for what the user typed in the server field."""
+    """``server`` (a typed host) or ``ews_url`` (a URL) for the server field's text."""
     from exsync_tui.core.connect import normalise_server
 
     if not text.strip():
         return {"server": None, "ews_url": None}
     spec = normalise_server(text)
-    if spec.ews_url:
-        return {"server": None, "ews_url": spec.ews_url}
-    return {"server": spec.host, "ews_url": None}
+    if spec.source == "host":
+        host = f"[{spec.host}]" if ":" in spec.host else spec.host
+        return {"server": host if spec.port == 443 else f"{host}:{spec.port}", "ews_url": None}
+    return {"server": None, "ews_url": spec.ews_url}
 
 
 def build_profile(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Footer, Input, Label, Static
 
 from exsync_tui.core.steps import Diagnosis, Step
 from exsync_tui.ui.background import Cancelled, run_abandonable
@@ -60,6 +60,7 @@ class SaveReportDialog(Dialog[str]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button("Save", id="save", variant="primary", compact=True)
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         """Start in the path field."""

@@ -12,14 +12,9 @@ import pytest
 
 from exsync_tui.ui.scenarios import SCENARIOS, SIZES, Scenario
 
-# Scenarios whose screens need core modules still being written are added as those land.
-PENDING = {"advanced", "advanced-invalid", "error-help-vpn", "error-help-certificate"}
-
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
-@pytest.mark.parametrize(
-    "item", [s for s in SCENARIOS if s.name not in PENDING], ids=lambda item: item.name
-)
+@pytest.mark.parametrize("item", SCENARIOS, ids=lambda item: item.name)
 def test_screen_looks_as_recorded(
     item: Scenario, size: tuple[int, int], snap_compare: Callable[..., bool]
 ) -> None:

@@ -9,7 +9,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Label, Select
+from textual.widgets import Button, Footer, Input, Label, Select
 
 from exsync_tui.core.profiles import AuthType
 from exsync_tui.core.profiles import validate as checks
@@ -25,6 +25,12 @@ AUTH_CHOICES = (
     ("Basic (password over TLS)", AuthType.BASIC),
     ("OAuth (modern auth)", AuthType.OAUTH),
 )
+
+SOURCE_WORDS = {
+    "host": "from the host name",
+    "ews_url": "the EWS URL as given",
+    "owa_url": "from the Outlook Web App address",
+}
 
 FIELD_IDS = ("username", "server", "auth", "ca_file", "pin_sha256", "connect_to")
 
@@ -57,8 +63,7 @@ class AdvancedSettingsDialog(Dialog[AdvancedSettings]):
                 yield FieldRow(
                     "Server",
                     Input(s.server, placeholder="mail.example.com", id="server", compact=True),
-                    hint="Host, EWS URL, or paste the Outlook Web App address. "
-                    "Empty: autodiscover.",
+                    hint="Host, EWS URL or Outlook Web App address. Empty: autodiscover.",
                     id="server-row",
                 )
                 yield FieldRow(
@@ -90,6 +95,7 @@ class AdvancedSettingsDialog(Dialog[AdvancedSettings]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button("Save", id="save", variant="primary", compact=True)
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         """Check what is already there, and focus the field the error help pointed at."""
@@ -106,6 +112,8 @@ class AdvancedSettingsDialog(Dialog[AdvancedSettings]):
         """Validate the field that changed."""
         if event.input.id:
             self._check(event.input.id, event.value)
+            row = self.query_one(f"#{event.input.id}-row", FieldRow)
+            self.call_after_refresh(row.scroll_visible, animate=False)
 
     def _check(self, field: str, value: str) -> bool:
         """Show the verdict for ``field``; True when the value can be used."""
@@ -132,7 +140,7 @@ class AdvancedSettingsDialog(Dialog[AdvancedSettings]):
             from exsync_tui.core.connect import normalise_server
 
             spec = normalise_server(text)
-            return f"✓ {spec.ews_url or spec.host} ({spec.source})"
+            return f"✓ {spec.ews_url} ({SOURCE_WORDS.get(spec.source, spec.source)})"
         if field == "pin_sha256":
             return "✓ " + fingerprint_with_colons(checks.pin_sha256(text))
         if field == "connect_to":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Footer, Label, Static
 
 from exsync_tui.ui.screens.base import Dialog
 
@@ -32,6 +32,7 @@ class ConfirmDialog(Dialog[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self._no, id="no", compact=True)
                 yield Button(self._yes, id="yes", variant="warning", compact=True)
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         """Focus the safe answer."""

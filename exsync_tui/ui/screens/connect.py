@@ -116,7 +116,7 @@ class ConnectScreen(ReportsWorkerFailures, Screen[None]):
             yield Static(self.settings.summary(), id="advanced-summary")
         yield Static("", id="connect-status")
         yield StepList(id="steps")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         """Focus the first field that needs typing."""
@@ -287,8 +287,11 @@ class ConnectScreen(ReportsWorkerFailures, Screen[None]):
         if result.cancelled:
             self._show_status("✗ Cancelled. Nothing was saved.")
             self.query_one("#connect", Button).focus()
-        elif result.diagnosis is not None and result.diagnosis.ok:
-            self._show_status("✓ Connected. Saving the mailbox…")
+        elif result.failed:
+            self._show_status("✗ Something went wrong inside exsync; nothing was saved.")
+            self.query_one("#connect", Button).focus()
+        elif result.saved is not None:
+            self.saved(result.saved)
         elif result.diagnosis is not None:
             self._show_status("✗ Could not connect. See the help.")
             self._open_help(result.diagnosis)

@@ -63,7 +63,7 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
         table.add_column("Verified", key="verified")
         yield table
         yield Static("", id="detail")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         """Fill the table from whatever config the app holds now."""

@@ -114,7 +114,7 @@ class ErrorHelpScreen(ReportsWorkerFailures, Screen[HelpChoice]):
             yield Button("Save report", id="save_report", compact=True)
             yield Button("Copy", id="copy_report", compact=True)
             yield Button("Close", id="close", compact=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         """Show the diagnosis, or start the doctor."""

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Label, Static
+from textual.widgets import Footer, Label, Static
 
-from exsync_tui.ui.keymap import describe_bindings
 from exsync_tui.ui.screens.base import Dialog
 
 
@@ -29,6 +28,4 @@ class KeysHelpDialog(Dialog[None]):
                     "ctrl+p opens the command palette; escape closes dialogs.",
                     classes="dialog-note",
                 )
-
-
-__all__ = ["KeysHelpDialog", "describe_bindings"]
+        yield Footer(compact=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Label, Static
+from textual.widgets import Button, Checkbox, Footer, Label, Static
 
 from exsync_tui.ui.screens.base import Dialog
 
@@ -45,6 +45,7 @@ class RemoveDialog(Dialog[RemoveChoice]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Keep", id="keep", compact=True)
                 yield Button("Remove", id="remove", variant="error", compact=True)
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         """Focus the safe answer."""

@@ -1,0 +1,124 @@
+"""The dashboard: first run, the keymap, the theme, the password field and removing a mailbox."""
+
+from __future__ import annotations
+
+from exsync_tui.core.profiles import MailboxMetadata, new_profile
+from exsync_tui.core.secrets import SecretStore
+from exsync_tui.core.secrets.memory import MemoryKeyring
+from exsync_tui.ui.screens.connect import ConnectScreen
+from exsync_tui.ui.screens.dashboard import DashboardScreen
+from exsync_tui.ui.screens.remove import RemoveDialog
+from exsync_tui.ui.widgets.password_input import PasswordInput
+from tests.ui.helpers_ui import (
+    app_on_disk,
+    mail_dir_with_a_message,
+    saved_config,
+    screen_text,
+    synchronous,
+    wait_until,
+)
+
+
+@synchronous
+async def test_an_empty_dashboard_explains_how_to_start_and_offers_the_demo(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    app = app_on_disk(memory_keyring)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.config_loaded)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "No mailboxes yet" in text
+        assert "exsync demo" in text
+        shown = {
+            active.binding.id
+            for active in app.screen.active_bindings.values()
+            if active.enabled and app.screen.check_action(active.binding.action, ())
+        }
+        assert "dashboard.add" in shown
+        assert "dashboard.remove" not in shown  # nothing to remove yet
+
+
+@synchronous
+async def test_the_keymap_in_the_config_remaps_a_binding(memory_keyring: MemoryKeyring) -> None:
+    app = app_on_disk(memory_keyring, keymap={"dashboard.add": "n"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.config_loaded)
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+
+
+@synchronous
+async def test_the_chosen_theme_is_saved_in_the_config(memory_keyring: MemoryKeyring) -> None:
+    app = app_on_disk(memory_keyring)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.config_loaded)
+        app.theme = "nord"
+        await wait_until(pilot, lambda: saved_config().ui.theme == "nord")
+    again = app_on_disk(memory_keyring, write=False)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: again.theme == "nord")
+
+
+@synchronous
+async def test_the_password_never_reaches_the_clipboard(memory_keyring: MemoryKeyring) -> None:
+    app = app_on_disk(memory_keyring)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.config_loaded)
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+        await pilot.press("tab", *"hunter2-canary")
+        field = app.screen.query_one("#password", PasswordInput)
+        assert field.has_focus
+        field.select_all()
+        await pilot.press("ctrl+c")
+        await pilot.press("ctrl+x")
+        await pilot.pause()
+        assert "canary" not in app.clipboard
+        assert field.value == ""  # cut removed the text without copying it
+
+
+@synchronous
+async def test_remove_with_purge_deletes_config_entry_secret_and_mail(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    keep = new_profile("keep", "keep@example.com")
+    doomed = new_profile(
+        "doomed", "doomed@example.com", metadata=MailboxMetadata(last_error_topic="dns-not-found")
+    )
+    store = SecretStore(memory_keyring)
+    store.set_password(doomed.id, "pw-of-doomed")
+    mail = mail_dir_with_a_message(doomed)
+    app = app_on_disk(memory_keyring, [keep, doomed])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.config_loaded)
+        await pilot.press("down")  # the second row: doomed
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, RemoveDialog))
+        assert "doomed" in screen_text(app)
+        await pilot.press("shift+tab", "space")  # tick "also delete"
+        await pilot.press("tab", "tab", "enter")  # Keep -> Remove
+        await wait_until(pilot, lambda: "doomed" not in saved_config().profiles)
+        await wait_until(pilot, lambda: not mail.exists())
+    assert list(saved_config().profiles) == ["keep"]
+    assert store.get_password(doomed.id) is None
+
+
+@synchronous
+async def test_remove_without_purge_keeps_mail_and_secret(memory_keyring: MemoryKeyring) -> None:
+    profile = new_profile("solo", "solo@example.com")
+    store = SecretStore(memory_keyring)
+    store.set_password(profile.id, "pw-of-solo")
+    mail = mail_dir_with_a_message(profile)
+    app = app_on_disk(memory_keyring, [profile])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.config_loaded)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, RemoveDialog))
+        await pilot.press("tab", "enter")
+        await wait_until(pilot, lambda: not saved_config().profiles)
+    assert mail.exists()
+    assert store.get_password(profile.id) == "pw-of-solo"
