@@ -29,7 +29,12 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     # A scheme followed by a credential blob anywhere else (WWW-Authenticate challenges too).
     (
-        re.compile(rf"\b(?P<scheme>{_AUTH_SCHEMES})\s+[A-Za-z0-9+/=._~-]{{8,}}", re.IGNORECASE),
+        re.compile(
+            # Case-insensitive scheme; the blob must hold a capital, digit or base64 sign,
+            # so prose such as "NTLM accepted (server offers ...)" stays readable.
+            rf"\b(?P<scheme>(?i:{_AUTH_SCHEMES}))\s+"
+            r"(?=[A-Za-z0-9+/=._~-]*[A-Z0-9+/=])[A-Za-z0-9+/=._~-]{12,}"
+        ),
         rf"\g<scheme> {REDACTED}",
     ),
     # JSON web tokens.

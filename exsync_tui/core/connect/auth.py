@@ -9,6 +9,7 @@ basic auth disabled in favour of modern auth).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -93,7 +94,7 @@ class Rejection:
 
 
 _LOCKED_MARKERS = ("locked out", "account is locked", "accountlocked")
-_EXPIRED_MARKERS = ("password has expired", "passwordexpired", "password expired", "must change")
+_EXPIRED = re.compile(r"password\b.{0,40}\bexpired|passwordexpired|must change (your|the) password")
 _MODERN_MARKERS = ("basic authentication is disabled", "modern auth", "oauth", "invalid_token")
 
 
@@ -107,7 +108,7 @@ def read_rejection(
     schemes = {scheme.lower() for scheme in offered_schemes(headers)}
     if any(marker in text for marker in _LOCKED_MARKERS):
         return Rejection("account-locked", "the server says the account is locked")
-    if any(marker in text for marker in _EXPIRED_MARKERS):
+    if _EXPIRED.search(text):
         return Rejection("password-expired", "the server says the password has expired")
     if schemes and schemes <= MODERN_SCHEMES or any(m in text for m in _MODERN_MARKERS):
         return Rejection(
@@ -120,24 +121,34 @@ def read_rejection(
 
 
 def username_format_hint(username: str, email: str) -> str | None:
-    """A hint when the user name has a shape Exchange rarely accepts, else None."""
-    domain_part = email.rpartition("@")[2].split(".")[0].upper() or "DOMAIN"
-    local_part = email.partition("@")[0] or "user"
+    """A hint when the user name has a shape Exchange rarely accepts, else None.
+
+    Exchange takes ``DOMAIN\\user`` (Windows logon) and ``user@domain.com`` (UPN);
+    the usual slips are a forward slash, a short domain after ``@``, a name
+    without any domain, and both forms mixed.
+    """
+    email_domain = email.rpartition("@")[2] or "example.com"
+    short_domain = email_domain.split(".")[0].upper() or "DOMAIN"
+    if not username:
+        return f"the user name is empty; try {email}"
+    if "/" in username and "\\" not in username:
+        domain, _, user = username.partition("/")
+        return f"{username!r} uses '/'; a Windows logon is written {domain}\\{user}"
     if "\\" in username:
         domain, _, user = username.partition("\\")
-        if "." in domain:
-            return (
-                f"{username!r} puts a DNS domain before the backslash; Windows logons use the "
-                f"short (NetBIOS) domain, e.g. {domain.split('.')[0].upper()}\\{user}"
-            )
         if "@" in user:
-            return f"{username!r} mixes both forms; use {domain}\\{user.partition('@')[0]}"
+            return (
+                f"{username!r} mixes both forms; use {domain}\\{user.partition('@')[0]} or {user}"
+            )
         return None
     if "@" in username:
+        user, _, domain = username.partition("@")
+        if "." not in domain:
+            return (
+                f"{username!r} has a short domain after '@'; use {user}@{email_domain} "
+                f"or {domain.upper()}\\{user}"
+            )
         return None
     return (
-        f"{username!r} has no domain; try {domain_part}\\{username} or {username}@"
-        f"{email.rpartition('@')[2] or 'example.com'}"
-        if username
-        else f"the user name is empty; try {local_part}@{email.rpartition('@')[2]}"
+        f"{username!r} has no domain; try {short_domain}\\{username} or {username}@{email_domain}"
     )

@@ -317,7 +317,9 @@ class AutodiscoverDriver:
             step.finish(StepStatus.FAIL, failure.detail)
             if failure.topic_id == "cancelled":
                 raise TopicError("cancelled", "cancelled") from error
-            return _Skip(failure)
+            return _Skip(
+                Classified(failure.topic_id, failure.detail, {**failure.facts, "url": url})
+            )
         return self._read_answer(step, url, response, offered, auth_type, email)
 
     def _read_answer(

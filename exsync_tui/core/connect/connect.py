@@ -23,6 +23,7 @@ from exsync_tui.core.connect.pipeline import (
     new_session,
     sign_in,
     wait_for,
+    with_certificate_facts,
 )
 from exsync_tui.core.connect.recorder import StepRecorder
 from exsync_tui.core.connect.request import ConnectOutcome, ConnectRequest
@@ -191,7 +192,7 @@ def _connect_in_scope(
                 signed_in = sign_in(ctx, endpoint)
                 info = check_mailbox(ctx, signed_in)
             except TopicError as error:
-                return ConnectOutcome(failure(recorder.steps, error))
+                return ConnectOutcome(failure(recorder.steps, with_certificate_facts(error)))
             except Exception as error:  # anything unforeseen still ends in a help topic
                 found = classify(error, cancelled=scope.cancelled)
                 topic_error = TopicError(found.topic_id, found.detail, found.facts)

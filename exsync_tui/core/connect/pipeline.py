@@ -33,6 +33,7 @@ from exsync_tui.core.connect.server_text import normalise_server
 from exsync_tui.core.connect.session import BackOffCallback, BudgetRetryPolicy, build_account
 from exsync_tui.core.diagnose.classify import TopicError, classify
 from exsync_tui.core.net import ExsyncHTTPAdapter, NetScope, PolicyScope
+from exsync_tui.core.net.tls_probe import fetch_certificate
 from exsync_tui.core.steps import StepStatus
 
 SERVER_STEP = "Server"
@@ -146,7 +147,33 @@ def stage(
         found = classify(error, cancelled=ctx.scope.cancelled)
         if not step.finished:
             step.finish(StepStatus.FAIL, found.detail)
-        raise TopicError(found.topic_id, found.detail, found.facts) from error
+        facts = dict(found.facts)
+        if url:
+            facts.setdefault("url", url)
+        raise TopicError(found.topic_id, found.detail, facts) from error
+
+
+CERTIFICATE_TOPICS = frozenset({"tls-untrusted", "tls-name-mismatch", "tls-expired"})
+
+
+def with_certificate_facts(error: TopicError) -> TopicError:
+    """Add the server certificate's fingerprint to a TLS failure, so the user can pin it.
+
+    Only reads the certificate (an unverified handshake); nothing else is sent.
+    """
+    url = error.facts.get("url")
+    if error.topic_id not in CERTIFICATE_TOPICS or not url or "certificate_sha256" in error.facts:
+        return error
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        certificate = fetch_certificate(host, parts.port or 443)
+    except (OSError, ValueError):
+        return error
+    facts = {**error.facts, "certificate_sha256": certificate.sha256, "host": host}
+    enriched = TopicError(error.topic_id, error.detail, facts)
+    enriched.__cause__ = error.__cause__
+    return enriched
 
 
 def find_endpoint(ctx: ConnectContext) -> Endpoint:

@@ -28,65 +28,51 @@ from urllib3 import PoolManager
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
-from urllib3.util import connection as urllib3_connection
 
+from exsync_tui.core.net.dial import DialCancelled, NoUsableAddress, open_connection
 from exsync_tui.core.net.errors import (
     CancelledByUserError,
     NameNotFoundError,
     UnroutableAddressError,
 )
-from exsync_tui.core.net.guard import UNKNOWN_ROUTE_CONNECT_TIMEOUT_S, judge_addresses
 from exsync_tui.core.net.policy import REGISTRY
-from exsync_tui.core.net.resolve import resolve_addresses
-from exsync_tui.core.net.routes import Reachability
 from exsync_tui.core.net.scope import current_scope
 
 
 def _open_socket(conn: HTTPConnection) -> socket.socket:
-    """Open the TCP connection for ``conn`` the exsync way (see the module docstring)."""
-    scope = current_scope()
-    if scope is not None and scope.cancelled:
-        raise CancelledByUserError(conn)
+    """Open the TCP connection for ``conn`` through :func:`open_connection`.
+
+    Errors become the urllib3 errors requests and exchangelib expect, keeping
+    the original as the cause so the doctor can still tell them apart.
+    """
     host = conn._dns_host  # the name to resolve; the proxy's name when tunnelling
+    timeout = conn.timeout if isinstance(conn.timeout, int | float) else None
     try:
-        resolution = resolve_addresses(host, conn.port or 0)
+        dialled = open_connection(
+            host,
+            conn.port or 0,
+            timeout,
+            source_address=conn.source_address,
+            socket_options=conn.socket_options,
+        )
+    except DialCancelled as error:
+        raise CancelledByUserError(conn) from error
     except NameNotFoundError as error:
-        raise NameResolutionError(
-            host, conn, socket.gaierror(socket.EAI_NONAME, str(error))
-        ) from error
-    verdicts = judge_addresses(resolution.addresses)
-    usable = [verdict for verdict in verdicts if not verdict.blocked]
-    if not usable:
-        raise UnroutableAddressError(conn, host, resolution.addresses)
-    last_error: Exception | None = None
-    for verdict in usable:
-        timeout: float | None = conn.timeout if isinstance(conn.timeout, int | float) else None
-        if verdict.reachability is Reachability.UNKNOWN:
-            timeout = min(
-                timeout or UNKNOWN_ROUTE_CONNECT_TIMEOUT_S, UNKNOWN_ROUTE_CONNECT_TIMEOUT_S
-            )
-        try:
-            sock = urllib3_connection.create_connection(
-                (verdict.address, resolution.target_port),
-                timeout,
-                source_address=conn.source_address,
-                socket_options=conn.socket_options,
-            )
-        except TimeoutError as error:
-            last_error = ConnectTimeoutError(
-                conn,
-                f"Connection to {host} ({verdict.address}) timed out. (connect timeout={timeout})",
-            )
-            last_error.__cause__ = error
-        except OSError as error:
-            last_error = NewConnectionError(conn, f"Failed to establish a new connection: {error}")
-            last_error.__cause__ = error
-        else:
-            if scope is not None:
-                scope.track(conn)
-            return sock
-    assert last_error is not None
-    raise last_error
+        gaierror = socket.gaierror(socket.EAI_NONAME, str(error))
+        raise NameResolutionError(host, conn, gaierror) from error
+    except NoUsableAddress as error:
+        addresses = tuple(verdict.address for verdict in error.verdicts)
+        raise UnroutableAddressError(conn, host, addresses) from error
+    except TimeoutError as error:
+        message = f"Connection to {host} timed out. (connect timeout={timeout})"
+        raise ConnectTimeoutError(conn, message) from error
+    except OSError as error:
+        message = f"Failed to establish a new connection: {error}"
+        raise NewConnectionError(conn, message) from error
+    scope = current_scope()
+    if scope is not None:
+        scope.track(conn)
+    return dialled.sock
 
 
 class MappedHTTPConnection(HTTPConnection):

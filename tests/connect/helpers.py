@@ -1,0 +1,124 @@
+"""Building connect requests that reach a sandbox under its real names, through connect-to."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from typing import Any
+
+from exsync_tui.core.connect import ConnectOutcome, ConnectRequest, connect
+from exsync_tui.core.steps import Step, StepStatus
+from exsync_tui.sandbox import Sandbox
+
+
+def sandbox_connect_to(sb: Sandbox) -> tuple[str, ...]:
+    """Map the domain, autodiscover and mail hosts (443, and 80 for the redirect) to the sandbox."""
+    info = sb.info
+    domain = info.domain
+    rules = [f"{host}:443:127.0.0.1:{info.port}" for host in (domain, f"autodiscover.{domain}")]
+    rules.append(f"mail.{domain}:443:127.0.0.1:{info.port}")
+    rules.append(f"autodiscover.{domain}:80:127.0.0.1:{info.http_port}")
+    return tuple(rules)
+
+
+def sandbox_request(sb: Sandbox, user: int = 0, **overrides: Any) -> ConnectRequest:
+    """An autodiscover request for the sandbox's ``user``-th mailbox, trusting its CA."""
+    info = sb.info
+    account = info.users[user]
+    request = ConnectRequest(
+        email=account.email,
+        password=account.password,
+        ca_file=info.ca_file,
+        connect_to=sandbox_connect_to(sb),
+        dns_server=info.dns_server,
+    )
+    return replace(request, **overrides)
+
+
+class StepLog:
+    """Collects the steps a connect reports, and can signal when one starts."""
+
+    def __init__(self) -> None:
+        self.steps: list[Step] = []
+        self.started: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, step: Step) -> None:
+        with self._lock:
+            self.steps.append(step)
+            for prefix, event in self.started.items():
+                if step.status is StepStatus.RUNNING and step.name.startswith(prefix):
+                    event.set()
+
+    def when_started(self, prefix: str) -> threading.Event:
+        """An event set when a step whose name starts with ``prefix`` starts running."""
+        event = threading.Event()
+        with self._lock:
+            self.started[prefix] = event
+        return event
+
+
+def run_connect(
+    request: ConnectRequest, *, confirm: bool = True, **kwargs: Any
+) -> tuple[ConnectOutcome, list[str]]:
+    """Connect with a fresh cancel event; returns the outcome and the redirects asked about."""
+    asked: list[str] = []
+
+    def confirm_redirect(target: str) -> bool:
+        asked.append(target)
+        return confirm
+
+    outcome = connect(
+        request,
+        on_step=kwargs.pop("on_step", StepLog()),
+        cancel=kwargs.pop("cancel", threading.Event()),
+        confirm_redirect=confirm_redirect,
+        **kwargs,
+    )
+    return outcome, asked
+
+
+def statuses(outcome: ConnectOutcome) -> dict[str, str]:
+    """Final status of every step, by step name (later steps of the same name win)."""
+    return {step.name: step.status.value for step in outcome.diagnosis.steps}
+
+
+def topic_id(outcome: ConnectOutcome) -> str | None:
+    """The help topic id of an outcome (None on success)."""
+    topic = outcome.diagnosis.topic
+    return topic.id if topic else None
+
+
+class RedirectServer:
+    """A plain-HTTP server on loopback that answers every GET with a 302 to ``location``.
+
+    The sandbox's own redirect points back at ``autodiscover.<domain>``, the host of
+    method 2; real deployments often redirect to another host, which this stands in for.
+    """
+
+    def __init__(self, location: str) -> None:
+        import http.server
+
+        target = location
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                self.send_response(302)
+                self.send_header("Location", target)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                return
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> RedirectServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
