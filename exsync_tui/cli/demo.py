@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from exsync_tui.core.profiles import Config
     from exsync_tui.core.secrets import SecretStore
     from exsync_tui.sandbox import Sandbox
-    from exsync_tui.ui.context import UiContext
+    from exsync_tui.ui.context import NewProfileDefaults, UiContext
 
 VPN_ADDRESS = "10.255.255.1"
 """A private address with no specific route here: the doctor stops before sending anything."""
@@ -63,6 +63,17 @@ def use_temporary_dirs(root: Path) -> None:
         os.environ[f"XDG_{name}_HOME"] = str(directory)
 
 
+def sandbox_defaults(sandbox: Sandbox) -> NewProfileDefaults:
+    """Host mappings (the mail domain's names to the sandbox) and its CA, for new mailboxes."""
+    from exsync_tui.ui.context import NewProfileDefaults
+
+    info = sandbox.info
+    mappings = tuple(f"{host}:443:{info.host}:{info.port}" for host in DEMO_HOSTS)
+    return NewProfileDefaults(
+        connect_to=mappings, ca_file=Path(info.ca_file) if info.ca_file else None
+    )
+
+
 def prepare(sandbox: Sandbox) -> DemoSetup:
     """Profiles, passwords and the TUI context for a running sandbox (writes the config)."""
     from exsync_tui.core.connect import connect, request_from_profile
@@ -70,12 +81,12 @@ def prepare(sandbox: Sandbox) -> DemoSetup:
     from exsync_tui.core.profiles import Config, new_profile, save_config
     from exsync_tui.core.secrets import SecretStore
     from exsync_tui.core.secrets.memory import MemoryKeyring
-    from exsync_tui.ui.context import NewProfileDefaults, UiContext
+    from exsync_tui.ui.context import UiContext
 
     info = sandbox.info
     store = SecretStore(MemoryKeyring())
-    mappings = tuple(f"{host}:443:{info.host}:{info.port}" for host in DEMO_HOSTS)
-    ca_file = Path(info.ca_file) if info.ca_file else None
+    defaults = sandbox_defaults(sandbox)
+    mappings, ca_file = defaults.connect_to, defaults.ca_file
     common: dict[str, Any] = {"connect_to": mappings}
     if ca_file is not None:
         from exsync_tui.core.profiles import TlsTrust
@@ -123,7 +134,7 @@ def prepare(sandbox: Sandbox) -> DemoSetup:
         secrets_factory=lambda: store,
         demo_hint=hint,
         subtitle="demo: sandbox server, in-memory keyring",
-        new_profile_defaults=NewProfileDefaults(connect_to=mappings, ca_file=ca_file),
+        new_profile_defaults=defaults,
         dns_server=info.dns_server,
     )
     return DemoSetup(config=config, store=store, context=context)

@@ -1,0 +1,189 @@
+"""Connecting through the TUI against the sandbox: autodiscover, failures and their help, fixes,
+cancelling and quitting while a request hangs."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from textual.widgets import Input
+
+from exsync_tui.cli.demo import VPN_ADDRESS, sandbox_defaults
+from exsync_tui.core.net.guard import judge_address
+from exsync_tui.core.profiles import TlsTrust, new_profile
+from exsync_tui.core.secrets import SecretStore
+from exsync_tui.core.secrets.memory import MemoryKeyring
+from exsync_tui.sandbox import Sandbox
+from exsync_tui.ui.app import ExsyncApp
+from exsync_tui.ui.screens.advanced import AdvancedSettingsDialog
+from exsync_tui.ui.screens.connect import ConnectScreen
+from exsync_tui.ui.screens.dashboard import DashboardScreen
+from exsync_tui.ui.screens.error_help import ErrorHelpScreen
+from tests.ui.helpers_ui import app_on_disk, saved_config, screen_text, synchronous, wait_until
+
+
+def _app(keyring: MemoryKeyring, sandbox: Sandbox, profiles=None) -> ExsyncApp:  # type: ignore[no-untyped-def]
+    return app_on_disk(
+        keyring,
+        profiles,
+        defaults=sandbox_defaults(sandbox),
+        dns_server=sandbox.info.dns_server,
+    )
+
+
+async def _type(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press(*text)
+
+
+@synchronous
+async def test_add_a_mailbox_by_autodiscover(
+    sandbox: Sandbox, memory_keyring: MemoryKeyring
+) -> None:
+    user = sandbox.info.users[1]
+    app = _app(memory_keyring, sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.config_loaded)
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+        await _type(pilot, user.email)
+        await pilot.press("tab")
+        await _type(pilot, user.password)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), timeout=30)
+        await wait_until(pilot, lambda: bool(saved_config().profiles))
+    (profile,) = saved_config().profiles.values()
+    assert profile.email == user.email
+    assert profile.name == user.email.split("@")[0]
+    assert profile.metadata.last_verified is not None
+    assert profile.metadata.ews_url and profile.metadata.ews_url.endswith("/EWS/Exchange.asmx")
+    assert SecretStore(memory_keyring).get_password(profile.id) == user.password
+
+
+@synchronous
+async def test_a_wrong_password_shows_its_topic_and_the_fix_leads_back_to_the_password(
+    sandbox: Sandbox, memory_keyring: MemoryKeyring
+) -> None:
+    user = sandbox.info.users[0]
+    app = _app(memory_keyring, sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.config_loaded)
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+        await _type(pilot, user.email)
+        await pilot.press("tab")
+        await _type(pilot, "not-the-password")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ErrorHelpScreen), timeout=30)
+        help_screen = app.screen
+        assert isinstance(help_screen, ErrorHelpScreen)
+        assert help_screen.diagnosis is not None and help_screen.diagnosis.topic is not None
+        assert help_screen.diagnosis.topic.id == "credentials-rejected"
+        assert "not-the-password" not in screen_text(app)
+        assert not saved_config().profiles  # nothing is saved after a failure
+        await pilot.press("f")  # the topic's field is the password
+        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+        password = app.screen.query_one("#password", Input)
+        assert password.has_focus
+        password.value = ""
+        await _type(pilot, user.password)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), timeout=30)
+        await wait_until(pilot, lambda: bool(saved_config().profiles))
+
+
+@synchronous
+async def test_a_private_address_shows_the_vpn_topic_and_advanced_settings_fix_it(
+    sandbox: Sandbox, memory_keyring: MemoryKeyring
+) -> None:
+    # The guard must refuse this address here, or the test would send a packet to it.
+    assert judge_address(VPN_ADDRESS).blocked
+    user = sandbox.info.users[2]
+    defaults = sandbox_defaults(sandbox)
+    broken = new_profile(
+        "branch",
+        user.email,
+        server="branch.example.com",
+        connect_to=(*defaults.connect_to, f"branch.example.com:443:{VPN_ADDRESS}:443"),
+        tls=TlsTrust(ca_file=defaults.ca_file),
+    )
+    SecretStore(memory_keyring).set_password(broken.id, user.password)
+    app = _app(memory_keyring, sandbox, [broken])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.config_loaded)
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ErrorHelpScreen), timeout=30)
+        assert app.screen.diagnosis.topic.id == "private-address-vpn"  # type: ignore[attr-defined]
+        assert "internal network" in screen_text(app)
+        await wait_until(
+            pilot, lambda: saved_config().profiles["branch"].metadata.last_error_topic is not None
+        )
+        await pilot.press("f")
+        await wait_until(pilot, lambda: isinstance(app.screen, AdvancedSettingsDialog))
+        server = app.screen.query_one("#server", Input)
+        assert server.has_focus  # opened at the field the topic names
+        server.value = "mail.example.com"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), timeout=30)
+        await wait_until(
+            pilot, lambda: saved_config().profiles["branch"].metadata.last_error_topic is None
+        )
+    fixed = saved_config().profiles["branch"]
+    assert fixed.server == "mail.example.com"
+    assert fixed.metadata.last_verified is not None
+
+
+async def _start_hung_connect(app: ExsyncApp, pilot, sandbox: Sandbox) -> None:  # type: ignore[no-untyped-def]
+    user = sandbox.info.users[0]
+    await wait_until(pilot, lambda: app.config_loaded)
+    await pilot.press("a")
+    await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+    await _type(pilot, user.email)
+    await pilot.press("tab")
+    await _type(pilot, user.password)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: bool(sandbox.control.request_log()), timeout=30)
+    screen = app.screen
+    assert isinstance(screen, ConnectScreen) and screen.connecting
+
+
+@synchronous
+async def test_cancelling_a_hung_connect_returns_at_once_and_saves_nothing(
+    fresh_sandbox: Callable[..., Sandbox], memory_keyring: MemoryKeyring
+) -> None:
+    hung = fresh_sandbox(faults="hang*100", users=1, messages=1, events=1)
+    app = _app(memory_keyring, hung)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _start_hung_connect(app, pilot, hung)
+        started = time.monotonic()
+        await pilot.press("escape")
+        screen = app.screen
+        assert isinstance(screen, ConnectScreen)
+        await wait_until(pilot, lambda: not screen.connecting, timeout=5)
+        assert time.monotonic() - started < 2.0
+        assert "Cancelled" in screen_text(app)
+    assert not saved_config().profiles
+
+
+def test_quitting_during_a_hung_connect_returns_promptly(
+    fresh_sandbox: Callable[..., Sandbox], memory_keyring: MemoryKeyring
+) -> None:
+    import asyncio
+
+    hung = fresh_sandbox(faults="hang*100", users=1, messages=1, events=1)
+    app = _app(memory_keyring, hung)
+    timings: dict[str, float] = {}
+
+    async def drive() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _start_hung_connect(app, pilot, hung)
+            timings["quit"] = time.monotonic()
+            await pilot.press("q")
+        timings["closed"] = time.monotonic()
+
+    asyncio.run(drive())  # asyncio.run also joins the default executor's threads
+    assert time.monotonic() - timings["quit"] < 3.0
+    assert timings["closed"] - timings["quit"] < 3.0
