@@ -143,6 +143,7 @@ class AutodiscoverDriver:
         self.policy_scope = policy_scope
         self.confirm_redirect = confirm_redirect
         self.trusted_domains = {request.domain}
+        self.declined: set[str] = set()
         self.hops = 0
         self.visited: set[str] = set()
 
@@ -158,27 +159,33 @@ class AutodiscoverDriver:
                 return outcome
             self._count_hop(outcome.email)
             if outcome.email.lower() in seen_emails:
-                raise TopicError("autodiscover-failed", f"redirect loop at {outcome.email}")
+                self._give_up(f"redirect loop: {outcome.email} was already looked up")
             seen_emails.add(outcome.email.lower())
             new_domain = outcome.email.rpartition("@")[2].lower()
             self._ensure_trusted(new_domain, outcome.email)
             email = outcome.email
 
+    def _give_up(self, detail: str) -> None:
+        self.recorder.record(STEP_PREFIX, StepStatus.FAIL, detail)
+        raise TopicError("autodiscover-failed", detail)
+
     def _count_hop(self, target: str) -> None:
         self.hops += 1
         if self.hops > MAX_REDIRECTS:
-            raise TopicError(
-                "autodiscover-failed", f"more than {MAX_REDIRECTS} redirects (last: {target})"
-            )
+            self._give_up(f"more than {MAX_REDIRECTS} redirects (last: {target})")
 
     def _ensure_trusted(self, host: str, shown: str) -> None:
-        """Ask before credentials go outside the domains the user already trusts."""
+        """Ask before credentials go outside the domains the user already trusts (once each)."""
         if any(in_domain(host, domain) for domain in self.trusted_domains):
             return
+        declined = f"autodiscover redirected to {shown}; declined, so no password was sent there"
+        if shown in self.declined:
+            raise TopicError("redirect-declined", declined)
         step = self.recorder.start(f"{STEP_PREFIX}: redirect to {shown}")
         if not self.confirm_redirect(shown):
-            step.finish(StepStatus.FAIL, f"redirect to {shown} declined; no password sent there")
-            raise TopicError("redirect-declined", f"autodiscover redirected to {shown}")
+            self.declined.add(shown)
+            step.finish(StepStatus.FAIL, declined)
+            raise TopicError("redirect-declined", declined)
         step.finish(StepStatus.OK, f"redirect to {shown} accepted")
         self.trusted_domains.add(host.lower().rstrip("."))
 
