@@ -1,18 +1,126 @@
-"""`exsync diagnose`: not built yet."""
+"""`exsync diagnose NAME`: the step-by-step connection doctor, from this machine.
+
+Exit code 0 only when every step passed; 1 when a step failed (the help topic
+says why); 2 for bad usage (unknown profile, no password).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import threading
+from pathlib import Path
 from typing import Any
+
+from exsync_tui.cli.connect_output import (
+    StepPrinter,
+    ask_on_terminal,
+    format_topic,
+    profile_password,
+)
+from exsync_tui.core.connect import request_from_profile
+from exsync_tui.core.diagnose import diagnose, render_report, report_json, topic_by_id
+from exsync_tui.core.logging_setup import setup_logging
+from exsync_tui.core.profiles import ConfigError, load_config
+from exsync_tui.core.secrets import KeyringUnavailable, PasswordCommandError, Secret, SecretStore
+from exsync_tui.core.steps import Diagnosis, Step, StepStatus
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def register(subparsers: Any) -> None:
     """Add the `diagnose` subcommand."""
-    parser = subparsers.add_parser("diagnose", help="(not built yet)")
+    parser = subparsers.add_parser(
+        "diagnose",
+        help="check a profile's connection step by step and explain what is wrong",
+        description=(
+            "Run the connection doctor for a profile: name resolution, TCP, TLS, autodiscover, "
+            "sign-in and mailbox access, from this machine. Exit code 0 only when every step "
+            "passed."
+        ),
+    )
+    parser.add_argument("name", metavar="NAME", help="the profile to check")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument(
+        "--report", metavar="FILE", help="also write a redacted text report for an administrator"
+    )
+    parser.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    parser.add_argument(
+        "--dns-server",
+        metavar="ADDR[:PORT]",
+        help="resolve names with this nameserver (e.g. the company DNS) instead of the system's",
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="log network details (redacted) to the log file"
+    )
     parser.set_defaults(handler=_run)
 
 
+def _keyring_diagnosis(reason: str) -> Diagnosis:
+    step = Step("Password", StepStatus.FAIL, reason)
+    return Diagnosis(ok=False, steps=(step,), topic=topic_by_id("keyring-unavailable"))
+
+
+def _password(args: argparse.Namespace, profile: Any) -> Secret | None:
+    if args.password_stdin:
+        line = sys.stdin.readline().rstrip("\r\n")
+        return Secret(line) if line else None
+    return profile_password(profile, SecretStore(), prompt=not args.json)
+
+
+def _print_result(args: argparse.Namespace, diagnosis: Diagnosis) -> None:
+    if args.json:
+        print(json.dumps(report_json(diagnosis), indent=2))
+        return
+    if diagnosis.topic is not None:
+        for line in format_topic(diagnosis.topic, dict(diagnosis.facts)):
+            print(line)
+    elif diagnosis.ok:
+        print("\nevery step passed")
+
+
 def _run(args: argparse.Namespace) -> int:
-    print("exsync diagnose: not built yet", file=sys.stderr)
-    return 2
+    setup_logging(debug_network=args.debug)
+    try:
+        config = load_config()
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    profile = config.get(args.name)
+    if profile is None:
+        print(f"error: no profile named {args.name!r}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        password = _password(args, profile)
+    except (KeyringUnavailable, PasswordCommandError) as error:
+        diagnosis = _keyring_diagnosis(str(error))
+        _print_result(args, diagnosis)
+        return EXIT_FAILED
+    if password is None and profile.mode.value != "office365":
+        print(
+            f"error: no password for {profile.name}: store one with "
+            "`exsync profiles edit NAME --password-stdin`, or pass --password-stdin",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    request = request_from_profile(
+        profile, password.reveal() if password else "", dns_server=args.dns_server
+    )
+    if not args.json:
+        print(f"checking {profile.name} ({profile.email}) from this machine")
+    diagnosis = diagnose(
+        request,
+        on_step=(lambda step: None) if args.json else StepPrinter(sys.stdout),
+        cancel=threading.Event(),
+        confirm_redirect=(lambda target: False) if args.json else ask_on_terminal,
+    )
+    _print_result(args, diagnosis)
+    if args.report:
+        path = Path(args.report).expanduser()
+        path.write_text(render_report(diagnosis, request), encoding="utf-8")
+        if not args.json:
+            print(f"report written to {path}")
+    return EXIT_OK if report_json(diagnosis)["ok"] else EXIT_FAILED

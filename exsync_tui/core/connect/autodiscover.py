@@ -151,6 +151,14 @@ class AutodiscoverDriver:
 
     def run(self) -> AutodiscoverResult:
         """Autodiscover ``request.email``, following address redirects."""
+        try:
+            return self._run()
+        except TopicError as error:
+            if not any(step.name == STEP_PREFIX for step in self.recorder.steps):
+                self.recorder.record(STEP_PREFIX, StepStatus.FAIL, f"stopped: {error.detail}")
+            raise
+
+    def _run(self) -> AutodiscoverResult:
         email = self.request.email
         seen_emails = {email.lower()}
         while True:

@@ -176,6 +176,14 @@ def with_certificate_facts(error: TopicError) -> TopicError:
     return enriched
 
 
+def note_sign_in_failure(recorder: StepRecorder, error: TopicError) -> None:
+    """Show a sign-in failure autodiscover met as the Sign-in step's outcome too."""
+    if error.topic_id in SIGN_IN_TOPICS and not any(
+        step.name == SIGN_IN_STEP for step in recorder.steps
+    ):
+        recorder.record(SIGN_IN_STEP, StepStatus.FAIL, f"during autodiscover: {error.detail}")
+
+
 def find_endpoint(ctx: ConnectContext) -> Endpoint:
     """The EWS endpoint: from the server text, or by autodiscover."""
     request = ctx.request

@@ -1,0 +1,147 @@
+"""Printing connect and doctor steps and help topics on a terminal, and verifying a new profile.
+
+Shared by ``exsync diagnose`` and ``exsync profiles add`` so both speak alike.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import sys
+import threading
+from dataclasses import replace
+from typing import TextIO
+
+from exsync_tui.core.connect import connect, request_from_profile
+from exsync_tui.core.profiles import ConnectionMode, Profile, load_config, save_config
+from exsync_tui.core.secrets import (
+    KeyringUnavailable,
+    PasswordCommandError,
+    Secret,
+    SecretStore,
+    run_password_command,
+)
+from exsync_tui.core.steps import HelpTopic, Step, StepStatus
+
+_MARKS = {
+    StepStatus.OK: "ok",
+    StepStatus.WARN: "warn",
+    StepStatus.FAIL: "FAIL",
+    StepStatus.SKIP: "skip",
+}
+
+
+def format_step(step: Step) -> str:
+    """One line per finished step: ``  ok    Name resolution  mail.example.com → ...``."""
+    return f"  {_MARKS.get(step.status, '...'):<5} {step.name}: {step.detail}".rstrip(": ")
+
+
+def format_topic(topic: HelpTopic, facts: dict[str, str] | None = None) -> list[str]:
+    """The help topic as lines: title with id, explanation, what to try, when to ask the admin."""
+    lines = [
+        "",
+        f"{topic.title} [{topic.id}]",
+        f"  {topic.explanation}",
+        "  What to try:",
+        *(f"    - {advice}" for advice in topic.advice),
+        f"  Exchange administrator: {topic.admin}",
+    ]
+    fingerprint = (facts or {}).get("certificate_sha256")
+    if fingerprint:
+        lines.append(
+            f"  Certificate SHA-256: {fingerprint} (pin it with --pin-sha256 if you trust it)"
+        )
+    return lines
+
+
+class StepPrinter:
+    """A step callback printing finished steps as they come (running ones are not printed)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self._lock = threading.Lock()
+
+    def __call__(self, step: Step) -> None:
+        if step.status is StepStatus.RUNNING:
+            return
+        with self._lock:
+            print(format_step(step), file=self.out, flush=True)
+
+
+def ask_on_terminal(target: str) -> bool:
+    """Ask whether credentials may go to ``target`` (only on an interactive terminal)."""
+    if not sys.stdin.isatty():
+        return False
+    answer = input(
+        f"Autodiscover points to {target}, outside your email domain; your password would "
+        "be sent there. Follow? [y/N] "
+    )
+    return answer.strip().lower() in ("y", "yes")
+
+
+def profile_password(profile: Profile, store: SecretStore, *, prompt: bool) -> Secret | None:
+    """The password for ``profile``: keyring, then password command, then (optionally) a prompt.
+
+    Raises KeyringUnavailable or PasswordCommandError.
+    """
+    password = store.get_password(profile.id)
+    if password is not None:
+        return password
+    if profile.password_command:
+        from exsync_tui.core.paths import config_file
+
+        return run_password_command(profile.password_command, config_path=config_file())
+    if prompt and sys.stdin.isatty():
+        return Secret(getpass.getpass(f"Password for {profile.sign_in_name}: "))
+    return None
+
+
+def _forget(profile: Profile, out: TextIO) -> None:
+    """Take back a profile whose connection failed: the config entry and its password."""
+    config = load_config()
+    if config.by_id(profile.id) is not None:
+        config.remove(profile.name)
+        save_config(config)
+    with contextlib.suppress(KeyringUnavailable):
+        SecretStore().delete_password(profile.id)
+    print(f"profile {profile.name} was not kept; fix the settings and add it again", file=out)
+
+
+def verify_profile_connection(profile: Profile, password: Secret | None, out: TextIO) -> int:
+    """Connect with a just-saved profile; keep it with what was learned, or take it back."""
+    if profile.mode is ConnectionMode.OFFICE365:
+        print("not verified: Microsoft 365 sign-in comes in a later version of exsync", file=out)
+        return 0
+    try:
+        password = password or profile_password(profile, SecretStore(), prompt=False)
+    except (KeyringUnavailable, PasswordCommandError) as error:
+        print(f"not verified: {error}", file=out)
+        return 1
+    if password is None:
+        print("not verified: no password to sign in with", file=out)
+        return 0
+    print(f"verifying the connection for {profile.email}...", file=out, flush=True)
+    outcome = connect(
+        request_from_profile(profile, password.reveal()),
+        on_step=StepPrinter(out),
+        cancel=threading.Event(),
+        confirm_redirect=ask_on_terminal,
+    )
+    if not outcome.ok or outcome.metadata is None:
+        topic = outcome.diagnosis.topic
+        if topic is not None:
+            for line in format_topic(topic, dict(outcome.diagnosis.facts)):
+                print(line, file=out)
+        _forget(profile, out)
+        return 1
+    config = load_config()
+    current = config.by_id(profile.id) or profile
+    config.update(current.name, replace(current, metadata=outcome.metadata))
+    save_config(config)
+    metadata = outcome.metadata
+    print(
+        f"connected: EWS at {metadata.ews_url}, {metadata.server_version or 'version unknown'}, "
+        f"{(metadata.auth_type or '').upper()} sign-in; saved to the profile",
+        file=out,
+    )
+    return 0

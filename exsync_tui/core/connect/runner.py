@@ -1,0 +1,131 @@
+"""Running one attempt: settings checked into a network policy, work on a cancellable thread.
+
+Shared by :func:`~exsync_tui.core.connect.connect` and the connection doctor.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from exsync_tui.core.connect.pipeline import wait_for
+from exsync_tui.core.connect.recorder import StepRecorder
+from exsync_tui.core.connect.request import ConnectRequest
+from exsync_tui.core.connect.server_text import ServerTextError, normalise_server
+from exsync_tui.core.diagnose.classify import TopicError
+from exsync_tui.core.diagnose.topics import topic_by_id
+from exsync_tui.core.net import (
+    ConnectToError,
+    HostPolicy,
+    NetScope,
+    net_scope,
+    normalise_pin,
+    parse_connect_to_list,
+    parse_nameserver,
+)
+from exsync_tui.core.steps import Diagnosis, Step
+
+T = TypeVar("T")
+
+
+def _invalid(field: str, detail: str) -> TopicError:
+    return TopicError("settings-invalid", detail, {"field": field})
+
+
+def policy_for(request: ConnectRequest) -> HostPolicy:
+    """The network policy a request asks for; raises TopicError(settings-invalid)."""
+    try:
+        rules = parse_connect_to_list(request.connect_to)
+    except ConnectToError as error:
+        raise _invalid("connect_to", str(error)) from error
+    pin = None
+    if request.pin_sha256:
+        try:
+            pin = normalise_pin(request.pin_sha256)
+        except ValueError as error:
+            raise _invalid("pin_sha256", str(error)) from error
+    ca_file = None
+    if request.ca_file:
+        ca_path = Path(request.ca_file).expanduser()
+        if not ca_path.is_file():
+            raise _invalid("ca_file", f"the CA file {ca_path} does not exist")
+        ca_file = str(ca_path)
+    if request.dns_server:
+        try:
+            parse_nameserver(request.dns_server)
+        except ValueError as error:
+            raise _invalid("dns_server", f"{request.dns_server!r} is not ADDRESS[:PORT]") from error
+    return HostPolicy(
+        ca_file=ca_file, pin_sha256=pin, nameserver=request.dns_server, connect_to=rules
+    )
+
+
+def initial_hosts(request: ConnectRequest) -> list[str]:
+    """The hosts a request talks to first (more are added as they are learned)."""
+    hosts = [request.domain, f"autodiscover.{request.domain}"]
+    if request.server:
+        try:
+            hosts.append(normalise_server(request.server).host)
+        except ServerTextError as error:
+            raise _invalid("server", error.reason) from error
+    return hosts
+
+
+def failure(steps: tuple[Step, ...], error: TopicError) -> Diagnosis:
+    """A failed diagnosis for ``error``, with the field to fix when known."""
+    facts = dict(error.facts)
+    topic = topic_by_id(error.topic_id)
+    if topic.field and "field" not in facts:
+        facts["field"] = topic.field
+    return Diagnosis(ok=False, steps=steps, topic=topic, facts=facts)
+
+
+@dataclass
+class _Worker:
+    """Runs a function on a daemon thread and keeps its result or exception."""
+
+    name: str
+    result: object = None
+    error: BaseException | None = None
+
+    def run(self, work: Callable[[], object], cancel: threading.Event) -> bool:
+        done = threading.Event()
+
+        def target() -> None:
+            try:
+                self.result = work()
+            except BaseException as error:  # handed to the caller's thread
+                self.error = error
+            finally:
+                done.set()
+
+        threading.Thread(target=target, name=self.name, daemon=True).start()
+        return wait_for(done, cancel)
+
+
+def run_cancellable(
+    work: Callable[[NetScope], T],
+    *,
+    cancel: threading.Event,
+    recorder: StepRecorder,
+    cancelled_result: Callable[[tuple[Step, ...]], T],
+    name: str,
+) -> T:
+    """Run ``work`` on a worker thread in a fresh network scope; return early on cancel."""
+    scope = NetScope(cancel=cancel)
+
+    def scoped() -> object:
+        with net_scope(scope):
+            return work(scope)
+
+    worker = _Worker(name)
+    if not worker.run(scoped, cancel):
+        recorder.mute()
+        scope.abort()
+        return cancelled_result(recorder.steps)
+    if worker.error is not None:
+        raise worker.error
+    return worker.result  # type: ignore[return-value]

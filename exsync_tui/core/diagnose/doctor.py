@@ -1,0 +1,146 @@
+"""The connection doctor: six steps, from name resolution to opening the inbox.
+
+1. Name resolution  2. TCP connection  3. TLS  4. Autodiscover  5. Sign-in
+6. Mailbox access. Each step says what it found; the first failure names a
+help topic and the steps after it are reported as skipped. Steps 4-6 are the
+very stages :func:`~exsync_tui.core.connect.connect` runs, so the doctor and
+connecting never disagree.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from exsync_tui.core.connect.autodiscover import STEP_PREFIX as AUTODISCOVER_STEP
+from exsync_tui.core.connect.pipeline import (
+    MAILBOX_STEP,
+    SIGN_IN_STEP,
+    ConnectContext,
+    check_mailbox,
+    find_endpoint,
+    new_session,
+    note_sign_in_failure,
+    sign_in,
+)
+from exsync_tui.core.connect.recorder import StepRecorder
+from exsync_tui.core.connect.request import ConnectRequest
+from exsync_tui.core.connect.runner import failure, initial_hosts, policy_for, run_cancellable
+from exsync_tui.core.connect.session import close_all_connections, prepare_exchangelib
+from exsync_tui.core.diagnose.checks import (
+    NAME_STEP,
+    TCP_STEP,
+    TLS_STEP,
+    resolve_step,
+    tcp_step,
+    tls_step,
+)
+from exsync_tui.core.diagnose.classify import TopicError, classify
+from exsync_tui.core.net import NetScope, applied
+from exsync_tui.core.redaction import register_secret
+from exsync_tui.core.steps import Diagnosis, Step, StepCallback, StepStatus
+
+DOCTOR_STEPS = (NAME_STEP, TCP_STEP, TLS_STEP, AUTODISCOVER_STEP, SIGN_IN_STEP, MAILBOX_STEP)
+"""The six steps, in order; every run reports each of them (some as skipped)."""
+
+DOCTOR_BUDGET_S = 30.0
+
+
+def _decline(_target: str) -> bool:
+    return False
+
+
+def _skip_rest(recorder: StepRecorder, reason: str) -> None:
+    done = {step.name for step in recorder.steps}
+    for name in DOCTOR_STEPS:
+        if name not in done:
+            recorder.record(name, StepStatus.SKIP, reason)
+
+
+def _network_steps(recorder: StepRecorder, request: ConnectRequest) -> dict[str, str]:
+    target = resolve_step(recorder, request)
+    tcp_step(recorder, target)
+    tls_step(recorder, request, target)
+    return target.facts
+
+
+def _doctor_in_scope(
+    request: ConnectRequest,
+    recorder: StepRecorder,
+    scope: NetScope,
+    confirm_redirect: Callable[[str], bool],
+    budget_s: float,
+) -> Diagnosis:
+    with register_secret(request.password):
+        try:
+            policy = policy_for(request)
+            hosts = initial_hosts(request)
+        except TopicError as error:
+            recorder.record("Settings", StepStatus.FAIL, error.detail)
+            _skip_rest(recorder, "not run: a setting is invalid")
+            return failure(recorder.steps, error)
+        prepare_exchangelib()
+        facts: dict[str, str] = {}
+        with applied(policy, hosts) as policy_scope, new_session() as session:
+            ctx = ConnectContext(
+                request, recorder, scope, policy_scope, session, confirm_redirect, budget_s
+            )
+            close_all_connections()
+            try:
+                facts.update(_network_steps(recorder, request))
+                if request.server:
+                    recorder.record(
+                        AUTODISCOVER_STEP, StepStatus.SKIP, "a server is set: not needed"
+                    )
+                signed_in = sign_in(ctx, find_endpoint(ctx))
+                check_mailbox(ctx, signed_in)
+            except TopicError as error:
+                note_sign_in_failure(recorder, error)
+                _skip_rest(recorder, "not run: an earlier step failed")
+                return failure(recorder.steps, error)
+            except Exception as error:  # still a help topic, never a traceback
+                found = classify(error, cancelled=scope.cancelled)
+                _skip_rest(recorder, "not run: an earlier step failed")
+                topic_error = TopicError(found.topic_id, found.detail, found.facts)
+                return failure(recorder.steps, topic_error)
+            finally:
+                close_all_connections()
+        return Diagnosis(ok=True, steps=recorder.steps, facts=facts)
+
+
+def diagnose(
+    request: ConnectRequest,
+    *,
+    on_step: StepCallback,
+    cancel: threading.Event,
+    confirm_redirect: Callable[[str], bool] = _decline,
+    budget_s: float = DOCTOR_BUDGET_S,
+) -> Diagnosis:
+    """Run the six steps for ``request``, stopping at the first failure.
+
+    Cross-domain autodiscover redirects are declined unless ``confirm_redirect``
+    says otherwise (the doctor never sends a password somewhere new unasked).
+    """
+    recorder = StepRecorder(on_step)
+    if request.office365:
+        recorder.record(
+            "Microsoft 365 sign-in",
+            StepStatus.SKIP,
+            "Microsoft 365 sign-in (device code via Microsoft Graph) comes in a later version",
+        )
+        _skip_rest(recorder, "not run for Microsoft 365 accounts yet")
+        error = TopicError("office365-signin-pending", "Microsoft 365 sign-in is not available yet")
+        return failure(recorder.steps, error)
+
+    def cancelled(steps: tuple[Step, ...]) -> Diagnosis:
+        return failure(steps, TopicError("cancelled", "cancelled"))
+
+    if cancel.is_set():
+        return cancelled(())
+    return run_cancellable(
+        lambda scope: _doctor_in_scope(request, recorder, scope, confirm_redirect, budget_s),
+        cancel=cancel,
+        recorder=recorder,
+        cancelled_result=cancelled,
+        name="exsync-doctor",
+    )
