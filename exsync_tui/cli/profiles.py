@@ -59,10 +59,13 @@ class UsageError(Exception):
 def verify_new_profile(profile: Profile, password: Secret | None, out: TextIO) -> int:
     """Check that a just-saved profile can connect; returns the exit code for `add`.
 
-    The connect engineer replaces this body with the real check (steps printed to ``out``).
+    Prints the steps to ``out``; on success saves what was learned (EWS URL, server
+    version, auth type) in the profile, on failure prints the help topic and takes
+    the profile and its password back out.
     """
-    print("saved (connection not verified yet)", file=out)
-    return EXIT_OK
+    from exsync_tui.cli.connect_output import verify_profile_connection
+
+    return verify_profile_connection(profile, password, out)
 
 
 def _add_profile_flags(parser: argparse.ArgumentParser, *, editing: bool) -> None:
