@@ -168,7 +168,7 @@ def test_canary_password_appears_in_no_file_and_no_output(
     outputs = []
     for argv in (
         ["profiles", "add", "work", "--email", "j@example.com", "--username", "CORP\\j",
-         "--server", "mail.example.com", "--password-stdin"],
+         "--server", "mail.example.com", "--password-stdin", "--no-verify-connect"],
         ["profiles", "list"], ["profiles", "list", "--json"],
         ["profiles", "show", "work"], ["profiles", "show", "work", "--json"],
         ["profiles", "edit", "work", "--password-stdin", "--auth", "ntlm"],
