@@ -1,0 +1,119 @@
+"""`exsync diagnose NAME [--json] [--report FILE]` through the real entry point."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from exsync_tui.cli import main
+from exsync_tui.sandbox import Sandbox
+from tests.connect.helpers import sandbox_connect_to
+
+
+def _run(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    stdin: str = "",
+) -> tuple[int, str, str]:
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _add_profile(
+    sb: Sandbox, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *extra: str
+) -> None:
+    argv = ["profiles", "add", "work", "--email", "alice@example.com", "--password-stdin"]
+    argv += ["--ca-file", str(sb.info.ca_file), "--no-verify-connect", *extra]
+    for rule in sandbox_connect_to(sb):
+        argv += ["--connect-to", rule]
+    code, _, err = _run(capsys, monkeypatch, argv, f"{sb.info.users[0].password}\n")
+    assert code == 0, err
+
+
+def test_json_reports_every_step_and_exit_0_when_all_pass(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _add_profile(sandbox, capsys, monkeypatch)
+
+    code, out, _ = _run(
+        capsys, monkeypatch, ["diagnose", "work", "--json", "--dns-server", sandbox.info.dns_server]
+    )
+
+    assert code == 0
+    result = json.loads(out)
+    assert result["ok"] is True and result["topic"] is None
+    names = [step["name"] for step in result["steps"]]
+    for name in (
+        "Name resolution",
+        "TCP connection",
+        "TLS",
+        "Autodiscover",
+        "Sign-in",
+        "Mailbox access",
+    ):
+        assert name in names
+    assert all(set(step) == {"name", "status", "detail"} for step in result["steps"])
+    assert {step["status"] for step in result["steps"]} <= {"ok", "warn", "skip"}
+
+
+def test_a_failing_profile_exits_1_with_the_topic_and_a_redacted_report(
+    fresh_sandbox: Callable[..., Sandbox],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    sb = fresh_sandbox(messages=1, events=0)
+    password = sb.info.users[0].password
+    _add_profile(
+        sb, capsys, monkeypatch, "--username", "EXAMPLE\\alice", "--server", "mail.example.com"
+    )
+    sb.control.set_password(sb.info.users[0].email, "changed-by-the-admin")
+    report = tmp_path / "report.txt"
+
+    code, out, _ = _run(
+        capsys, monkeypatch, ["diagnose", "work", "--json", "--report", str(report)]
+    )
+
+    assert code == 1
+    result = json.loads(out)
+    assert result["ok"] is False
+    assert result["topic"]["id"] == "credentials-rejected"
+    assert result["topic"]["advice"]
+    sign_in = next(step for step in result["steps"] if step["name"] == "Sign-in")
+    assert sign_in["status"] == "fail"
+    text = report.read_text()
+    assert "EXAMPLE\\alice" in text and "mail.example.com" in text
+    assert "[credentials-rejected]" in text and "For the Exchange administrator" in text
+    assert password not in text and password not in out
+
+
+def test_plain_output_prints_steps_and_the_advice(
+    fresh_sandbox: Callable[..., Sandbox],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sb = fresh_sandbox(messages=1, events=0)
+    _add_profile(sb, capsys, monkeypatch, "--server", "mail.example.com")
+    sb.control.set_ews_disabled(sb.info.users[0].email, True)
+
+    code, out, _ = _run(capsys, monkeypatch, ["diagnose", "work"])
+
+    assert code == 1
+    assert "ok    Sign-in" in out
+    assert "FAIL  Mailbox access" in out
+    assert "[ews-disabled]" in out and "Exchange administrator:" in out
+
+
+def test_an_unknown_profile_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _, err = _run(capsys, monkeypatch, ["diagnose", "nope"])
+
+    assert code == 2 and "no profile named 'nope'" in err
