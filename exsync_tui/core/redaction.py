@@ -37,6 +37,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         rf"\g<scheme> {REDACTED}",
     ),
+    # Bare NTLM messages (base64 of "NTLMSSP\0") and pyspnego's step logging of any token.
+    (re.compile(r"TlRMTVNTUAA[A-Za-z0-9+/=]*"), REDACTED),
+    (re.compile(r"(?P<key>\bstep (?:input|output): )\S+"), rf"\g<key>{REDACTED}"),
     # JSON web tokens.
     (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), REDACTED),
     # password=..., 'password': '...', "access_token": "...", client_secret, refresh_token...

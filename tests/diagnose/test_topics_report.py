@@ -1,0 +1,88 @@
+"""The help-topic catalogue, the JSON shape, the text report, and the README's troubleshooting."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from exsync_tui.core.connect import ConnectRequest
+from exsync_tui.core.diagnose import HELP_TOPICS, render_report, report_json, topic_by_id
+from exsync_tui.core.steps import Diagnosis, Step, StepStatus
+
+REQUIRED = (
+    "dns-not-found",
+    "private-address-vpn",
+    "connection-refused",
+    "connection-timeout",
+    "tls-untrusted",
+    "tls-name-mismatch",
+    "tls-pin-mismatch",
+    "autodiscover-failed",
+    "credentials-rejected",
+    "username-format",
+    "modern-auth-required",
+    "ews-disabled",
+    "mailbox-not-found",
+    "server-busy",
+    "keyring-unavailable",
+    "office365-signin-pending",
+)
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_every_required_topic_exists_and_is_complete() -> None:
+    for topic_id in REQUIRED:
+        topic = topic_by_id(topic_id)
+        assert topic.title and topic.explanation and topic.advice and topic.admin
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", topic_id) for topic_id in HELP_TOPICS)
+
+
+def test_the_readme_has_one_troubleshooting_subsection_per_topic() -> None:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Troubleshooting", 1)[1].split("\n## ", 1)[0]
+    headings = re.findall(r"^### .*?`([a-z0-9-]+)`", section, flags=re.MULTILINE)
+    assert sorted(headings) == sorted(HELP_TOPICS)
+
+
+def _failed() -> tuple[Diagnosis, ConnectRequest]:
+    request = ConnectRequest(
+        email="alice@example.com",
+        password="Pa55-word!",
+        username="EXAMPLE\\alice",
+        server="mail.example.com",
+    )
+    steps = (
+        Step("Name resolution", StepStatus.OK, "mail.example.com → 127.0.0.1", elapsed_s=0.01),
+        Step(
+            "Sign-in", StepStatus.FAIL, "rejected; sent Authorization: Basic RVhBTVBMRVxhbGljZQ=="
+        ),
+        Step("Mailbox access", StepStatus.SKIP, "not run"),
+    )
+    return Diagnosis(False, steps, topic_by_id("credentials-rejected")), request
+
+
+def test_json_shape() -> None:
+    diagnosis, _ = _failed()
+    result = report_json(diagnosis)
+    assert set(result) == {"ok", "steps", "topic"}
+    assert result["ok"] is False
+    assert result["steps"][1] == {
+        "name": "Sign-in",
+        "status": "fail",
+        "detail": "rejected; sent Authorization: [redacted]",
+    }
+    assert result["topic"]["id"] == "credentials-rejected" and result["topic"]["advice"]
+
+
+def test_the_report_keeps_user_and_server_and_drops_secrets() -> None:
+    diagnosis, request = _failed()
+    text = render_report(diagnosis, request)
+    assert "EXAMPLE\\alice" in text and "mail.example.com" in text
+    assert "Pa55-word!" not in text and "RVhBTVBMRVxhbGljZQ==" not in text
+    assert "[FAIL] Sign-in" in text and "[credentials-rejected]" in text
+    assert "For the Exchange administrator:" in text
+
+
+def test_the_request_repr_never_shows_the_password() -> None:
+    _, request = _failed()
+    assert "Pa55-word!" not in repr(request) and "Pa55-word!" not in str(request)
