@@ -151,3 +151,15 @@ def test_classify_walks_the_wrapping() -> None:
     assert classify(refused).topic_id == "connection-refused"
     assert classify(RuntimeError("boom")).topic_id == "unexpected-error"
     assert classify(RuntimeError("boom"), cancelled=True).topic_id == "cancelled"
+
+
+def test_exchangelib_autodiscover_cache_lives_in_the_state_directory() -> None:
+    import exchangelib.autodiscover.cache
+
+    from exsync_tui.core.connect.session import prepare_exchangelib
+    from exsync_tui.core.paths import state_dir
+
+    prepare_exchangelib()
+    cache = exchangelib.autodiscover.cache.AUTODISCOVER_PERSISTENT_STORAGE
+    assert cache.is_relative_to(state_dir())
+    assert (cache.parent.stat().st_mode & 0o777) == 0o700
