@@ -7,6 +7,7 @@ types of those names, and NXDOMAIN for every other name.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 
@@ -29,7 +30,7 @@ class DnsResponder:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self._socket = socket.socket(family, socket.SOCK_DGRAM)
         self._socket.bind((host, port))
-        self._socket.settimeout(0.2)
+        self._socket.settimeout(1.0)
         self.port: int = self._socket.getsockname()[1]
         self._domain = domain.lower().rstrip(".")
         self._switches = switches
@@ -43,6 +44,9 @@ class DnsResponder:
     def stop(self) -> None:
         """Stop answering and close the socket."""
         self._stop.set()
+        # An empty datagram to ourselves wakes the blocked recvfrom at once.
+        with contextlib.suppress(OSError):
+            self._socket.sendto(b"", self._socket.getsockname()[:2])
         self._thread.join(timeout=2)
         self._socket.close()
 

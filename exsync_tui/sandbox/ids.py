@@ -19,7 +19,7 @@ _PREFIXES = {
     "EntryId": b"\x00\x00\x00\x00",
     "HexEntryId": b"\x00\x00\x00\x00",
     "StoreId": b"\x00\x05\x24",
-    "OwaId": b"\x00\x03\x24",
+    "OwaId": b"\x00\x07\x24",
 }
 ID_FORMATS = tuple(_PREFIXES)
 
@@ -78,8 +78,6 @@ def _parse(raw: bytes) -> IdParts | None:
 def _detect_format(value: str, prefix: bytes) -> str:
     if all(c in "0123456789ABCDEFabcdef" for c in value):
         return "HexEntryId"
-    if "-" in value or "_" in value:
-        return "OwaId"
     for name, known in _PREFIXES.items():
         if known == prefix:
             return name

@@ -66,13 +66,14 @@ class NtlmAcceptor:
         info[AvId.dns_domain_name] = self._dns_domain
         info[AvId.dns_computer_name] = f"{self._server_name}.{self._dns_domain}"
         info[AvId.timestamp] = FileTime.now()
-        extra = {"version": Version.get_current()} if flags & NegotiateFlags.version else {}
+        # The Version field only when negotiated: strict decoders reject it otherwise.
+        version = Version.get_current() if flags & NegotiateFlags.version else None
         message = Challenge(
             flags,
             self._server_challenge,
             target_name=self._netbios_domain,
             target_info=info,
-            **extra,
+            version=version,
         )
         return bytes(message.pack())
 

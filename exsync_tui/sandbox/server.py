@@ -114,8 +114,12 @@ class Sandbox:
         """Stop serving: release hung requests, close connections, save state, clean up."""
         self._stopping.set()
         self.faults.stop()
-        for server in self._servers:
-            server.shutdown()
+        # Shut the listeners down in parallel: each waits up to one poll interval.
+        stoppers = [threading.Thread(target=s.shutdown) for s in self._servers]
+        for stopper in stoppers:
+            stopper.start()
+        for stopper, server in zip(stoppers, self._servers, strict=True):
+            stopper.join()
             server.close_connections()
             server.server_close()
         for thread in self._threads:

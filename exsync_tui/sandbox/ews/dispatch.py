@@ -43,7 +43,7 @@ _REQUIRED_ON_ERROR = {
 
 def operation_name(operation: etree._Element) -> str:
     """The SOAP operation's name, e.g. "GetItem"."""
-    return etree.QName(operation).localname
+    return str(etree.QName(operation).localname)
 
 
 def dispatch(

@@ -1,0 +1,20 @@
+"""Run every benchmark: `python -m bench [--quick]`."""
+
+from __future__ import annotations
+
+import argparse
+
+from bench import sandbox_throughput
+
+
+def main() -> int:
+    """Parse the flags and run the benchmarks in turn."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller data, fewer rounds")
+    args = parser.parse_args()
+    sandbox_throughput.run(quick=args.quick)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
