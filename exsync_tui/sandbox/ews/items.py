@@ -10,6 +10,7 @@ from exsync_tui.sandbox.calendar import Occurrence, occurrences
 from exsync_tui.sandbox.ews.context import EwsContext, EwsError
 from exsync_tui.sandbox.ews.render_calendar import find_occurrence, render_event
 from exsync_tui.sandbox.ews.render_item import render_stored_item
+from exsync_tui.sandbox.ews.restrictions import compile_restriction
 from exsync_tui.sandbox.ews.shapes import DEFAULT_ITEM_FIELDS, Shape, parse_shape
 from exsync_tui.sandbox.ews.soap import bool_text, error, m, success, t
 from exsync_tui.sandbox.model import CalendarEvent, MessageItem, StoredItem
@@ -97,10 +98,8 @@ def find_item(ctx: EwsContext, request: etree._Element) -> list[str]:
     for ref in parents if parents is not None else []:
         try:
             folder = ctx.folder(ref)
-            if request.find(m("Restriction")) is not None:
-                raise EwsError(
-                    "ErrorUnsupportedQueryFilter", "Restrictions are not supported by this server."
-                )
+            restriction = request.find(m("Restriction"))
+            keep = compile_restriction(restriction) if restriction is not None else None
             view = request.find(m("CalendarView"))
             if view is not None:
                 messages.append(_calendar_view(ctx, folder.id, view, shape))
@@ -108,7 +107,10 @@ def find_item(ctx: EwsContext, request: etree._Element) -> list[str]:
         except EwsError as problem:
             messages.append(error("FindItem", problem.code, problem.message))
             continue
-        items = _sorted_items(request, ctx.store.items_in(ctx.user, folder.id))
+        candidates = ctx.store.items_in(ctx.user, folder.id)
+        if keep is not None:
+            candidates = [item for item in candidates if keep(item)]
+        items = _sorted_items(request, candidates)
         page_view = request.find(m("IndexedPageItemView"))
         offset, maximum = 0, len(items)
         if page_view is not None:
