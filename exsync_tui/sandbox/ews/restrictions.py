@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections.abc import Callable
+from typing import Any
 
 from lxml import etree
 
@@ -13,7 +14,7 @@ from exsync_tui.sandbox.ews.soap import t
 from exsync_tui.sandbox.model import CalendarEvent, MessageItem, StoredItem
 
 Predicate = Callable[[StoredItem], bool]
-_COMPARISONS: dict[str, Callable[[object, object], bool]] = {
+_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "IsEqualTo": operator.eq,
     "IsNotEqualTo": operator.ne,
     "IsGreaterThan": operator.gt,
@@ -91,7 +92,7 @@ def _coerce(text: str, like: object) -> object:
     return text
 
 
-def _comparison(element: etree._Element, compare: Callable[[object, object], bool]) -> Predicate:
+def _comparison(element: etree._Element, compare: Callable[[Any, Any], bool]) -> Predicate:
     uri = _field_uri(element)
     constant = element.find(f"{t('FieldURIOrConstant')}/{t('Constant')}")
     if constant is None:
