@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from xml.sax.saxutils import escape
 
-from lxml import etree
-
 from exsync_tui.sandbox.ews.soap import SERVER_VERSION, SOAP_NS, SoapFault, parse_envelope
 from exsync_tui.sandbox.model import Mailbox
 from exsync_tui.sandbox.store import MailboxStore
@@ -62,14 +60,6 @@ def _settings(mailbox: Mailbox, domain: str, ews_url: str) -> dict[str, str]:
     }
 
 
-def _known_setting_names() -> frozenset[str]:
-    from exsync_tui.sandbox.model import Mailbox as _M
-
-    sample = _M(index=0, email="x@y", display_name="", username="", password="")
-    return frozenset(_settings(sample, "y", ""))
-
-
-_KNOWN = _known_setting_names()
 # Real settings this server does not have (reported per setting as SettingIsNotAvailable).
 _UNAVAILABLE = frozenset(
     {
@@ -193,6 +183,3 @@ def redirect_location(domain: str, path: str) -> str | None:
         name = path.rsplit("/", 1)[1]
         return f"https://autodiscover.{domain}/autodiscover/{name}"
     return None
-
-
-__all__ = ["ANS", "etree", "get_user_settings", "redirect_location"]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from exsync_tui.sandbox.ews.soap import t
-from exsync_tui.sandbox.ids import IdParts, decode_id
+from exsync_tui.sandbox.ids import IdParts, decode_id, encode_id
 from exsync_tui.sandbox.model import Folder, Mailbox, StoredItem
 from exsync_tui.sandbox.store import MailboxStore
 
@@ -95,6 +95,4 @@ class EwsContext:
 
 
 def _master_id(parts: IdParts) -> str:
-    from exsync_tui.sandbox.ids import encode_id
-
     return encode_id(IdParts(parts.mailbox, parts.kind, parts.serial))

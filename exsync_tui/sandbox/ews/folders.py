@@ -6,9 +6,9 @@ from lxml import etree
 
 from exsync_tui.sandbox import store_ops
 from exsync_tui.sandbox.ews.context import EwsContext, EwsError
-from exsync_tui.sandbox.ews.render_folder import folder_id_xml, render_folder
+from exsync_tui.sandbox.ews.render_folder import render_folder
 from exsync_tui.sandbox.ews.shapes import DEFAULT_FOLDER_FIELDS, parse_shape
-from exsync_tui.sandbox.ews.soap import bool_text, el, error, m, success, t
+from exsync_tui.sandbox.ews.soap import bool_text, el, error, m, success
 from exsync_tui.sandbox.store import InvalidSyncState
 
 
@@ -115,6 +115,3 @@ def _invalid_state(operation: str, required: str) -> str:
         "Synchronization state data is corrupt or otherwise invalid.",
         required,
     )
-
-
-__all__ = ["find_folder", "folder_id_xml", "get_folder", "sync_folder_hierarchy", "t"]
