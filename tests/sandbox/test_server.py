@@ -215,3 +215,21 @@ def test_cli_rejects_a_bad_fault_spec() -> None:
         timeout=30,
     )
     assert result.returncode == 2 and "bad fault rule" in result.stderr
+
+
+def test_cli_help_documents_the_fault_spec() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "exsync_tui", "sandbox", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    )
+    assert result.returncode == 0
+    for flag in (
+        "--state-dir",
+        "--latency-ms",
+        "--no-tls",
+        "KIND[:ARG][*COUNT | @RATE][/OPERATION]",
+    ):
+        assert flag in result.stdout
