@@ -124,11 +124,10 @@ def prepare(sandbox: Sandbox) -> DemoSetup:
         config.add(profile)
     save_config(config)
     hint = (
-        "Demo: a test Exchange server runs on this machine; nothing touches your real "
-        "settings and passwords stay in memory only. Press a and add "
-        f"{visitor.email} / {visitor.password} . "
-        f"branch-office is 'behind a VPN': press d on it, then f, and set the server "
-        "to mail.example.com."
+        "Demo: a test Exchange server runs on this machine. Your real settings are "
+        "untouched and passwords stay in memory only.\n"
+        f"Add a mailbox (a): {visitor.email}  password {visitor.password}\n"
+        "branch-office is 'behind a VPN': d shows why; f, then server mail.example.com, fixes it."
     )
     context = UiContext(
         secrets_factory=lambda: store,

@@ -42,6 +42,11 @@ class ExsyncApp(ReportsWorkerFailures, App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id=ids.QUIT),
         Binding("question_mark", "help", "Help", id=ids.HELP, key_display="?"),
+        # Priority: the app moves focus the moment tab arrives, before it forwards the
+        # keys behind it, so "user<tab>password<enter>" typed in one burst (password
+        # managers' auto-type) lands in the right fields.
+        Binding("tab", "focus_next", show=False, priority=True, id=ids.FOCUS_NEXT),
+        Binding("shift+tab", "focus_previous", show=False, priority=True, id=ids.FOCUS_PREVIOUS),
     ]
 
     def __init__(self, context: UiContext | None = None) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 QUIT = "app.quit"
 HELP = "app.help"
+FOCUS_NEXT = "app.focus_next"
+FOCUS_PREVIOUS = "app.focus_previous"
 ADD = "dashboard.add"
 EDIT = "dashboard.edit"
 DIAGNOSE = "dashboard.diagnose"

@@ -29,8 +29,10 @@ from exsync_tui.ui.context import UiContext
 
 FIXED_NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 DEMO_HINT = (
-    "Demo: a built-in test Exchange server runs on this machine; passwords are kept in "
-    "memory only. Press a and try bob@example.com / demo-password-2."
+    "Demo: a test Exchange server runs on this machine. Your real settings are "
+    "untouched and passwords stay in memory only.\n"
+    "Add a mailbox (a): bob@example.com  password Bob-0123456789ab\n"
+    "branch-office is 'behind a VPN': d shows why; f, then server mail.example.com, fixes it."
 )
 FINGERPRINT = "3f" * 32
 

@@ -62,7 +62,7 @@ class AdvancedSettingsDialog(Dialog[AdvancedSettings]):
                 )  # fmt: skip
                 yield FieldRow(
                     "Server",
-                    Input(s.server, placeholder="mail.example.com", id="server", compact=True),
+                    Input(s.server, placeholder="e.g. mail.example.com", id="server", compact=True),
                     hint="Host, EWS URL or Outlook Web App address. Empty: autodiscover.",
                     id="server-row",
                 )
@@ -73,7 +73,7 @@ class AdvancedSettingsDialog(Dialog[AdvancedSettings]):
                 )
                 yield FieldRow(
                     "CA file",
-                    Input(s.ca_file, placeholder="/path/to/company-ca.pem", id="ca_file",
+                    Input(s.ca_file, placeholder="e.g. ~/company-ca.pem", id="ca_file",
                           compact=True),
                     hint="Trust a private certificate authority (PEM).",
                     id="ca_file-row",

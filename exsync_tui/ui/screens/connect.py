@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Static
+from textual.widgets import Button, Footer, Header, Input, Label, Static
 
 from exsync_tui.core.profiles import ConfigError, Profile
 from exsync_tui.core.profiles import validate as checks
@@ -22,6 +22,7 @@ from exsync_tui.ui.screens.base import ReportsWorkerFailures
 from exsync_tui.ui.widgets.field_row import FieldRow
 from exsync_tui.ui.widgets.password_input import PasswordInput
 from exsync_tui.ui.widgets.step_list import StepList
+from exsync_tui.ui.widgets.tick_box import TickBox
 
 if TYPE_CHECKING:
     from exsync_tui.ui.app import ExsyncApp
@@ -103,7 +104,7 @@ class ConnectScreen(ReportsWorkerFailures, Screen[None]):
                 ),
                 id="name-row",
             )
-            yield Checkbox(
+            yield TickBox(
                 "Microsoft 365 / Office 365 (mail hosted by Microsoft)",
                 value=bool(profile and profile.mode.value == "office365"),
                 id="office365",
@@ -218,7 +219,7 @@ class ConnectScreen(ReportsWorkerFailures, Screen[None]):
         email = self.query_one("#email", Input).value
         password = self.query_one("#password", PasswordInput).value
         name = self.query_one("#name", Input).value.strip()
-        office365 = self.query_one("#office365", Checkbox).value
+        office365 = self.query_one("#office365", TickBox).value
         if not self._check_email(email):
             self._refuse("Type the mailbox's email address first.", "#email")
             return
@@ -269,7 +270,7 @@ class ConnectScreen(ReportsWorkerFailures, Screen[None]):
 
     def watch_connecting(self, connecting: bool) -> None:
         """Lock the form while an attempt runs."""
-        for widget in self.query("#connect-form Input, #connect-form Checkbox, Button"):
+        for widget in self.query("#connect-form Input, #connect-form TickBox, Button"):
             widget.disabled = connecting
         self.refresh_bindings()
 
@@ -312,7 +313,7 @@ class ConnectScreen(ReportsWorkerFailures, Screen[None]):
             if choice.field == "password":
                 self.query_one("#password", PasswordInput).focus()
             elif choice.field == "office365":
-                self.query_one("#office365", Checkbox).focus()
+                self.query_one("#office365", TickBox).focus()
             else:
                 self.action_advanced(choice.field)
         elif choice.action == "pin" and choice.pin:

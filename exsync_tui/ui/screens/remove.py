@@ -7,9 +7,10 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Footer, Label, Static
+from textual.widgets import Button, Footer, Label, Static
 
 from exsync_tui.ui.screens.base import Dialog
+from exsync_tui.ui.widgets.tick_box import TickBox
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class RemoveDialog(Dialog[RemoveChoice]):
                 "also purge it.",
                 classes="dialog-body",
             )
-            yield Checkbox(
+            yield TickBox(
                 "Also delete its local mail, calendars, state and password",
                 id="purge",
                 compact=True,
@@ -54,7 +55,7 @@ class RemoveDialog(Dialog[RemoveChoice]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         """Dismiss with the choice, or with None for "Keep"."""
         if event.button.id == "remove":
-            self.dismiss(RemoveChoice(purge=self.query_one("#purge", Checkbox).value))
+            self.dismiss(RemoveChoice(purge=self.query_one("#purge", TickBox).value))
         else:
             self.dismiss(None)
 

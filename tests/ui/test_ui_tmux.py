@@ -1,0 +1,138 @@
+"""End to end: the real `exsync demo` in tmux at 80x24, driven with send-keys, read with
+capture-pane — add a mailbox by autodiscover, fix the broken one, remove one, quit."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.tmux
+
+TMUX = shutil.which("tmux") or "/usr/bin/tmux"
+DEADLINE_S = 60.0
+
+
+class Pane:
+    """One tmux session on a private server socket, so no user session is touched."""
+
+    def __init__(self, socket: str, command: list[str], cwd: Path) -> None:
+        self.socket = socket
+        self._tmux(
+            "new-session", "-d", "-x", "80", "-y", "24", "-s", "e2e", "-c", str(cwd),
+            *command,
+        )  # fmt: skip
+        self._tmux("set-option", "-t", "e2e", "remain-on-exit", "off")
+
+    def _tmux(self, *args: str) -> str:
+        result = subprocess.run(
+            [TMUX, "-L", self.socket, *args], capture_output=True, text=True, check=False
+        )
+        return result.stdout
+
+    def screen(self) -> str:
+        """The visible 80x24 screen as text."""
+        return self._tmux("capture-pane", "-p", "-t", "e2e")
+
+    def keys(self, *keys: str) -> None:
+        """Press tmux key names (Enter, Tab, Escape, C-s, ...)."""
+        self._tmux("send-keys", "-t", "e2e", *keys)
+
+    def type(self, text: str) -> None:
+        """Type text literally."""
+        self._tmux("send-keys", "-t", "e2e", "-l", text)
+
+    def alive(self) -> bool:
+        """Whether the program in the pane still runs."""
+        result = subprocess.run(
+            [TMUX, "-L", self.socket, "has-session", "-t", "e2e"], capture_output=True, check=False
+        )
+        return result.returncode == 0
+
+    def wait_for(self, pattern: str, *, deadline: float) -> str:
+        """Poll the screen until ``pattern`` (a regex) shows; fail at the overall deadline."""
+        while True:
+            screen = self.screen()
+            if re.search(pattern, screen):
+                return screen
+            if time.monotonic() > deadline or not self.alive():
+                raise AssertionError(f"{pattern!r} never appeared; the screen was:\n{screen}")
+            time.sleep(0.05)
+
+    def kill(self) -> None:
+        """Stop the tmux server of this test."""
+        subprocess.run([TMUX, "-L", self.socket, "kill-server"], capture_output=True, check=False)
+
+
+@pytest.fixture
+def pane(tmp_path: Path) -> Iterator[Pane]:
+    """`exsync demo` running in a fresh tmux server."""
+    command = [sys.executable, "-m", "exsync_tui", "demo"]
+    instance = Pane(f"exsync-e2e-{uuid.uuid4().hex[:8]}", command, tmp_path)
+    yield instance
+    instance.kill()
+
+
+def test_demo_in_tmux_add_fix_remove_quit(pane: Pane) -> None:
+    deadline = time.monotonic() + DEADLINE_S
+    screen = pane.wait_for(r"branch-office .*✗ error: private-address-vpn", deadline=deadline)
+    assert "alice" in screen and "✓ verified" in screen
+    hint = re.search(r"Add a mailbox \(a\): (\S+@example\.com)\s+password (\S+)", screen)
+    assert hint, screen
+    email, password = hint.group(1), hint.group(2)
+
+    # Add a mailbox by autodiscover.
+    pane.keys("a")
+    pane.wait_for(r"Two-factor sign-in", deadline=deadline)
+    pane.type(email)
+    pane.wait_for(r"Email\s+" + re.escape(email), deadline=deadline)
+    pane.keys("Tab")
+    pane.type(password)
+    pane.wait_for("•" * len(password), deadline=deadline)
+    pane.keys("Enter")
+    pane.wait_for(r"bob\s+bob@.*✓ verified", deadline=deadline)
+
+    # The broken mailbox: its error help, then the fix in advanced settings.
+    pane.keys("Down")
+    pane.wait_for(r"branch-office · carol", deadline=deadline)
+    pane.keys("e")
+    pane.wait_for(r"Edit the mailbox 'branch-office'", deadline=deadline)
+    pane.keys("C-s")
+    pane.wait_for(r"internal network \(VPN needed\)", deadline=deadline)
+    pane.keys("f")
+    pane.wait_for(r"Usually your Windows login", deadline=deadline)
+    pane.wait_for(r"Server\s+branch\.example\.com", deadline=deadline)
+    pane.keys("Home", "C-k")
+    pane.wait_for(r"Server\s+e\.g\. mail\.example\.com", deadline=deadline)  # emptied
+    pane.type("mail.example.com")
+    pane.wait_for(r"✓ https://mail\.example\.com/EWS/Exchange\.asmx", deadline=deadline)
+    pane.keys("C-s")
+    pane.wait_for(r"Advanced: server mail\.example\.com", deadline=deadline)
+    pane.keys("C-s")
+    pane.wait_for(r"branch-office\s+carol@.*✓ verified", deadline=deadline)
+
+    # Remove bob, purging his data and password.
+    pane.keys("Down")
+    pane.wait_for(r"bob · bob@example\.com", deadline=deadline)
+    pane.keys("x")
+    pane.wait_for(r"Remove the mailbox 'bob'", deadline=deadline)
+    pane.keys("BTab")
+    pane.keys("Space")
+    pane.wait_for(r"▐X▌ Also delete", deadline=deadline)  # ticked, readable without colour
+    pane.keys("Tab")
+    pane.keys("Tab")
+    pane.keys("Enter")
+    pane.wait_for(r"Removed bob with", deadline=deadline)  # "... its local data and password"
+    pane.wait_for(r"(?m)\A(?![\s\S]*^ bob\s)", deadline=deadline)  # bob's row is gone
+
+    pane.keys("q")
+    while pane.alive():
+        assert time.monotonic() < deadline, "exsync did not quit"
+        time.sleep(0.05)
