@@ -8,8 +8,8 @@ from lxml import etree
 
 from exsync_tui.sandbox.calendar import Occurrence, occurrences
 from exsync_tui.sandbox.ews.context import EwsContext, EwsError
+from exsync_tui.sandbox.ews.render import render_stored_item
 from exsync_tui.sandbox.ews.render_calendar import find_occurrence, render_event
-from exsync_tui.sandbox.ews.render_item import render_stored_item
 from exsync_tui.sandbox.ews.restrictions import compile_restriction
 from exsync_tui.sandbox.ews.shapes import DEFAULT_ITEM_FIELDS, Shape, parse_shape
 from exsync_tui.sandbox.ews.soap import bool_text, error, m, success, t

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from exsync_tui.sandbox.ews.shapes import Shape
 from exsync_tui.sandbox.ews.soap import attr, bool_text, el, ews_datetime, text
-from exsync_tui.sandbox.model import Folder, MessageItem, StoredItem
+from exsync_tui.sandbox.model import Folder, MessageItem
 
 
 def item_id_xml(item_id: str, change_key: str, tag: str = "t:ItemId") -> str:
@@ -117,12 +117,3 @@ def render_message(message: MessageItem, folder: Folder, shape: Shape) -> str:
             parts.append(renderer(message, folder, shape))
     parts.append("</t:Message>")
     return "".join(parts)
-
-
-def render_stored_item(item: StoredItem, folder: Folder, shape: Shape) -> str:
-    """Any stored item, dispatched on its type."""
-    from exsync_tui.sandbox.ews.render_calendar import render_event
-
-    if isinstance(item, MessageItem):
-        return render_message(item, folder, shape)
-    return render_event(item, folder, shape, None)  # type: ignore[arg-type]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from lxml import etree
 
 from exsync_tui.sandbox.ews.context import EwsContext, EwsError
-from exsync_tui.sandbox.ews.render_item import item_id_xml, render_stored_item
+from exsync_tui.sandbox.ews.render import render_stored_item
+from exsync_tui.sandbox.ews.render_item import item_id_xml
 from exsync_tui.sandbox.ews.shapes import DEFAULT_ITEM_FIELDS, parse_shape
 from exsync_tui.sandbox.ews.soap import bool_text, el, error, m, success
 from exsync_tui.sandbox.model import MessageItem
