@@ -187,3 +187,45 @@ def test_quitting_during_a_hung_connect_returns_promptly(
     asyncio.run(drive())  # asyncio.run also joins the default executor's threads
     assert time.monotonic() - timings["quit"] < 3.0
     assert timings["closed"] - timings["quit"] < 3.0
+
+
+@synchronous
+async def test_diagnose_from_the_dashboard_shows_the_topic_and_saves_a_redacted_report(
+    sandbox: Sandbox, memory_keyring: MemoryKeyring, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    assert judge_address(VPN_ADDRESS).blocked
+    user = sandbox.info.users[2]
+    defaults = sandbox_defaults(sandbox)
+    broken = new_profile(
+        "branch",
+        user.email,
+        server="branch.example.com",
+        connect_to=(*defaults.connect_to, f"branch.example.com:443:{VPN_ADDRESS}:443"),
+        tls=TlsTrust(ca_file=defaults.ca_file),
+    )
+    SecretStore(memory_keyring).set_password(broken.id, user.password)
+    report = tmp_path / "report.txt"
+    app = _app(memory_keyring, sandbox, [broken])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.config_loaded)
+        await pilot.press("d")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, ErrorHelpScreen) and app.screen.diagnosis is not None,
+            timeout=30,
+        )
+        assert app.screen.diagnosis.topic.id == "private-address-vpn"  # type: ignore[attr-defined]
+        await wait_until(
+            pilot,
+            lambda: (
+                saved_config().profiles["branch"].metadata.last_error_topic == "private-address-vpn"
+            ),
+        )
+        await pilot.press("s")
+        await wait_until(pilot, lambda: bool(app.screen.query("#report-path")))
+        app.screen.query_one("#report-path", Input).value = str(report)
+        await pilot.press("enter")
+        await wait_until(pilot, report.exists)
+    text = report.read_text()
+    assert "private-address-vpn" in text
+    assert user.password not in text
