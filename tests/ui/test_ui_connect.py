@@ -229,3 +229,32 @@ async def test_diagnose_from_the_dashboard_shows_the_topic_and_saves_a_redacted_
     text = report.read_text()
     assert "private-address-vpn" in text
     assert user.password not in text
+
+
+@synchronous
+async def test_a_redirect_to_another_domain_asks_and_stopping_shows_its_topic(
+    fresh_sandbox: Callable[..., Sandbox], memory_keyring: MemoryKeyring
+) -> None:
+    from exsync_tui.ui.screens.confirm import ConfirmDialog
+
+    sb = fresh_sandbox(users=1, messages=1, events=0)
+    user = sb.info.users[0]
+    sb.control.set_redirect_url(
+        user.email, f"https://127.0.0.1:{sb.info.port}/autodiscover/autodiscover.svc"
+    )
+    app = _app(memory_keyring, sb)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.config_loaded)
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+        await _type(pilot, user.email)
+        await pilot.press("tab")
+        await _type(pilot, user.password)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), timeout=30)
+        assert "127.0.0.1" in screen_text(app)
+        await pilot.press("enter")  # the focused, safe answer: Stop
+        await wait_until(pilot, lambda: isinstance(app.screen, ErrorHelpScreen), timeout=30)
+        assert app.screen.diagnosis.topic.id == "redirect-declined"  # type: ignore[attr-defined]
+    assert not [entry for entry in sb.control.request_log() if entry["host"] == "127.0.0.1"]
+    assert not saved_config().profiles

@@ -122,3 +122,27 @@ async def test_remove_without_purge_keeps_mail_and_secret(memory_keyring: Memory
         await wait_until(pilot, lambda: not saved_config().profiles)
     assert mail.exists()
     assert store.get_password(profile.id) == "pw-of-solo"
+
+
+@synchronous
+async def test_the_command_palette_offers_the_dashboard_actions(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    from exsync_tui.ui.screens.error_help import ErrorHelpScreen
+
+    app = app_on_disk(memory_keyring, [new_profile("work", "jane@example.com")])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.config_loaded)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"add a mailbox")
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("ctrl+p")
+        await pilot.press(*"remove work")
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, RemoveDialog))
+        assert not isinstance(app.screen, ErrorHelpScreen)
