@@ -6,12 +6,12 @@ Shared by ``exsync diagnose`` and ``exsync profiles add`` so both speak alike.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import sys
 import threading
 from dataclasses import replace
 from typing import TextIO
 
+from exsync_tui.cli.password_prompt import can_prompt, prompt_password
 from exsync_tui.core.connect import connect, request_from_profile
 from exsync_tui.core.profiles import ConnectionMode, Profile, load_config, save_config
 from exsync_tui.core.secrets import (
@@ -91,8 +91,8 @@ def profile_password(profile: Profile, store: SecretStore, *, prompt: bool) -> S
         from exsync_tui.core.paths import config_file
 
         return run_password_command(profile.password_command, config_path=config_file())
-    if prompt and sys.stdin.isatty():
-        return Secret(getpass.getpass(f"Password for {profile.sign_in_name}: "))
+    if prompt and can_prompt():
+        return prompt_password(profile.sign_in_name)  # Ctrl-D raises EOFError
     return None
 
 

@@ -19,6 +19,7 @@ from exsync_tui.cli.connect_output import (
     format_topic,
     profile_password,
 )
+from exsync_tui.cli.password_prompt import NOT_A_TERMINAL, can_prompt
 from exsync_tui.core.connect import request_from_profile
 from exsync_tui.core.diagnose import diagnose, render_report, report_json, topic_by_id
 from exsync_tui.core.logging_setup import setup_logging
@@ -68,7 +69,11 @@ def _password(args: argparse.Namespace, profile: Any) -> Secret | None:
     if args.password_stdin:
         line = sys.stdin.readline().rstrip("\r\n")
         return Secret(line) if line else None
-    return profile_password(profile, SecretStore(), prompt=not args.json)
+    # The prompt goes to the terminal, not stdout, so --json output stays clean.
+    try:
+        return profile_password(profile, SecretStore(), prompt=True)
+    except EOFError:
+        return None
 
 
 def _print_result(args: argparse.Namespace, diagnosis: Diagnosis) -> None:
@@ -100,9 +105,10 @@ def _run(args: argparse.Namespace) -> int:
         _print_result(args, diagnosis)
         return EXIT_FAILED
     if password is None and profile.mode.value != "office365":
+        why = "" if can_prompt() else f" ({NOT_A_TERMINAL})"
         print(
-            f"error: no password for {profile.name}: store one with "
-            "`exsync profiles edit NAME --password-stdin`, or pass --password-stdin",
+            f"error: no password for {profile.name}{why}: pass it with --password-stdin, "
+            f"or store one with `exsync profiles edit {profile.name} --password-stdin`",
             file=sys.stderr,
         )
         return EXIT_USAGE

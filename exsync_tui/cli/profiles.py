@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from exsync_tui.cli.password_prompt import NOT_A_TERMINAL, can_prompt, prompt_password
 from exsync_tui.core.profiles import (
     AuthType,
     Config,
@@ -86,6 +87,10 @@ def _add_profile_flags(parser: argparse.ArgumentParser, *, editing: bool) -> Non
     secret.add_argument(
         "--password-command", metavar="CMD", help="program printing the password (no shell)"
     )
+    if editing:
+        secret.add_argument(
+            "--password-prompt", action="store_true", help="ask for a new password (hidden)"
+        )
     parser.add_argument("--ca-file", metavar="FILE", help="trust this CA certificate (PEM)")
     parser.add_argument("--pin-sha256", metavar="HEX", help="trust exactly this certificate")
     parser.add_argument(
@@ -200,13 +205,38 @@ def _absolute(value: str | None, flag: str) -> Path | None:
     return Path(value).expanduser().absolute()
 
 
-def _read_password(args: argparse.Namespace) -> Secret | None:
-    if not args.password_stdin:
+def _read_password(args: argparse.Namespace, profile: Profile) -> Secret | None:
+    """The password the user gives: from stdin's first line, or typed at a hidden prompt.
+
+    `add` asks on a terminal unless a password command or Microsoft 365 makes a
+    password pointless; `edit` asks only with --password-prompt, so editing other
+    settings never stops for a password.
+    """
+    if args.password_stdin:
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise UsageError("--password-stdin: stdin held no password")
+        return Secret(line)
+    editing = hasattr(args, "password_prompt")
+    if editing and not args.password_prompt:
         return None
-    line = sys.stdin.readline().rstrip("\r\n")
-    if not line:
-        raise UsageError("--password-stdin: stdin held no password")
-    return Secret(line)
+    if profile.mode is ConnectionMode.OFFICE365:
+        if editing:
+            raise UsageError("--password-prompt: Microsoft 365 profiles sign in with OAuth")
+        return None
+    if args.password_command is not None:
+        return None
+    if not can_prompt():
+        if editing:
+            raise UsageError(f"--password-prompt: {NOT_A_TERMINAL}; use --password-stdin")
+        return None
+    try:
+        password = prompt_password(profile.sign_in_name)
+    except EOFError:
+        raise UsageError("no password typed (end of input); nothing was saved") from None
+    if password is None and editing:
+        raise UsageError("--password-prompt: no password typed; nothing was changed")
+    return password
 
 
 def _connection_fields(args: argparse.Namespace, base: Profile | None) -> dict[str, Any]:
@@ -267,7 +297,7 @@ def _add(args: argparse.Namespace) -> int:
     fields = _connection_fields(args, None)
     profile = new_profile(args.name, args.email, **fields)
     config.add(profile)
-    password = _read_password(args)
+    password = _read_password(args, profile)
     _check_password_fits(profile, password)
     store = SecretStore()
     if password is not None:
@@ -283,7 +313,10 @@ def _add(args: argparse.Namespace) -> int:
     if password is not None:
         print(f"password stored in {store.describe()}")
     elif not profile.password_command and profile.mode is not ConnectionMode.OFFICE365:
-        print("no password stored: add one with `exsync profiles edit NAME --password-stdin`")
+        later = "--password-prompt" if can_prompt() else "--password-stdin"
+        why = "" if can_prompt() else f" ({NOT_A_TERMINAL}; pass it with --password-stdin)"
+        edit = f"exsync profiles edit {profile.name} {later}"
+        print(f"no password stored{why}: add one with `{edit}`")
     if args.no_verify_connect:
         return EXIT_OK
     return verify_new_profile(profile, password, sys.stdout)
@@ -302,7 +335,7 @@ def _edit(args: argparse.Namespace) -> int:
     elif args.enable:
         old = old.reenabled()
     profile = validate_profile(replace(old, **fields))
-    password = _read_password(args)
+    password = _read_password(args, profile)
     _check_password_fits(profile, password)
     config.update(old.name, profile)
     store = SecretStore()
