@@ -191,6 +191,11 @@ class Config:
 
     def add(self, profile: Profile) -> None:
         """Add a new profile; names (case-insensitive) and ids must be unique."""
+        self.check_can_add(profile)
+        self.profiles[profile.name] = profile
+
+    def check_can_add(self, profile: Profile) -> None:
+        """Raise the ConfigError :meth:`add` would raise for ``profile``, changing nothing."""
         existing = self.get(profile.name)
         if existing is not None:
             raise ConfigError(
@@ -200,7 +205,6 @@ class Config:
             raise ConfigError(
                 f"a profile with id {profile.id} already exists", key=f"profiles.{profile.name}.id"
             )
-        self.profiles[profile.name] = profile
 
     def update(self, old_name: str, profile: Profile) -> None:
         """Replace the profile ``old_name`` (which may be a rename), keeping its place."""
