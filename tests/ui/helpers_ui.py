@@ -76,6 +76,11 @@ async def wait_until(
         await asyncio.sleep(0.02)
 
 
+def focused_id(app: ExsyncApp) -> str | None:
+    """The id of the focused widget: a dialog is ready for keys once its safe answer has focus."""
+    return app.focused.id if app.focused is not None else None
+
+
 def screen_text(app: ExsyncApp) -> str:
     """Every Static/Label text of the current screen, to assert on what a user reads."""
     from textual.widgets import Label, Static

@@ -19,7 +19,14 @@ from exsync_tui.ui.screens.advanced import AdvancedSettingsDialog
 from exsync_tui.ui.screens.connect import ConnectScreen
 from exsync_tui.ui.screens.dashboard import DashboardScreen
 from exsync_tui.ui.screens.error_help import ErrorHelpScreen
-from tests.ui.helpers_ui import app_on_disk, saved_config, screen_text, synchronous, wait_until
+from tests.ui.helpers_ui import (
+    app_on_disk,
+    focused_id,
+    saved_config,
+    screen_text,
+    synchronous,
+    wait_until,
+)
 
 
 def _app(keyring: MemoryKeyring, sandbox: Sandbox, profiles=None) -> ExsyncApp:  # type: ignore[no-untyped-def]
@@ -251,7 +258,11 @@ async def test_a_redirect_to_another_domain_asks_and_stopping_shows_its_topic(
         await pilot.press("tab")
         await _type(pilot, user.password)
         await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), timeout=30)
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, ConfirmDialog) and focused_id(app) == "no",
+            timeout=30,
+        )
         assert "127.0.0.1" in screen_text(app)
         await pilot.press("enter")  # the focused, safe answer: Stop
         await wait_until(pilot, lambda: isinstance(app.screen, ErrorHelpScreen), timeout=30)

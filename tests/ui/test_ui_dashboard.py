@@ -11,6 +11,7 @@ from exsync_tui.ui.screens.remove import RemoveDialog
 from exsync_tui.ui.widgets.password_input import PasswordInput
 from tests.ui.helpers_ui import (
     app_on_disk,
+    focused_id,
     mail_dir_with_a_message,
     saved_config,
     screen_text,
@@ -97,7 +98,9 @@ async def test_remove_with_purge_deletes_config_entry_secret_and_mail(
         await wait_until(pilot, lambda: app.config_loaded)
         await pilot.press("down")  # the second row: doomed
         await pilot.press("x")
-        await wait_until(pilot, lambda: isinstance(app.screen, RemoveDialog))
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, RemoveDialog) and focused_id(app) == "keep"
+        )
         assert "doomed" in screen_text(app)
         await pilot.press("shift+tab", "space")  # tick "also delete"
         await pilot.press("tab", "tab", "enter")  # Keep -> Remove
@@ -117,7 +120,9 @@ async def test_remove_without_purge_keeps_mail_and_secret(memory_keyring: Memory
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: app.config_loaded)
         await pilot.press("x")
-        await wait_until(pilot, lambda: isinstance(app.screen, RemoveDialog))
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, RemoveDialog) and focused_id(app) == "keep"
+        )
         await pilot.press("tab", "enter")
         await wait_until(pilot, lambda: not saved_config().profiles)
     assert mail.exists()
@@ -144,5 +149,7 @@ async def test_the_command_palette_offers_the_dashboard_actions(
         await pilot.press(*"remove work")
         await pilot.pause()
         await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, RemoveDialog))
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, RemoveDialog) and focused_id(app) == "keep"
+        )
         assert not isinstance(app.screen, ErrorHelpScreen)

@@ -15,6 +15,10 @@ class ConfirmDialog(Dialog[bool]):
     The safe answer is focused first, so a stray ``enter`` never agrees.
     """
 
+    # Textual focuses this once the dialog is active; an on_mount query could run
+    # after a fast key press had already dismissed the dialog.
+    AUTO_FOCUS = "#no"
+
     def __init__(
         self, title: str, body: str, *, yes: str = "Yes", no: str = "No", id: str | None = None
     ) -> None:
@@ -33,10 +37,6 @@ class ConfirmDialog(Dialog[bool]):
                 yield Button(self._no, id="no", compact=True)
                 yield Button(self._yes, id="yes", variant="warning", compact=True)
         yield Footer(compact=True)
-
-    def on_mount(self) -> None:
-        """Focus the safe answer."""
-        self.query_one("#no", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         """Answer with the button pressed."""

@@ -23,6 +23,9 @@ class RemoveChoice:
 class RemoveDialog(Dialog[RemoveChoice]):
     """Asks before removing a mailbox; "Keep" is focused first."""
 
+    # Focused by Textual once the dialog is active (see ConfirmDialog.AUTO_FOCUS).
+    AUTO_FOCUS = "#keep"
+
     def __init__(self, name: str, mail_dir: str) -> None:
         super().__init__()
         self._name = name
@@ -47,10 +50,6 @@ class RemoveDialog(Dialog[RemoveChoice]):
                 yield Button("Keep", id="keep", compact=True)
                 yield Button("Remove", id="remove", variant="error", compact=True)
         yield Footer(compact=True)
-
-    def on_mount(self) -> None:
-        """Focus the safe answer."""
-        self.query_one("#keep", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         """Dismiss with the choice, or with None for "Keep"."""
