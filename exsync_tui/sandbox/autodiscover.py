@@ -177,9 +177,9 @@ def get_user_settings(store: MailboxStore, body: bytes, ews_url: Callable[[Mailb
     ).encode()
 
 
-def redirect_location(domain: str, path: str) -> str | None:
+def redirect_location(path: str, host: str, scheme: str = "https") -> str | None:
     """Where the unauthenticated HTTP endpoint redirects a GET for `path` (lower-cased)."""
     if path in ("/autodiscover/autodiscover.xml", "/autodiscover/autodiscover.svc"):
         name = path.rsplit("/", 1)[1]
-        return f"https://autodiscover.{domain}/autodiscover/{name}"
+        return f"{scheme}://{host}/autodiscover/{name}"
     return None

@@ -23,6 +23,7 @@ from exsync_tui.sandbox.tls import ServerTLS
 CONTROL_METHODS = (
     "set_autodiscover",
     "set_srv",
+    "set_redirect_target",
     "set_ews_url",
     "set_redirect_address",
     "set_redirect_url",
@@ -95,6 +96,23 @@ class Control:
     def set_srv(self, target: str | None = None, port: int = 443) -> None:
         """Point the SRV record elsewhere (None: autodiscover.<domain>)."""
         self._switches.srv_target, self._switches.srv_port = target, port
+
+    def set_redirect_target(self, host: str | None = None, scheme: str = "https") -> None:
+        """Where the HTTP redirect points (None: mail.<domain>); the host serves autodiscover.
+
+        ``host`` must be ``<domain>`` or ``NAME.<domain>``: the DNS responder answers for
+        it and the certificate (``*.<domain>``) covers it. ``scheme="http"`` stands in for
+        a misconfigured redirect that clients must refuse to follow.
+        """
+        domain = self._store.domain
+        if host is not None:
+            host = host.lower().rstrip(".")
+            label = host.removesuffix(f".{domain}")
+            if host != domain and (label == host or not label or "." in label):
+                raise ValueError(f"the redirect host must be {domain} or NAME.{domain}")
+        if scheme not in ("http", "https"):
+            raise ValueError("scheme must be http or https")
+        self._switches.redirect_host, self._switches.redirect_scheme = host, scheme
 
     def set_ews_url(self, url: str | None) -> None:
         """The EWS URL Autodiscover returns (None: https://mail.<domain>/EWS/Exchange.asmx)."""

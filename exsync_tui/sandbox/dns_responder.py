@@ -77,6 +77,8 @@ class DnsResponder:
         question = query.question[0]
         name = question.name.to_text().lower().rstrip(".")
         hosts = {self._domain, f"autodiscover.{self._domain}", f"mail.{self._domain}"}
+        if self._switches.redirect_host:
+            hosts.add(self._switches.redirect_host)
         srv_name = f"_autodiscover._tcp.{self._domain}"
         if name == srv_name and self._switches.srv:
             if question.rdtype == dns.rdatatype.SRV:

@@ -60,7 +60,9 @@ class PlainApp:
         path = request.path
         if path.startswith("/control/") or path == "/control":
             return self._control(request, request.target.split("?")[0].rstrip("/").split("/")[-1])
-        location = redirect_location(self.domain, path)
+        switches = self.switches
+        host = switches.redirect_host or f"mail.{self.domain}"
+        location = redirect_location(path, host, switches.redirect_scheme)
         if (
             location is not None
             and request.method in ("GET", "HEAD")

@@ -16,6 +16,11 @@ class Switches:
     autodiscover_root: bool = True
     autodiscover_host: bool = True
     http_redirect: bool = True
+    # Where the HTTP redirect sends clients. Real deployments point it at the host that
+    # really serves autodiscover, usually not autodiscover.<domain> (which would make the
+    # redirect useless: method 2 already tried it).
+    redirect_host: str | None = None  # default mail.<domain>
+    redirect_scheme: str = "https"
     srv: bool = True
     srv_target: str | None = None  # default autodiscover.<domain>
     srv_port: int = 443

@@ -68,6 +68,7 @@ class Sandbox:
                 domain,
                 f"autodiscover.{domain}",
                 f"mail.{domain}",
+                f"*.{domain}",  # any host set_redirect_target may name
             ]
             tls = ServerTLS(self._workdir, list(dict.fromkeys(names)))
         try:

@@ -87,38 +87,3 @@ def topic_id(outcome: ConnectOutcome) -> str | None:
     """The help topic id of an outcome (None on success)."""
     topic = outcome.diagnosis.topic
     return topic.id if topic else None
-
-
-class RedirectServer:
-    """A plain-HTTP server on loopback that answers every GET with a 302 to ``location``.
-
-    The sandbox's own redirect points back at ``autodiscover.<domain>``, the host of
-    method 2; real deployments often redirect to another host, which this stands in for.
-    """
-
-    def __init__(self, location: str) -> None:
-        import http.server
-
-        target = location
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                self.send_response(302)
-                self.send_header("Location", target)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                return
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> RedirectServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()

@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from exsync_tui.sandbox import Sandbox
 from tests.connect.helpers import (
-    RedirectServer,
     run_connect,
     sandbox_connect_to,
     sandbox_request,
@@ -63,20 +62,33 @@ def test_the_autodiscover_host_answers_when_the_domain_does_not(
 def test_the_http_redirect_is_followed_to_https(fresh_sandbox: Callable[..., Sandbox]) -> None:
     sb = fresh_sandbox(messages=1, events=0)
     sb.control.set_autodiscover(root=False, autodiscover_host=False)
-    target = "https://mail.example.com/autodiscover/autodiscover.xml"
-    with RedirectServer(target) as redirect:
-        rules = [
-            r for r in sandbox_connect_to(sb) if not r.startswith("autodiscover.example.com:80:")
-        ]
-        rules.append(f"autodiscover.example.com:80:127.0.0.1:{redirect.port}")
-        outcome, asked = run_connect(sandbox_request(sb, connect_to=tuple(rules)))
+
+    outcome, asked = run_connect(sandbox_request(sb))
 
     steps = _autodiscover_attempts(statuses(outcome))
     assert outcome.ok, outcome.diagnosis
     assert steps[f"Autodiscover: {REDIRECT_URL}"] == "ok"
-    # The POX address from the redirect is asked over SOAP at the same host.
+    # The POX address from the redirect (mail.<domain>) is asked over SOAP at the same host.
     assert steps["Autodiscover: https://mail.example.com/autodiscover/autodiscover.svc"] == "ok"
     assert asked == []  # same domain: nothing to confirm
+
+
+def test_the_redirect_reaches_a_host_named_only_by_the_redirect(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb = fresh_sandbox(messages=1, events=0)
+    sb.control.set_autodiscover(root=False, autodiscover_host=False, srv=False)
+    sb.control.set_redirect_target("exchange.example.com")
+    rules = (*sandbox_connect_to(sb), f"exchange.example.com:443:127.0.0.1:{sb.info.port}")
+
+    outcome, asked = run_connect(sandbox_request(sb, connect_to=rules))
+
+    assert outcome.ok, outcome.diagnosis
+    steps = _autodiscover_attempts(statuses(outcome))
+    assert steps["Autodiscover: https://exchange.example.com/autodiscover/autodiscover.svc"] == "ok"
+    served = {e["host"] for e in sb.control.request_log() if e["listener"] == "main"}
+    assert "exchange.example.com" in served
+    assert asked == []
 
 
 def test_a_plain_http_redirect_target_is_not_followed(
@@ -84,12 +96,9 @@ def test_a_plain_http_redirect_target_is_not_followed(
 ) -> None:
     sb = fresh_sandbox(messages=1, events=0)
     sb.control.set_autodiscover(root=False, autodiscover_host=False, srv=False)
-    with RedirectServer("http://mail.example.com/autodiscover/autodiscover.xml") as redirect:
-        rules = [
-            r for r in sandbox_connect_to(sb) if not r.startswith("autodiscover.example.com:80:")
-        ]
-        rules.append(f"autodiscover.example.com:80:127.0.0.1:{redirect.port}")
-        outcome, _ = run_connect(sandbox_request(sb, connect_to=tuple(rules)))
+    sb.control.set_redirect_target(scheme="http")
+
+    outcome, _ = run_connect(sandbox_request(sb))
 
     assert topic_id(outcome) == "autodiscover-failed"
     step = next(s for s in outcome.diagnosis.steps if s.name == f"Autodiscover: {REDIRECT_URL}")

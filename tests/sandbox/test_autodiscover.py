@@ -151,12 +151,35 @@ def test_http_redirect_endpoint(fresh_sandbox: Any) -> None:
     response = requests.get(url, allow_redirects=False, timeout=10)
     assert response.status_code == 302
     domain = sandbox.info.domain
-    assert (
-        response.headers["Location"]
-        == f"https://autodiscover.{domain}/autodiscover/autodiscover.xml"
-    )
+    # Not autodiscover.<domain>: method 2 has already tried that host.
+    assert response.headers["Location"] == f"https://mail.{domain}/autodiscover/autodiscover.xml"
     sandbox.control.set_autodiscover(http_redirect=False)
     assert requests.get(url, allow_redirects=False, timeout=10).status_code == 404
+
+
+def test_the_redirect_target_can_be_moved_and_resolves(fresh_sandbox: Any) -> None:
+    sandbox = fresh_sandbox(messages=0, events=0)
+    domain = sandbox.info.domain
+    url = f"{sandbox.info.http_url}/autodiscover/autodiscover.xml"
+    assert _dns(sandbox, f"exchange.{domain}", "A").rcode() == dns.rcode.NXDOMAIN
+
+    sandbox.control.set_redirect_target(f"Exchange.{domain}")
+
+    location = requests.get(url, allow_redirects=False, timeout=10).headers["Location"]
+    assert location == f"https://exchange.{domain}/autodiscover/autodiscover.xml"
+    (address,) = _dns(sandbox, f"exchange.{domain}", "A").answer[0]
+    assert address.to_text() == "127.0.0.1"
+    sandbox.control.set_redirect_target(scheme="http")
+    location = requests.get(url, allow_redirects=False, timeout=10).headers["Location"]
+    assert location == f"http://mail.{domain}/autodiscover/autodiscover.xml"
+
+
+@pytest.mark.parametrize("host", ["mail.other.example", "a.b.example.com", "example.com.evil"])
+def test_the_redirect_target_must_be_a_host_the_sandbox_can_serve(
+    sandbox: Sandbox, host: str
+) -> None:
+    with pytest.raises(ValueError, match="redirect host must be"):
+        sandbox.control.set_redirect_target(host)
 
 
 def _dns(sandbox: Sandbox, name: str, rdtype: str) -> dns.message.Message:
