@@ -8,12 +8,18 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
-from dataclasses import replace
 from typing import TextIO
 
 from exsync_tui.cli.password_prompt import can_prompt, prompt_password
 from exsync_tui.core.connect import connect, request_from_profile
-from exsync_tui.core.profiles import ConnectionMode, Profile, load_config, save_config
+from exsync_tui.core.profiles import (
+    ConnectionMode,
+    Profile,
+    load_config,
+    record_outcome,
+    save_config,
+    saving_fresh,
+)
 from exsync_tui.core.secrets import (
     KeyringUnavailable,
     PasswordCommandError,
@@ -134,10 +140,7 @@ def verify_profile_connection(profile: Profile, password: Secret | None, out: Te
                 print(line, file=out)
         _forget(profile, out)
         return 1
-    config = load_config()
-    current = config.by_id(profile.id) or profile
-    config.update(current.name, replace(current, metadata=outcome.metadata))
-    save_config(config)
+    record_outcome(profile, outcome.diagnosis, saving_fresh(), learned=outcome.metadata)
     metadata = outcome.metadata
     print(
         f"connected: EWS at {metadata.ews_url}, {metadata.server_version or 'version unknown'}, "

@@ -23,7 +23,7 @@ from exsync_tui.cli.password_prompt import NOT_A_TERMINAL, can_prompt
 from exsync_tui.core.connect import request_from_profile
 from exsync_tui.core.diagnose import diagnose, render_report, report_json, topic_by_id
 from exsync_tui.core.logging_setup import setup_logging
-from exsync_tui.core.profiles import ConfigError, load_config
+from exsync_tui.core.profiles import ConfigError, Profile, load_config, record_outcome, saving_fresh
 from exsync_tui.core.secrets import KeyringUnavailable, PasswordCommandError, Secret, SecretStore
 from exsync_tui.core.steps import Diagnosis, Step, StepStatus
 
@@ -87,6 +87,24 @@ def _print_result(args: argparse.Namespace, diagnosis: Diagnosis) -> None:
         print("\nevery step passed")
 
 
+def _remember(profile: Profile, diagnosis: Diagnosis) -> None:
+    """Keep the verdict on the profile, as the terminal UI does, so its dashboard shows it.
+
+    Not being able to write the config never changes the doctor's answer: it is a warning.
+    """
+    try:
+        saved = record_outcome(profile, diagnosis, saving_fresh())
+    except (ConfigError, OSError) as error:
+        print(f"warning: the result was not saved on the profile: {error}", file=sys.stderr)
+        return
+    if saved is not None and saved.backup_path is not None:
+        print(
+            f"note: {saved.path} had comments, which exsync cannot keep; "
+            f"the original is saved as {saved.backup_path}",
+            file=sys.stderr,
+        )
+
+
 def _run(args: argparse.Namespace) -> int:
     setup_logging(debug_network=args.debug)
     try:
@@ -124,6 +142,7 @@ def _run(args: argparse.Namespace) -> int:
         confirm_redirect=(lambda target: False) if args.json else ask_on_terminal,
     )
     _print_result(args, diagnosis)
+    _remember(profile, diagnosis)
     if args.report:
         path = Path(args.report).expanduser()
         path.write_text(render_report(diagnosis, request), encoding="utf-8")

@@ -24,15 +24,18 @@ from exsync_tui.core.profiles import (
     ConnectionMode,
     Profile,
     TlsTrust,
+    add_profile,
+    data_paths,
     json_ready,
     load_config,
     new_profile,
     profile_summary,
     profile_to_data,
-    save_config,
+    remove_profile,
+    saving_into,
+    update_profile,
     validate_profile,
 )
-from exsync_tui.core.profiles.purge import PurgeReport, data_paths, purge_local_data, purge_secrets
 from exsync_tui.core.secrets import KeyringUnavailable, Secret, SecretStore
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -296,18 +299,11 @@ def _add(args: argparse.Namespace) -> int:
     config = _load_for_change()
     fields = _connection_fields(args, None)
     profile = new_profile(args.name, args.email, **fields)
-    config.add(profile)
+    config.check_can_add(profile)  # a clash is reported before a password is asked for
     password = _read_password(args, profile)
     _check_password_fits(profile, password)
     store = SecretStore()
-    if password is not None:
-        store.set_password(profile.id, password)
-    try:
-        result = save_config(config)
-    except BaseException:
-        if password is not None:
-            store.delete_password(profile.id)  # nothing half-written stays behind
-        raise
+    result = add_profile(profile, password, store, saving_into(config))
     _say_saved(result.path, result.backup_path, sys.stdout)
     print(f"added profile {profile.name} ({profile.email}) to {result.path}")
     if password is not None:
@@ -337,20 +333,9 @@ def _edit(args: argparse.Namespace) -> int:
     profile = validate_profile(replace(old, **fields))
     password = _read_password(args, profile)
     _check_password_fits(profile, password)
-    config.update(old.name, profile)
+    config.check_can_update(old.name, profile)  # before the keyring is touched
     store = SecretStore()
-    previous = store.get_password(profile.id) if password is not None else None
-    if password is not None:
-        store.set_password(profile.id, password)
-    try:
-        result = save_config(config)
-    except BaseException:
-        if password is not None:  # put the keyring back the way it was
-            if previous is None:
-                store.delete_password(profile.id)
-            else:
-                store.set_password(profile.id, previous)
-        raise
+    result = update_profile(old.name, profile, password, store, saving_into(config))
     _say_saved(result.path, result.backup_path, sys.stdout)
     print(f"updated profile {profile.name} in {result.path}")
     if password is not None:
@@ -438,21 +423,17 @@ def _remove(args: argparse.Namespace) -> int:
             if not _confirm(f"Remove profile {profile.name} {what}".strip() + "?"):
                 print("nothing removed")
                 return EXIT_FAILED
-    report = PurgeReport()
-    if args.purge:
-        store = SecretStore()
-        purge_secrets(profile, store, report)
-        where = store.describe()
-    config.remove(profile.name)
-    result = save_config(config)
+    store = SecretStore() if args.purge else None
+    removal = remove_profile(profile, saving_into(config), purge_with=store)
+    result, report = removal.saved, removal.purged
     _say_saved(result.path, result.backup_path, sys.stdout)
     print(f"removed profile {profile.name} from {result.path}")
-    if not args.purge:
+    if store is None or report is None:
         for path in existing:
             print(f"kept {path}")
         print("kept its keyring secrets (use --purge to delete them too)")
         return EXIT_OK
-    purge_local_data(profile, report)
+    where = store.describe()
     for path in report.removed_paths:
         print(f"deleted {path}")
     for secret in report.removed_secrets:

@@ -17,7 +17,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.theme import Theme
 
-from exsync_tui.core.profiles import Config, ConfigError, load_config, save_config
+from exsync_tui.core.profiles import Config, ConfigChange, ConfigError, load_config, save_config
 from exsync_tui.core.secrets import SecretStore
 from exsync_tui.ui import binding_ids as ids
 from exsync_tui.ui.background import CancelRegistry
@@ -29,8 +29,6 @@ from exsync_tui.ui.screens.base import ReportsWorkerFailures
 from exsync_tui.ui.screens.dashboard import DashboardScreen
 from exsync_tui.ui.screens.error_help import ErrorHelpScreen
 from exsync_tui.ui.screens.keys_help import KeysHelpDialog
-
-ConfigChange = Callable[[Config], None]
 
 
 class ExsyncApp(ReportsWorkerFailures, App[None]):

@@ -17,7 +17,7 @@ from exsync_tui.ui.background import Cancelled, run_abandonable
 from exsync_tui.ui.messages import StepsUpdated, merge_step
 
 if TYPE_CHECKING:
-    from exsync_tui.core.profiles import Config, Profile
+    from exsync_tui.core.profiles import Profile
     from exsync_tui.ui.app import ExsyncApp
     from exsync_tui.ui.screens.connect import ConnectScreen
 
@@ -133,42 +133,21 @@ def _attempt(
         verified = replace(profile, metadata=outcome.metadata or profile.metadata)
         _save_verified(app, screen, verified, password)
         return AttemptResult(attempt, diagnosis=outcome.diagnosis, request=request, saved=verified)
-    elif screen.profile is not None and outcome.diagnosis.topic is not None:
-        _record_error(app, screen.profile, outcome.diagnosis.topic.id)
+    elif screen.profile is not None:
+        from exsync_tui.core.profiles import record_outcome
+
+        record_outcome(screen.profile, outcome.diagnosis, app.save_change)
     return AttemptResult(attempt=attempt, diagnosis=outcome.diagnosis, request=request)
 
 
 def _save_verified(
     app: ExsyncApp, screen: ConnectScreen, profile: Profile, password: str | None
 ) -> None:
-    """Store the password, then the profile; like ``exsync profiles add``, undo the first
-    when the second fails so no half-added mailbox remains."""
-    old_name = screen.profile.name if screen.profile else None
+    """Store the password and the profile exactly as ``exsync profiles add``/``edit`` do."""
+    from exsync_tui.core.profiles import add_profile, update_profile
+
     store = app.secret_store()
-    if password is not None:
-        store.set_password(profile.id, password)
-
-    def change(config: Config) -> None:
-        if old_name is None:
-            config.add(profile)
-        else:
-            config.update(old_name, profile)
-
-    try:
-        app.save_change(change)
-    except BaseException:
-        if password is not None and old_name is None:
-            store.delete_password(profile.id)
-        raise
-
-
-def _record_error(app: ExsyncApp, profile: Profile, topic_id: str) -> None:
-    """Remember on the saved profile why it failed, so the dashboard can say so."""
-
-    def change(config: Config) -> None:
-        current = config.profiles.get(profile.name)
-        if current is not None:
-            metadata = replace(current.metadata, last_error_topic=topic_id)
-            config.update(profile.name, replace(current, metadata=metadata))
-
-    app.save_change(change)
+    if screen.profile is None:
+        add_profile(profile, password, store, app.save_change)
+    else:
+        update_profile(screen.profile.name, profile, password, store, app.save_change)

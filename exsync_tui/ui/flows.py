@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from exsync_tui.core.steps import Diagnosis, StepCallback
@@ -11,7 +10,7 @@ from exsync_tui.ui.screens.error_help import ErrorHelpScreen, HelpChoice
 from exsync_tui.ui.screens.remove import RemoveChoice, RemoveDialog
 
 if TYPE_CHECKING:
-    from exsync_tui.core.profiles import Config, Profile
+    from exsync_tui.core.profiles import Profile
     from exsync_tui.ui.app import ExsyncApp
 
 
@@ -21,12 +20,14 @@ def diagnose_profile(app: ExsyncApp, profile: Profile) -> None:
     def runner(on_step: StepCallback, cancel: threading.Event) -> tuple[Diagnosis, Any]:
         from exsync_tui.core.connect import request_from_profile
         from exsync_tui.core.diagnose import diagnose
+        from exsync_tui.core.profiles import record_outcome
 
         password = app.secret_store().get_password(profile.id)
         request = request_from_profile(profile, password or "", dns_server=app.context.dns_server)
         diagnosis = diagnose(request, on_step=on_step, cancel=cancel)
         if not cancel.is_set():
-            _remember_outcome(app, profile, diagnosis)
+            # As `exsync diagnose` does: the dashboard shows the verdict.
+            record_outcome(profile, diagnosis, app.save_change)
         return diagnosis, request
 
     def chosen(choice: HelpChoice | None) -> None:
@@ -42,21 +43,6 @@ def diagnose_profile(app: ExsyncApp, profile: Profile) -> None:
 
     screen = ErrorHelpScreen(runner=runner, can_fix=True, subject=profile.name)
     app.push_screen(screen, chosen)
-
-
-def _remember_outcome(app: ExsyncApp, profile: Profile, diagnosis: Diagnosis) -> None:
-    """Show the doctor's verdict on the dashboard: the topic of a failure, or none."""
-    topic = diagnosis.topic.id if (diagnosis.topic and not diagnosis.ok) else None
-    if profile.metadata.last_error_topic == topic:
-        return
-
-    def change(config: Config) -> None:
-        current = config.profiles.get(profile.name)
-        if current is not None:
-            metadata = replace(current.metadata, last_error_topic=topic)
-            config.update(profile.name, replace(current, metadata=metadata))
-
-    app.save_change(change)
 
 
 def remove_profile(app: ExsyncApp, profile: Profile) -> None:
@@ -77,22 +63,14 @@ def remove_profile(app: ExsyncApp, profile: Profile) -> None:
 
 
 def _remove(app: ExsyncApp, profile: Profile, purge: bool) -> None:
-    """The same order as ``exsync profiles remove --purge``: secrets, config, then local data."""
-    from exsync_tui.core.profiles import PurgeReport, purge_local_data, purge_secrets
+    """Remove as ``exsync profiles remove [--purge]`` does, then say what happened."""
+    from exsync_tui.core.profiles import remove_profile as remove_saved_profile
 
-    report = PurgeReport()
-    if purge:
-        purge_secrets(profile, app.secret_store(), report)
-
-    def change(config: Config) -> None:
-        if profile.name in config.profiles:
-            config.remove(profile.name)
-
-    app.save_change(change)
-    if not purge:
+    store = app.secret_store() if purge else None
+    report = remove_saved_profile(profile, app.save_change, purge_with=store).purged
+    if report is None:
         app.call_from_thread(app.notify, f"Removed {profile.name}; its local mail is kept.")
         return
-    purge_local_data(profile, report)
     if report.failed:
         failed = "; ".join(f"{path}: {reason}" for path, reason in report.failed.items())
         app.call_from_thread(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from exsync_tui.cli import main
+from exsync_tui.core.profiles import load_config
 from exsync_tui.sandbox import Sandbox
 from tests.connect.helpers import sandbox_connect_to
 
@@ -117,3 +118,25 @@ def test_an_unknown_profile_is_a_usage_error(
     code, _, err = _run(capsys, monkeypatch, ["diagnose", "nope"])
 
     assert code == 2 and "no profile named 'nope'" in err
+
+
+def test_the_verdict_is_kept_on_the_profile_for_the_dashboard(
+    fresh_sandbox: Callable[..., Sandbox],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sb = fresh_sandbox(messages=1, events=0)
+    _add_profile(sb, capsys, monkeypatch, "--server", "mail.example.com")
+    email = sb.info.users[0].email
+
+    sb.control.set_ews_disabled(email, True)
+    code, _, _ = _run(capsys, monkeypatch, ["diagnose", "work", "--json"])
+    failed = load_config().profiles["work"].metadata
+    assert code == 1
+    assert failed.last_error_topic == "ews-disabled" and failed.last_verified is None
+
+    sb.control.set_ews_disabled(email, False)
+    code, _, err = _run(capsys, monkeypatch, ["diagnose", "work", "--json"])
+    passed = load_config().profiles["work"].metadata
+    assert code == 0, err
+    assert passed.last_error_topic is None and passed.last_verified is not None

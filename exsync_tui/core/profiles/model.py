@@ -208,6 +208,14 @@ class Config:
 
     def update(self, old_name: str, profile: Profile) -> None:
         """Replace the profile ``old_name`` (which may be a rename), keeping its place."""
+        self.check_can_update(old_name, profile)
+        self.profiles = {
+            (profile.name if name == old_name else name): (profile if name == old_name else p)
+            for name, p in self.profiles.items()
+        }
+
+    def check_can_update(self, old_name: str, profile: Profile) -> None:
+        """Raise the ConfigError :meth:`update` would raise, changing nothing."""
         if old_name not in self.profiles:
             raise ConfigError(f"no profile named {old_name!r}", key=f"profiles.{old_name}")
         clash = self.get(profile.name)
@@ -215,10 +223,6 @@ class Config:
             raise ConfigError(
                 f"a profile named {clash.name!r} already exists", key=f"profiles.{profile.name}"
             )
-        self.profiles = {
-            (profile.name if name == old_name else name): (profile if name == old_name else p)
-            for name, p in self.profiles.items()
-        }
 
     def remove(self, name: str) -> Profile:
         """Remove and return the profile ``name``."""
