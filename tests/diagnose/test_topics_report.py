@@ -44,6 +44,46 @@ def test_the_readme_has_one_troubleshooting_subsection_per_topic() -> None:
     assert sorted(headings) == sorted(HELP_TOPICS)
 
 
+# Where the terminal UI offers what a flag does: advice naming a flag names one of these too.
+TUI_PLACES = (
+    "advanced settings",
+    "Trust cert",
+    "help screen",
+    "edit the mailbox",
+    "account type",
+    "in the config",
+)
+
+
+def _cli_options() -> set[str]:
+    """Every option of `exsync profiles add/edit` and `exsync diagnose`."""
+    import argparse
+
+    from exsync_tui.cli import build_parser
+
+    def options(parser: argparse.ArgumentParser) -> set[str]:
+        found = {s for a in parser._actions for s in a.option_strings}
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    found |= options(sub)
+        return found
+
+    return options(build_parser())
+
+
+def test_advice_works_in_both_front_ends() -> None:
+    known = _cli_options()
+    for topic in HELP_TOPICS.values():
+        for advice in topic.advice:
+            flags = re.findall(r"(?<![\w-])--[a-z0-9-]+", advice)
+            assert set(flags) <= known, f"{topic.id}: unknown flag in {advice!r}"
+            if flags:
+                assert any(place in advice for place in TUI_PLACES), (
+                    f"{topic.id}: {advice!r} names {flags} but not where the TUI has it"
+                )
+
+
 def _failed() -> tuple[Diagnosis, ConnectRequest]:
     request = ConnectRequest(
         email="alice@example.com",

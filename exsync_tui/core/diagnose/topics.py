@@ -29,7 +29,8 @@ _TOPICS = (
         advice=(
             "Check the spelling of the server name or email domain.",
             "Connect to the VPN (or the office network) and try again.",
-            "If you know the server's address, map the name with --connect-to.",
+            "If you know the server's address, map the name to it (Host map in the advanced "
+            "settings, or --connect-to).",
         ),
         admin="If the name is right and you are on the VPN, ask which server name to use.",
         field="server",
@@ -88,9 +89,10 @@ _TOPICS = (
             "intermediate certificate."
         ),
         advice=(
-            "If you have the company CA certificate, give it as the CA file (--ca-file).",
+            "If you have the company CA certificate, trust it: set it as the CA file "
+            "(advanced settings, or --ca-file).",
             "Or compare the SHA-256 fingerprint shown with the one your administrator "
-            "gives you, and pin it (--pin-sha256).",
+            "gives you, and pin it (Trust cert, the Pin setting, or --pin-sha256).",
         ),
         admin=(
             "Ask for the CA certificate or the server certificate's SHA-256 fingerprint; if "
@@ -145,7 +147,8 @@ _TOPICS = (
         ),
         advice=(
             "Open any web page in a browser to pass a captive portal, then try again.",
-            "On a company network with an inspecting proxy, use its CA file (--ca-file).",
+            "On a company network with an inspecting proxy, set the proxy's CA as the CA "
+            "file (advanced settings, or --ca-file).",
         ),
         admin="Ask whether a proxy inspects TLS traffic and which CA it uses.",
         field="ca_file",
@@ -158,8 +161,8 @@ _TOPICS = (
             "email domain and none answered with settings."
         ),
         advice=(
-            "Open the advanced settings and enter the server (the address of Outlook on the "
-            "web works: paste it).",
+            "Enter the server yourself (Server in the advanced settings, or --server); the "
+            "address of Outlook on the web works: paste it.",
             "Check the email address for typos.",
         ),
         admin=_ADMIN_SETTINGS,
@@ -174,7 +177,7 @@ _TOPICS = (
         ),
         advice=(
             "If you trust that domain (your company's hosting provider), try again and accept.",
-            "Otherwise enter the server in the advanced settings.",
+            "Otherwise enter the server yourself (advanced settings, or --server).",
         ),
         admin="Ask whether that domain really hosts your mailbox.",
         field="server",
@@ -227,7 +230,10 @@ _TOPICS = (
         id="password-expired",
         title="The password has expired",
         explanation="The server accepted the user name but the password must be changed first.",
-        advice=("Change the password (for example in Outlook on the web), then update it here.",),
+        advice=(
+            "Change the password (for example in Outlook on the web), then give exsync the "
+            "new one (edit the mailbox, or exsync profiles edit NAME --password-prompt).",
+        ),
         admin="If you cannot change it yourself, ask the help desk.",
         field="password",
     ),
@@ -238,7 +244,7 @@ _TOPICS = (
             "The server does not accept a password here; it offers only OAuth (modern) "
             "sign-in. This is how Microsoft 365 and hybrid accounts work."
         ),
-        advice=("Choose Microsoft 365 / Office 365 as the account type.",),
+        advice=("Choose Microsoft 365 / Office 365 as the account type (or --office365).",),
         admin="Ask whether your mailbox is in Microsoft 365, or whether passwords are allowed.",
         field="office365",
     ),
@@ -262,7 +268,10 @@ _TOPICS = (
         explanation=(
             "exsync signs in with NTLM or Basic authentication; the server offered neither."
         ),
-        advice=("Try the authentication setting 'auto', or the other method explicitly.",),
+        advice=(
+            "Set the sign-in method to auto, or to the other method (Sign-in in the advanced "
+            "settings, or --auth).",
+        ),
         admin="Ask whether NTLM or Basic authentication can be enabled for EWS.",
         field="auth",
     ),
@@ -333,7 +342,8 @@ _TOPICS = (
         ),
         advice=(
             "Start a keyring (for example gnome-keyring or KeePassXC with Secret Service).",
-            "Or set a password command in the profile (for example pass show exchange).",
+            "Or set a password command in the profile (password_command in the config, or "
+            "--password-command), for example pass show exchange.",
             "Or type the password when asked, for this session only.",
         ),
         admin="No action needed from the Exchange administrator.",
@@ -363,7 +373,8 @@ _TOPICS = (
             "wrong. The report holds the details an administrator or support needs."
         ),
         advice=(
-            "Save the report (--report FILE) and send it to your administrator or support.",
+            "Save the report (Save report on the help screen, or exsync diagnose NAME "
+            "--report FILE) and send it to your administrator or support.",
             "Try again later: the server may be having a problem.",
         ),
         admin="Send the report to the Exchange administrator; it contains no passwords or tokens.",
