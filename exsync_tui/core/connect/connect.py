@@ -14,25 +14,20 @@ from exsync_tui.core.connect.auth import scheme_label
 from exsync_tui.core.connect.autodiscover import ConfirmRedirect
 from exsync_tui.core.connect.pipeline import (
     ConnectContext,
+    MailboxInfo,
+    SignedIn,
     check_mailbox,
     find_endpoint,
-    new_session,
-    note_sign_in_failure,
     sign_in,
     with_certificate_facts,
 )
 from exsync_tui.core.connect.recorder import StepRecorder
 from exsync_tui.core.connect.request import ConnectOutcome, ConnectRequest
-from exsync_tui.core.connect.runner import failure, initial_hosts, policy_for, run_cancellable
-from exsync_tui.core.connect.session import (
-    DEFAULT_BUDGET_S,
-    close_all_connections,
-    prepare_exchangelib,
-)
-from exsync_tui.core.diagnose.classify import TopicError, classify
-from exsync_tui.core.net import NetScope, applied
+from exsync_tui.core.connect.runner import StagesFailed, failure, run_cancellable, run_stages
+from exsync_tui.core.connect.session import DEFAULT_BUDGET_S
+from exsync_tui.core.diagnose.classify import TopicError
+from exsync_tui.core.net import NetScope
 from exsync_tui.core.profiles import MailboxMetadata
-from exsync_tui.core.redaction import register_secret
 from exsync_tui.core.steps import Diagnosis, Step, StepCallback, StepStatus
 
 
@@ -58,40 +53,24 @@ def _connect_in_scope(
     confirm_redirect: ConfirmRedirect,
     budget_s: float,
 ) -> ConnectOutcome:
-    with register_secret(request.password):
-        try:
-            policy = policy_for(request)
-            hosts = initial_hosts(request)
-        except TopicError as error:
-            recorder.record("Settings", StepStatus.FAIL, error.detail)
-            return ConnectOutcome(failure(recorder.steps, error))
-        prepare_exchangelib()
-        with applied(policy, hosts) as policy_scope, new_session() as session:
-            ctx = ConnectContext(
-                request, recorder, scope, policy_scope, session, confirm_redirect, budget_s
-            )
-            close_all_connections()
-            try:
-                endpoint = find_endpoint(ctx)
-                signed_in = sign_in(ctx, endpoint)
-                info = check_mailbox(ctx, signed_in)
-            except TopicError as error:
-                note_sign_in_failure(recorder, error)
-                return ConnectOutcome(failure(recorder.steps, with_certificate_facts(error)))
-            except Exception as error:  # anything unforeseen still ends in a help topic
-                found = classify(error, cancelled=scope.cancelled)
-                topic_error = TopicError(found.topic_id, found.detail, found.facts)
-                return ConnectOutcome(failure(recorder.steps, topic_error))
-            finally:
-                close_all_connections()
-        learned = signed_in.endpoint
-        metadata = _metadata(
-            learned.smtp_address,
-            learned.ews_url,
-            info.server_version or learned.server_version,
-            learned.auth_type,
-        )
-        return ConnectOutcome(Diagnosis(ok=True, steps=recorder.steps), metadata)
+    def stages(ctx: ConnectContext) -> tuple[SignedIn, MailboxInfo]:
+        signed_in = sign_in(ctx, find_endpoint(ctx))
+        return signed_in, check_mailbox(ctx, signed_in)
+
+    result = run_stages(
+        request, recorder, scope, confirm_redirect, budget_s, stages, enrich=with_certificate_facts
+    )
+    if isinstance(result, StagesFailed):
+        return ConnectOutcome(failure(recorder.steps, result.error))
+    signed_in, info = result
+    learned = signed_in.endpoint
+    metadata = _metadata(
+        learned.smtp_address,
+        learned.ews_url,
+        info.server_version or learned.server_version,
+        learned.auth_type,
+    )
+    return ConnectOutcome(Diagnosis(ok=True, steps=recorder.steps), metadata)
 
 
 def connect(

@@ -1,6 +1,9 @@
 """Running one attempt: settings checked into a network policy, work on a cancellable thread.
 
-Shared by :func:`~exsync_tui.core.connect.connect` and the connection doctor.
+Shared by :func:`~exsync_tui.core.connect.connect` and the connection doctor:
+:func:`run_cancellable` gives the attempt its thread and network scope, and
+:func:`run_stages` sets up exchangelib and the session around the stages each
+of them runs, and turns any failure into a help topic.
 """
 
 from __future__ import annotations
@@ -11,22 +14,31 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from exsync_tui.core.connect.pipeline import wait_for
+from exsync_tui.core.connect.autodiscover import ConfirmRedirect
+from exsync_tui.core.connect.pipeline import (
+    ConnectContext,
+    new_session,
+    note_sign_in_failure,
+    wait_for,
+)
 from exsync_tui.core.connect.recorder import StepRecorder
 from exsync_tui.core.connect.request import ConnectRequest
 from exsync_tui.core.connect.server_text import ServerTextError, normalise_server
-from exsync_tui.core.diagnose.classify import TopicError
+from exsync_tui.core.connect.session import close_all_connections, prepare_exchangelib
+from exsync_tui.core.diagnose.classify import TopicError, classify
 from exsync_tui.core.diagnose.topics import topic_by_id
 from exsync_tui.core.net import (
     ConnectToError,
     HostPolicy,
     NetScope,
+    applied,
     net_scope,
     normalise_pin,
     parse_connect_to_list,
     parse_nameserver,
 )
-from exsync_tui.core.steps import Diagnosis, Step
+from exsync_tui.core.redaction import register_secret
+from exsync_tui.core.steps import Diagnosis, Step, StepStatus
 
 T = TypeVar("T")
 
@@ -81,6 +93,63 @@ def failure(steps: tuple[Step, ...], error: TopicError) -> Diagnosis:
     if topic.field and "field" not in facts:
         facts["field"] = topic.field
     return Diagnosis(ok=False, steps=steps, topic=topic, facts=facts)
+
+
+@dataclass(frozen=True)
+class StagesFailed:
+    """Why :func:`run_stages` did not finish: the error, and whether a setting was invalid
+    (then no stage ran)."""
+
+    error: TopicError
+    invalid_settings: bool = False
+
+
+def _unchanged(error: TopicError) -> TopicError:
+    return error
+
+
+def run_stages(
+    request: ConnectRequest,
+    recorder: StepRecorder,
+    scope: NetScope,
+    confirm_redirect: ConfirmRedirect,
+    budget_s: float,
+    stages: Callable[[ConnectContext], T],
+    *,
+    enrich: Callable[[TopicError], TopicError] = _unchanged,
+) -> T | StagesFailed:
+    """Run ``stages`` with the request's network policy, a fresh session and clean
+    exchangelib caches; return their result, or why they failed.
+
+    Invalid settings are recorded as a failed "Settings" step. A stage's
+    TopicError is passed through ``enrich`` while the policy still allows its
+    hosts (e.g. to read a server certificate); anything unforeseen still ends in
+    a help topic, never a traceback. The password is redacted from logs
+    throughout, and no pooled connection outlives the attempt.
+    """
+    with register_secret(request.password):
+        try:
+            policy = policy_for(request)
+            hosts = initial_hosts(request)
+        except TopicError as error:
+            recorder.record("Settings", StepStatus.FAIL, error.detail)
+            return StagesFailed(error, invalid_settings=True)
+        prepare_exchangelib()
+        with applied(policy, hosts) as policy_scope, new_session() as session:
+            ctx = ConnectContext(
+                request, recorder, scope, policy_scope, session, confirm_redirect, budget_s
+            )
+            close_all_connections()
+            try:
+                return stages(ctx)
+            except TopicError as error:
+                note_sign_in_failure(recorder, error)
+                return StagesFailed(enrich(error))
+            except Exception as error:
+                found = classify(error, cancelled=scope.cancelled)
+                return StagesFailed(TopicError(found.topic_id, found.detail, found.facts))
+            finally:
+                close_all_connections()
 
 
 @dataclass

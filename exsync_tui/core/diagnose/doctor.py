@@ -19,14 +19,11 @@ from exsync_tui.core.connect.pipeline import (
     ConnectContext,
     check_mailbox,
     find_endpoint,
-    new_session,
-    note_sign_in_failure,
     sign_in,
 )
 from exsync_tui.core.connect.recorder import StepRecorder
 from exsync_tui.core.connect.request import ConnectRequest
-from exsync_tui.core.connect.runner import failure, initial_hosts, policy_for, run_cancellable
-from exsync_tui.core.connect.session import close_all_connections, prepare_exchangelib
+from exsync_tui.core.connect.runner import StagesFailed, failure, run_cancellable, run_stages
 from exsync_tui.core.diagnose.checks import (
     NAME_STEP,
     TCP_STEP,
@@ -35,9 +32,8 @@ from exsync_tui.core.diagnose.checks import (
     tcp_step,
     tls_step,
 )
-from exsync_tui.core.diagnose.classify import TopicError, classify
-from exsync_tui.core.net import NetScope, applied
-from exsync_tui.core.redaction import register_secret
+from exsync_tui.core.diagnose.classify import TopicError
+from exsync_tui.core.net import NetScope
 from exsync_tui.core.steps import Diagnosis, Step, StepCallback, StepStatus
 
 DOCTOR_STEPS = (NAME_STEP, TCP_STEP, TLS_STEP, AUTODISCOVER_STEP, SIGN_IN_STEP, MAILBOX_STEP)
@@ -71,41 +67,19 @@ def _doctor_in_scope(
     confirm_redirect: Callable[[str], bool],
     budget_s: float,
 ) -> Diagnosis:
-    with register_secret(request.password):
-        try:
-            policy = policy_for(request)
-            hosts = initial_hosts(request)
-        except TopicError as error:
-            recorder.record("Settings", StepStatus.FAIL, error.detail)
-            _skip_rest(recorder, "not run: a setting is invalid")
-            return failure(recorder.steps, error)
-        prepare_exchangelib()
-        facts: dict[str, str] = {}
-        with applied(policy, hosts) as policy_scope, new_session() as session:
-            ctx = ConnectContext(
-                request, recorder, scope, policy_scope, session, confirm_redirect, budget_s
-            )
-            close_all_connections()
-            try:
-                facts.update(_network_steps(recorder, request))
-                if request.server:
-                    recorder.record(
-                        AUTODISCOVER_STEP, StepStatus.SKIP, "a server is set: not needed"
-                    )
-                signed_in = sign_in(ctx, find_endpoint(ctx))
-                check_mailbox(ctx, signed_in)
-            except TopicError as error:
-                note_sign_in_failure(recorder, error)
-                _skip_rest(recorder, "not run: an earlier step failed")
-                return failure(recorder.steps, error)
-            except Exception as error:  # still a help topic, never a traceback
-                found = classify(error, cancelled=scope.cancelled)
-                _skip_rest(recorder, "not run: an earlier step failed")
-                topic_error = TopicError(found.topic_id, found.detail, found.facts)
-                return failure(recorder.steps, topic_error)
-            finally:
-                close_all_connections()
-        return Diagnosis(ok=True, steps=recorder.steps, facts=facts)
+    def stages(ctx: ConnectContext) -> dict[str, str]:
+        facts = _network_steps(recorder, request)
+        if request.server:
+            recorder.record(AUTODISCOVER_STEP, StepStatus.SKIP, "a server is set: not needed")
+        check_mailbox(ctx, sign_in(ctx, find_endpoint(ctx)))
+        return facts
+
+    result = run_stages(request, recorder, scope, confirm_redirect, budget_s, stages)
+    if isinstance(result, StagesFailed):
+        why = "a setting is invalid" if result.invalid_settings else "an earlier step failed"
+        _skip_rest(recorder, f"not run: {why}")
+        return failure(recorder.steps, result.error)
+    return Diagnosis(ok=True, steps=recorder.steps, facts=result)
 
 
 def diagnose(
