@@ -96,9 +96,20 @@ def _add_profile_flags(parser: argparse.ArgumentParser, *, editing: bool) -> Non
         )
     parser.add_argument("--ca-file", metavar="FILE", help="trust this CA certificate (PEM)")
     parser.add_argument("--pin-sha256", metavar="HEX", help="trust exactly this certificate")
-    parser.add_argument(
+    if editing:
+        parser.add_argument(
+            "--no-password-command",
+            action="store_true",
+            help="remove the password command (same as --password-command '')",
+        )
+    hosts = parser.add_mutually_exclusive_group()
+    hosts.add_argument(
         "--connect-to", action="append", metavar="HOST:PORT:ADDR:PORT", help="repeatable"
     )
+    if editing:
+        hosts.add_argument(
+            "--clear-connect-to", action="store_true", help="remove every --connect-to rule"
+        )
     parser.add_argument("--mail-dir", metavar="DIR", help="Maildir root for this profile")
     parser.add_argument("--calendar-dir", metavar="DIR", help="calendar vdirs root")
     parser.add_argument(
@@ -267,11 +278,17 @@ def _connection_fields(args: argparse.Namespace, base: Profile | None) -> dict[s
         fields["tls"] = TlsTrust(ca_file=ca_file, pin_sha256=pin or None)
     if args.connect_to is not None:
         fields["connect_to"] = tuple(args.connect_to)
-    if args.password_command is not None:
+    elif getattr(args, "clear_connect_to", False):
+        fields["connect_to"] = ()
+    if getattr(args, "no_password_command", False):
+        if args.password_command is not None:
+            raise UsageError("--no-password-command: cannot be used with --password-command")
+        fields["password_command"] = None
+    elif args.password_command is not None:
         argv = tuple(shlex.split(args.password_command))
-        if not argv:
+        if not argv and base is None:
             raise UsageError("--password-command: the command is empty")
-        fields["password_command"] = argv
+        fields["password_command"] = argv or None  # edit: an empty command removes it
     for flag_field in ("mail_dir", "calendar_dir"):
         value = getattr(args, flag_field)
         if value is not None:
@@ -340,6 +357,9 @@ def _edit(args: argparse.Namespace) -> int:
     print(f"updated profile {profile.name} in {result.path}")
     if password is not None:
         print(f"password stored in {store.describe()}")
+    elif old.password_command and not profile.password_command:
+        print("password command removed: the keyring's password is used (if none is stored, "
+              f"add one with `exsync profiles edit {profile.name} --password-prompt`)")  # fmt: skip
     return EXIT_OK
 
 
