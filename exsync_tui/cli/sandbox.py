@@ -62,7 +62,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--state-dir",
         default=None,
-        help="keep mailboxes and sync states here across restarts",
+        help="keep mailboxes, sync states, the CA and the certificate here across restarts",
     )
     parser.add_argument(
         "--json",

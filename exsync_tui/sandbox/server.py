@@ -70,7 +70,8 @@ class Sandbox:
                 f"mail.{domain}",
                 f"*.{domain}",  # any host set_redirect_target may name
             ]
-            tls = ServerTLS(self._workdir, list(dict.fromkeys(names)))
+            state_dir = Path(config.state_dir) if config.state_dir else None
+            tls = ServerTLS(self._workdir, list(dict.fromkeys(names)), state_dir)
         try:
             main_app = MainApp(
                 store,

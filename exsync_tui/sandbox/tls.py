@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from exsync_tui.sandbox.tls_state import StoredLeaf, TlsState
+
 _VALIDITY = dt.timedelta(days=825)
 
 
@@ -31,9 +33,19 @@ def _name(common_name: str) -> x509.Name:
 
 
 class CertificateAuthority:
-    """A CA key and self-signed certificate, able to issue server certificates."""
+    """A CA key and self-signed certificate, able to issue server certificates.
 
-    def __init__(self, label: str) -> None:
+    ``stored`` reuses a key and certificate kept from an earlier run.
+    """
+
+    def __init__(
+        self,
+        label: str,
+        stored: tuple[ec.EllipticCurvePrivateKey, x509.Certificate] | None = None,
+    ) -> None:
+        if stored is not None:
+            self.key, self.certificate = stored
+            return
         self.key = ec.generate_private_key(ec.SECP256R1())
         now = dt.datetime.now(dt.UTC)
         public_key = self.key.public_key()
@@ -67,6 +79,14 @@ class CertificateAuthority:
     def pem(self) -> bytes:
         """The CA certificate, PEM encoded (what clients trust)."""
         return self.certificate.public_bytes(serialization.Encoding.PEM)
+
+    def key_pem(self) -> bytes:
+        """The CA's private key, PEM (PKCS#8, unencrypted: keep it 0600)."""
+        return self.key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
 
     def issue(self, hostnames: list[str]) -> tuple[bytes, bytes]:
         """A new server key and certificate for `hostnames` (names or IP addresses), as PEM."""
@@ -104,27 +124,47 @@ class CertificateAuthority:
 
 
 class ServerTLS:
-    """The CA file on disk and the server context, replaceable while serving (rotation)."""
+    """The CA file on disk and the server context, replaceable while serving (rotation).
 
-    def __init__(self, directory: Path, hostnames: list[str]) -> None:
+    With ``state_dir`` the CA and server certificate are kept there and reused by the
+    next start (and ``ca_file`` is a path there, the same every run), so trusting the
+    CA or pinning the certificate survives a restart; rotations are kept too.
+    """
+
+    def __init__(
+        self, directory: Path, hostnames: list[str], state_dir: Path | None = None
+    ) -> None:
         self._directory = directory
         self._hostnames = hostnames
         self._lock = threading.Lock()
         self._generation = 0
-        self.ca = CertificateAuthority("0")
-        self.ca_file = directory / "sandbox-ca.pem"
+        self._state = TlsState(state_dir) if state_dir is not None else None
+        stored_ca = self._state.load_ca() if self._state else None
+        self.ca = CertificateAuthority("0", stored_ca)
+        self.ca_file = self._state.ca_file if self._state else directory / "sandbox-ca.pem"
         self.context: ssl.SSLContext
         self.leaf_pem = b""
-        self.rotate(new_ca=False)
+        leaf = self._state.load_leaf(self.ca.certificate, hostnames) if self._state else None
+        self._install(new_ca=False, leaf=leaf)
 
     def rotate(self, new_ca: bool) -> None:
         """Issue a new leaf key and certificate (and with `new_ca`, a new CA too)."""
+        self._install(new_ca=new_ca, leaf=None)
+
+    def _install(self, new_ca: bool, leaf: StoredLeaf | None) -> None:
+        """Serve ``leaf`` (or a freshly issued one) and, with a state directory, keep it."""
         with self._lock:
             self._generation += 1
             if new_ca:
                 self.ca = CertificateAuthority(str(self._generation))
-            self.ca_file.write_bytes(self.ca.pem())
-            key_pem, cert_pem = self.ca.issue(self._hostnames)
+            if leaf is None:
+                key_pem, cert_pem = self.ca.issue(self._hostnames)
+            else:
+                key_pem, cert_pem = leaf.key_pem, leaf.cert_pem
+            if self._state is not None:
+                self._state.save(self.ca.key_pem(), self.ca.pem(), key_pem, cert_pem)
+            else:
+                self.ca_file.write_bytes(self.ca.pem())
             key_file = self._directory / f"server-{self._generation}.key"
             cert_file = self._directory / f"server-{self._generation}.pem"
             key_file.touch(mode=0o600)
