@@ -184,8 +184,10 @@ def test_canary_password_appears_in_no_file_and_no_output(
 
 def test_canary_stays_out_of_a_real_subprocess_without_a_keyring(isolated_xdg: Path) -> None:
     result = subprocess.run(
+        # --no-verify-connect: a child is outside the loopback guard, so it must never
+        # get as far as looking up e.com, even if the keyring refusal moved later.
         [sys.executable, "-m", "exsync_tui", "profiles", "add", "work", "--email", "j@e.com",
-         "--password-stdin"],
+         "--password-stdin", "--no-verify-connect"],
         input=f"{CANARY}\n", capture_output=True, text=True, check=False, timeout=60,
     )  # fmt: skip
     assert result.returncode == 1  # the conftest gives children keyring's refused null backend

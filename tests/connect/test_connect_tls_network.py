@@ -9,7 +9,7 @@ import pytest
 
 from exsync_tui.sandbox import Sandbox
 from tests.connect.helpers import run_connect, sandbox_request, statuses, topic_id
-from tests.net.loopback_guard import LoopbackGuard
+from tests.loopback_guard import LoopbackGuard
 
 SERVER = "mail.example.com"
 

@@ -11,7 +11,7 @@ from exsync_tui.core.diagnose import checks
 from exsync_tui.sandbox import Sandbox
 from tests.connect.helpers import sandbox_request
 from tests.diagnose.helpers import main_statuses, run_doctor, topic_id
-from tests.net.loopback_guard import LoopbackGuard
+from tests.loopback_guard import LoopbackGuard
 
 SERVER = "mail.example.com"
 SKIPPED_AFTER_TCP = {

@@ -20,7 +20,7 @@ from exsync_tui.core.net import (
 )
 from exsync_tui.core.net.resolve import AddressSource, resolve_addresses
 from exsync_tui.sandbox import Sandbox
-from tests.net.loopback_guard import LoopbackGuard
+from tests.loopback_guard import LoopbackGuard
 
 
 @pytest.fixture

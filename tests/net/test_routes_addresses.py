@@ -13,7 +13,7 @@ from exsync_tui.core.net.routes import (
     read_system_route_table,
     route_table_from_text,
 )
-from tests.net.loopback_guard import TYPICAL_IPV4_ROUTES
+from tests.loopback_guard import TYPICAL_IPV4_ROUTES
 
 IPV6_ROUTES = """\
 fd000000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0

@@ -1,4 +1,5 @@
-"""A safety net for the network tests: nothing may leave loopback, not even a DNS query.
+"""A safety net for every test (a plugin of tests/conftest.py): nothing may leave loopback,
+not even a DNS query (this machine's resolver is on a private address).
 
 Every socket connect/sendto and every name lookup is checked; anything aimed
 outside 127.0.0.0/8 and ::1 is refused *and* recorded, and the test fails at
@@ -65,6 +66,18 @@ class LoopbackGuard:
                 self.violations.append(f"{what} to {address!r}")
                 raise PermissionError(f"test guard: {what} to {address!r} is outside loopback")
 
+    def check_lookup(self, what: str, host: Any, *, reverse: bool = False) -> None:
+        """Refuse a name lookup the system resolver would answer from the network.
+
+        A literal address needs no lookup, except a reverse one (a PTR query).
+        """
+        if isinstance(host, bytes):
+            host = host.decode()
+        if _is_loopback(host) or (_is_literal(host) and not reverse):
+            return
+        self.violations.append(f"{what}({host!r})")
+        raise socket.gaierror(socket.EAI_NONAME, f"test guard: no lookups of {host!r}")
+
 
 @pytest.fixture(autouse=True)
 def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackGuard]:
@@ -74,6 +87,10 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackGuard]:
     original_connect_ex = socket.socket.connect_ex
     original_sendto = socket.socket.sendto
     original_getaddrinfo = socket.getaddrinfo
+    original_gethostbyname = socket.gethostbyname
+    original_gethostbyname_ex = socket.gethostbyname_ex
+    original_gethostbyaddr = socket.gethostbyaddr
+    original_getnameinfo = socket.getnameinfo
 
     def connect(self: socket.socket, address: Any) -> None:
         guard.check_address("connect", address)
@@ -88,17 +105,34 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackGuard]:
         return original_sendto(self, data, *args)
 
     def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(host, bytes):
-            host = host.decode()
-        if not _is_loopback(host) and not _is_literal(host):
-            guard.violations.append(f"getaddrinfo({host!r})")
-            raise socket.gaierror(socket.EAI_NONAME, f"test guard: no lookups of {host!r}")
+        guard.check_lookup("getaddrinfo", host)
         return original_getaddrinfo(host, *args, **kwargs)
+
+    def gethostbyname(host: str) -> str:
+        guard.check_lookup("gethostbyname", host)
+        return original_gethostbyname(host)
+
+    def gethostbyname_ex(host: str) -> Any:
+        guard.check_lookup("gethostbyname_ex", host)
+        return original_gethostbyname_ex(host)
+
+    def gethostbyaddr(host: str) -> Any:  # also what socket.getfqdn() calls
+        guard.check_lookup("gethostbyaddr", host, reverse=True)
+        return original_gethostbyaddr(host)
+
+    def getnameinfo(address: Any, flags: int) -> Any:
+        if not flags & socket.NI_NUMERICHOST:
+            guard.check_lookup("getnameinfo", address[0], reverse=True)
+        return original_getnameinfo(address, flags)
 
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
     monkeypatch.setattr(socket.socket, "sendto", sendto)
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket, "gethostbyname", gethostbyname)
+    monkeypatch.setattr(socket, "gethostbyname_ex", gethostbyname_ex)
+    monkeypatch.setattr(socket, "gethostbyaddr", gethostbyaddr)
+    monkeypatch.setattr(socket, "getnameinfo", getnameinfo)
     set_route_table_source(typical_route_table)
     try:
         yield guard
