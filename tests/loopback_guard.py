@@ -21,6 +21,9 @@ import pytest
 from exsync_tui.core.net import set_route_table_source
 from exsync_tui.core.net.routes import RouteTable, route_table_from_text
 
+UNROUTABLE_PRIVATE = "10.255.255.1"
+"""A private address the pinned route table has no route to: exsync must never dial it."""
+
 # A machine on 192.0.2.0/24 (TEST-NET-1) with a default gateway and no VPN.
 TYPICAL_IPV4_ROUTES = """\
 Iface	Destination	Gateway 	Flags	RefCnt	Use	Metric	Mask		MTU	Window	IRTT
@@ -65,6 +68,10 @@ class LoopbackGuard:
             if not _is_loopback(host):
                 self.violations.append(f"{what} to {address!r}")
                 raise PermissionError(f"test guard: {what} to {address!r} is outside loopback")
+
+    def attempted(self, address: str) -> bool:
+        """Whether anything tried to connect or send to ``address`` (refused or not)."""
+        return any(address in attempt for attempt in self.connect_attempts)
 
     def check_lookup(self, what: str, host: Any, *, reverse: bool = False) -> None:
         """Refuse a name lookup the system resolver would answer from the network.

@@ -35,6 +35,15 @@ def sandbox_request(sb: Sandbox, user: int = 0, **overrides: Any) -> ConnectRequ
     return replace(request, **overrides)
 
 
+def unroutable_request(sb: Sandbox) -> ConnectRequest:
+    """A request whose mail server is mapped to a private address with no route (never dialled)."""
+    from tests.loopback_guard import UNROUTABLE_PRIVATE
+
+    server = f"mail.{sb.info.domain}"
+    mapping = f"{server}:443:{UNROUTABLE_PRIVATE}:443"
+    return sandbox_request(sb, server=server, connect_to=(mapping,))
+
+
 class StepLog:
     """Collects the steps a connect reports, and can signal when one starts."""
 

@@ -8,8 +8,14 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from exsync_tui.sandbox import Sandbox
-from tests.connect.helpers import run_connect, sandbox_request, statuses, topic_id
-from tests.loopback_guard import LoopbackGuard
+from tests.connect.helpers import (
+    run_connect,
+    sandbox_request,
+    statuses,
+    topic_id,
+    unroutable_request,
+)
+from tests.loopback_guard import UNROUTABLE_PRIVATE, LoopbackGuard
 
 SERVER = "mail.example.com"
 
@@ -95,16 +101,14 @@ def test_after_rotation_the_old_pin_fails_and_the_ca_file_still_works(
 def test_a_host_mapped_to_an_unroutable_private_address_is_never_dialled(
     sandbox: Sandbox, loopback_only: LoopbackGuard
 ) -> None:
-    request = sandbox_request(
-        sandbox, server=SERVER, connect_to=(f"{SERVER}:443:10.255.255.1:443",)
-    )
+    request = unroutable_request(sandbox)
 
     outcome, _ = run_connect(request)
 
     assert topic_id(outcome) == "private-address-vpn"
     assert statuses(outcome)["Sign-in"] == "fail"
     assert outcome.diagnosis.facts["addresses"] == "10.255.255.1"
-    assert not any("10.255.255.1" in attempt for attempt in loopback_only.connect_attempts)
+    assert not loopback_only.attempted(UNROUTABLE_PRIVATE)
 
 
 def test_a_closed_port_is_connection_refused(sandbox: Sandbox, closed_port: int) -> None:

@@ -13,6 +13,7 @@ from exsync_tui.cli import main
 from exsync_tui.core.profiles import load_config
 from exsync_tui.sandbox import Sandbox
 from tests.connect.helpers import sandbox_connect_to
+from tests.diagnose.helpers import MAIN_STEPS
 
 
 def _run(
@@ -51,14 +52,7 @@ def test_json_reports_every_step_and_exit_0_when_all_pass(
     result = json.loads(out)
     assert result["ok"] is True and result["topic"] is None
     names = [step["name"] for step in result["steps"]]
-    for name in (
-        "Name resolution",
-        "TCP connection",
-        "TLS",
-        "Autodiscover",
-        "Sign-in",
-        "Mailbox access",
-    ):
+    for name in MAIN_STEPS:
         assert name in names
     assert all(set(step) == {"name", "status", "detail"} for step in result["steps"])
     assert {step["status"] for step in result["steps"]} <= {"ok", "warn", "skip"}

@@ -9,9 +9,9 @@ import pytest
 
 from exsync_tui.core.diagnose import checks
 from exsync_tui.sandbox import Sandbox
-from tests.connect.helpers import sandbox_request
+from tests.connect.helpers import sandbox_request, unroutable_request
 from tests.diagnose.helpers import main_statuses, run_doctor, topic_id
-from tests.loopback_guard import LoopbackGuard
+from tests.loopback_guard import UNROUTABLE_PRIVATE, LoopbackGuard
 
 SERVER = "mail.example.com"
 SKIPPED_AFTER_TCP = {
@@ -36,9 +36,7 @@ def test_every_step_passes_for_a_good_profile(sandbox: Sandbox) -> None:
 def test_private_address_without_a_route_is_reported_and_never_dialled(
     sandbox: Sandbox, loopback_only: LoopbackGuard
 ) -> None:
-    request = sandbox_request(
-        sandbox, server=SERVER, connect_to=(f"{SERVER}:443:10.255.255.1:443",)
-    )
+    request = unroutable_request(sandbox)
 
     diagnosis, _ = run_doctor(request)
 
@@ -49,7 +47,7 @@ def test_private_address_without_a_route_is_reported_and_never_dialled(
     assert {k: statuses[k] for k in SKIPPED_AFTER_TCP} == SKIPPED_AFTER_TCP
     detail = diagnosis.steps[0].detail
     assert "10.255.255.1" in detail and "VPN" in detail
-    assert not any("10.255.255.1" in attempt for attempt in loopback_only.connect_attempts)
+    assert not loopback_only.attempted(UNROUTABLE_PRIVATE)
 
 
 @pytest.mark.parametrize(
@@ -66,7 +64,7 @@ def test_cgnat_link_local_and_ula_addresses_are_named(
 
     assert topic_id(diagnosis) == "private-address-vpn"
     assert kind in diagnosis.steps[0].detail
-    assert not any(address in attempt for attempt in loopback_only.connect_attempts)
+    assert not loopback_only.attempted(address)
 
 
 def test_a_name_that_does_not_resolve_asks_about_the_vpn(sandbox: Sandbox) -> None:

@@ -42,6 +42,17 @@ async def _type(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
     await pilot.press(*text)
 
 
+async def _add_mailbox(app: ExsyncApp, pilot, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    """Once the config is loaded: 'a', then email, tab, password and enter, as a person types."""
+    await wait_until(pilot, lambda: app.config_loaded)
+    await pilot.press("a")
+    await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+    await _type(pilot, email)
+    await pilot.press("tab")
+    await _type(pilot, password)
+    await pilot.press("enter")
+
+
 @synchronous
 async def test_add_a_mailbox_by_autodiscover(
     sandbox: Sandbox, memory_keyring: MemoryKeyring
@@ -49,13 +60,7 @@ async def test_add_a_mailbox_by_autodiscover(
     user = sandbox.info.users[1]
     app = _app(memory_keyring, sandbox)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.config_loaded)
-        await pilot.press("a")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
-        await _type(pilot, user.email)
-        await pilot.press("tab")
-        await _type(pilot, user.password)
-        await pilot.press("enter")
+        await _add_mailbox(app, pilot, user.email, user.password)
         await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), timeout=30)
         await wait_until(pilot, lambda: bool(saved_config().profiles))
     (profile,) = saved_config().profiles.values()
@@ -73,13 +78,7 @@ async def test_a_wrong_password_shows_its_topic_and_the_fix_leads_back_to_the_pa
     user = sandbox.info.users[0]
     app = _app(memory_keyring, sandbox)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.config_loaded)
-        await pilot.press("a")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
-        await _type(pilot, user.email)
-        await pilot.press("tab")
-        await _type(pilot, "not-the-password")
-        await pilot.press("enter")
+        await _add_mailbox(app, pilot, user.email, "not-the-password")
         await wait_until(pilot, lambda: isinstance(app.screen, ErrorHelpScreen), timeout=30)
         help_screen = app.screen
         assert isinstance(help_screen, ErrorHelpScreen)
@@ -145,13 +144,7 @@ async def test_a_private_address_shows_the_vpn_topic_and_advanced_settings_fix_i
 
 async def _start_hung_connect(app: ExsyncApp, pilot, sandbox: Sandbox) -> None:  # type: ignore[no-untyped-def]
     user = sandbox.info.users[0]
-    await wait_until(pilot, lambda: app.config_loaded)
-    await pilot.press("a")
-    await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
-    await _type(pilot, user.email)
-    await pilot.press("tab")
-    await _type(pilot, user.password)
-    await pilot.press("enter")
+    await _add_mailbox(app, pilot, user.email, user.password)
     await wait_until(pilot, lambda: bool(sandbox.control.request_log()), timeout=30)
     screen = app.screen
     assert isinstance(screen, ConnectScreen) and screen.connecting
@@ -251,13 +244,7 @@ async def test_a_redirect_to_another_domain_asks_and_stopping_shows_its_topic(
     )
     app = _app(memory_keyring, sb)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.config_loaded)
-        await pilot.press("a")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
-        await _type(pilot, user.email)
-        await pilot.press("tab")
-        await _type(pilot, user.password)
-        await pilot.press("enter")
+        await _add_mailbox(app, pilot, user.email, user.password)
         await wait_until(
             pilot,
             lambda: isinstance(app.screen, ConfirmDialog) and focused_id(app) == "no",
