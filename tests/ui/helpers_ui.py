@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, ParamSpec
 
 from textual.pilot import Pilot
+from textual.screen import Screen
 
 from exsync_tui.core import paths
 from exsync_tui.core.profiles import Config, Profile, load_config, save_config
@@ -74,6 +75,24 @@ async def wait_until(
             raise AssertionError(f"condition not met within {timeout} s")
         await pilot.pause()
         await asyncio.sleep(0.02)
+
+
+async def wait_for_screen(
+    pilot: Pilot[None], app: ExsyncApp, screen_type: type[Screen[Any]], *, timeout: float = 20.0
+) -> None:
+    """Wait until a screen of ``screen_type`` is active *and ready for keys*.
+
+    A screen becomes ``app.screen`` as soon as it is pushed, before it is mounted and
+    has focused its first field; keys pressed in between go astray. Focus inside
+    the screen is what a user (and a test) needs before typing.
+    """
+
+    def ready() -> bool:
+        screen = app.screen
+        focused = app.focused
+        return isinstance(screen, screen_type) and focused is not None and focused.screen is screen
+
+    await wait_until(pilot, ready, timeout=timeout)
 
 
 def focused_id(app: ExsyncApp) -> str | None:

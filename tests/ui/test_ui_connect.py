@@ -25,6 +25,7 @@ from tests.ui.helpers_ui import (
     saved_config,
     screen_text,
     synchronous,
+    wait_for_screen,
     wait_until,
 )
 
@@ -46,7 +47,7 @@ async def _add_mailbox(app: ExsyncApp, pilot, email: str, password: str) -> None
     """Once the config is loaded: 'a', then email, tab, password and enter, as a person types."""
     await wait_until(pilot, lambda: app.config_loaded)
     await pilot.press("a")
-    await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+    await wait_for_screen(pilot, app, ConnectScreen)
     await _type(pilot, email)
     await pilot.press("tab")
     await _type(pilot, password)
@@ -61,7 +62,7 @@ async def test_add_a_mailbox_by_autodiscover(
     app = _app(memory_keyring, sandbox)
     async with app.run_test(size=(80, 24)) as pilot:
         await _add_mailbox(app, pilot, user.email, user.password)
-        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), timeout=30)
+        await wait_for_screen(pilot, app, DashboardScreen, timeout=30)
         await wait_until(pilot, lambda: bool(saved_config().profiles))
     (profile,) = saved_config().profiles.values()
     assert profile.email == user.email
@@ -79,7 +80,7 @@ async def test_a_wrong_password_shows_its_topic_and_the_fix_leads_back_to_the_pa
     app = _app(memory_keyring, sandbox)
     async with app.run_test(size=(80, 24)) as pilot:
         await _add_mailbox(app, pilot, user.email, "not-the-password")
-        await wait_until(pilot, lambda: isinstance(app.screen, ErrorHelpScreen), timeout=30)
+        await wait_for_screen(pilot, app, ErrorHelpScreen, timeout=30)
         help_screen = app.screen
         assert isinstance(help_screen, ErrorHelpScreen)
         assert help_screen.diagnosis is not None and help_screen.diagnosis.topic is not None
@@ -87,13 +88,13 @@ async def test_a_wrong_password_shows_its_topic_and_the_fix_leads_back_to_the_pa
         assert "not-the-password" not in screen_text(app)
         assert not saved_config().profiles  # nothing is saved after a failure
         await pilot.press("f")  # the topic's field is the password
-        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+        await wait_for_screen(pilot, app, ConnectScreen)
         password = app.screen.query_one("#password", Input)
         assert password.has_focus
         password.value = ""
         await _type(pilot, user.password)
         await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), timeout=30)
+        await wait_for_screen(pilot, app, DashboardScreen, timeout=30)
         await wait_until(pilot, lambda: bool(saved_config().profiles))
 
 
@@ -117,23 +118,23 @@ async def test_a_private_address_shows_the_vpn_topic_and_advanced_settings_fix_i
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: app.config_loaded)
         await pilot.press("e")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+        await wait_for_screen(pilot, app, ConnectScreen)
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: isinstance(app.screen, ErrorHelpScreen), timeout=30)
+        await wait_for_screen(pilot, app, ErrorHelpScreen, timeout=30)
         assert app.screen.diagnosis.topic.id == "private-address-vpn"  # type: ignore[attr-defined]
         assert "internal network" in screen_text(app)
         await wait_until(
             pilot, lambda: saved_config().profiles["branch"].metadata.last_error_topic is not None
         )
         await pilot.press("f")
-        await wait_until(pilot, lambda: isinstance(app.screen, AdvancedSettingsDialog))
+        await wait_for_screen(pilot, app, AdvancedSettingsDialog)
         server = app.screen.query_one("#server", Input)
         assert server.has_focus  # opened at the field the topic names
         server.value = "mail.example.com"
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+        await wait_for_screen(pilot, app, ConnectScreen)
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), timeout=30)
+        await wait_for_screen(pilot, app, DashboardScreen, timeout=30)
         await wait_until(
             pilot, lambda: saved_config().profiles["branch"].metadata.last_error_topic is None
         )
@@ -252,7 +253,7 @@ async def test_a_redirect_to_another_domain_asks_and_stopping_shows_its_topic(
         )
         assert "127.0.0.1" in screen_text(app)
         await pilot.press("enter")  # the focused, safe answer: Stop
-        await wait_until(pilot, lambda: isinstance(app.screen, ErrorHelpScreen), timeout=30)
+        await wait_for_screen(pilot, app, ErrorHelpScreen, timeout=30)
         assert app.screen.diagnosis.topic.id == "redirect-declined"  # type: ignore[attr-defined]
     assert not [entry for entry in sb.control.request_log() if entry["host"] == "127.0.0.1"]
     assert not saved_config().profiles

@@ -16,6 +16,7 @@ from tests.ui.helpers_ui import (
     saved_config,
     screen_text,
     synchronous,
+    wait_for_screen,
     wait_until,
 )
 
@@ -49,7 +50,7 @@ async def test_the_keymap_in_the_config_remaps_a_binding(memory_keyring: MemoryK
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
         await pilot.press("n")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+        await wait_for_screen(pilot, app, ConnectScreen)
 
 
 @synchronous
@@ -70,7 +71,7 @@ async def test_the_password_never_reaches_the_clipboard(memory_keyring: MemoryKe
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: app.config_loaded)
         await pilot.press("a")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+        await wait_for_screen(pilot, app, ConnectScreen)
         await pilot.press("tab", *"hunter2-canary")
         field = app.screen.query_one("#password", PasswordInput)
         assert field.has_focus
@@ -142,9 +143,9 @@ async def test_the_command_palette_offers_the_dashboard_actions(
         await pilot.press(*"add a mailbox")
         await pilot.pause()
         await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+        await wait_for_screen(pilot, app, ConnectScreen)
         await pilot.press("escape")
-        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await wait_for_screen(pilot, app, DashboardScreen)
         await pilot.press("ctrl+p")
         await pilot.press(*"remove work")
         await pilot.pause()
