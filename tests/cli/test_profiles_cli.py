@@ -13,7 +13,7 @@ import pytest
 from keyring.backends import null
 
 from exsync_tui.cli import main
-from exsync_tui.cli import profiles as profiles_cli
+from exsync_tui.cli import profiles_change as profiles_cli
 from exsync_tui.core import paths
 from exsync_tui.core.profiles import Profile, load_config
 from exsync_tui.core.secrets import SERVICE, password_key
