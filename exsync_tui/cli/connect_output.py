@@ -17,6 +17,7 @@ from exsync_tui.core.profiles import (
     Profile,
     load_config,
     record_outcome,
+    resolve_password,
     save_config,
     saving_fresh,
 )
@@ -25,7 +26,6 @@ from exsync_tui.core.secrets import (
     PasswordCommandError,
     Secret,
     SecretStore,
-    run_password_command,
 )
 from exsync_tui.core.steps import HelpTopic, Step, StepStatus
 
@@ -86,17 +86,13 @@ def ask_on_terminal(target: str) -> bool:
 
 
 def profile_password(profile: Profile, store: SecretStore, *, prompt: bool) -> Secret | None:
-    """The password for ``profile``: keyring, then password command, then (optionally) a prompt.
+    """The password for ``profile`` as core's resolve_password decides, else (optionally) a prompt.
 
     Raises KeyringUnavailable or PasswordCommandError.
     """
-    password = store.get_password(profile.id)
-    if password is not None:
+    password = resolve_password(profile, store)
+    if password is not None or profile.mode is ConnectionMode.OFFICE365:
         return password
-    if profile.password_command:
-        from exsync_tui.core.paths import config_file
-
-        return run_password_command(profile.password_command, config_path=config_file())
     if prompt and can_prompt():
         return prompt_password(profile.sign_in_name)  # Ctrl-D raises EOFError
     return None

@@ -78,7 +78,7 @@ def prepare(sandbox: Sandbox) -> DemoSetup:
     """Profiles, passwords and the TUI context for a running sandbox (writes the config)."""
     from exsync_tui.core.connect import connect, request_from_profile
     from exsync_tui.core.net.guard import judge_address
-    from exsync_tui.core.profiles import Config, new_profile, save_config
+    from exsync_tui.core.profiles import Config, new_profile, resolve_password, save_config
     from exsync_tui.core.secrets import SecretStore
     from exsync_tui.core.secrets.memory import MemoryKeyring
     from exsync_tui.ui.context import UiContext
@@ -108,7 +108,7 @@ def prepare(sandbox: Sandbox) -> DemoSetup:
         store.set_password(vpn.id, broken.password)
         profiles.append(vpn)
     for profile in profiles:
-        password = store.get_password(profile.id) or ""
+        password = resolve_password(profile, store) or ""
         request = request_from_profile(profile, password, dns_server=info.dns_server)
         outcome = connect(
             request,

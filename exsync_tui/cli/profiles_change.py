@@ -130,6 +130,13 @@ def edit(args: argparse.Namespace) -> int:
     print(f"updated profile {profile.name} in {result.path}")
     if password is not None:
         print(f"password stored in {store.describe()}")
+        if profile.password_command:
+            # Kept, not cleared: the command is a setting the user chose; say which one wins.
+            print(
+                f"note: {profile.name} has a password command, which exsync uses instead of the "
+                f"stored password; use the stored one with "
+                f"`exsync profiles edit {profile.name} --no-password-command`"
+            )
     elif old.password_command and not profile.password_command:
         print("password command removed: the keyring's password is used (if none is stored, "
               f"add one with `exsync profiles edit {profile.name} --password-prompt`)")  # fmt: skip

@@ -8,9 +8,10 @@ from typing import Any
 
 from exsync_tui.cli.profiles_common import EXIT_OK, find, load
 from exsync_tui.core.profiles import (
-    ConnectionMode,
+    PasswordSource,
     Profile,
     json_ready,
+    password_source,
     profile_summary,
     profile_to_data,
 )
@@ -37,10 +38,9 @@ def list_profiles(args: argparse.Namespace) -> int:
 
 def _password_status(profile: Profile) -> dict[str, Any]:
     """Where the password comes from and whether one is stored (never the password)."""
-    if profile.mode is ConnectionMode.OFFICE365:
-        return {"source": "oauth", "stored": None, "where": None}
-    if profile.password_command:
-        return {"source": "password_command", "stored": None, "where": None}
+    source = password_source(profile)
+    if source is not PasswordSource.KEYRING:
+        return {"source": source.value, "stored": None, "where": None}
     store = SecretStore()
     try:
         return {"source": "keyring", "stored": store.has_password(profile.id),

@@ -1,6 +1,7 @@
 """One connect attempt of the connect screen, run in a worker thread.
 
-The worker reads the saved password when the form left it empty, calls the
+The worker resolves the saved password (core's ``resolve_password``: password
+command, else keyring) when the form left it empty, calls the
 core's :func:`~exsync_tui.core.connect.connect` with a cancel event, relays the
 steps as coalescable messages, asks on the UI thread before following a
 redirect to another domain, and on success saves the secret and the profile.
@@ -99,11 +100,20 @@ def _attempt(
     cancel: threading.Event,
 ) -> AttemptResult:
     from exsync_tui.core.connect import connect, request_from_profile
+    from exsync_tui.core.profiles import resolve_password
+    from exsync_tui.core.secrets import SecretsError
+    from exsync_tui.ui.failures import diagnosis_for_exception
 
-    if password is None:
-        password = run_abandonable(
-            lambda: app.secret_store().get_password(profile.id), cancel, name="keyring"
-        )
+    typed = password  # only a password typed in the form is stored on success
+    if typed is None:
+        try:
+            password = run_abandonable(
+                lambda: resolve_password(profile, app.secret_store(), cancel=cancel),
+                cancel,
+                name="password",
+            )
+        except SecretsError as error:  # the help screen says what to do about it
+            return AttemptResult(attempt=attempt, diagnosis=diagnosis_for_exception(error))
     request = request_from_profile(profile, password or "", dns_server=app.context.dns_server)
     steps: tuple[Step, ...] = ()
 
@@ -131,7 +141,7 @@ def _attempt(
         raise Cancelled()
     if outcome.diagnosis.ok:
         verified = replace(profile, metadata=outcome.metadata or profile.metadata)
-        _save_verified(app, screen, verified, password)
+        _save_verified(app, screen, verified, typed)
         return AttemptResult(attempt, diagnosis=outcome.diagnosis, request=request, saved=verified)
     elif screen.profile is not None:
         from exsync_tui.core.profiles import record_outcome

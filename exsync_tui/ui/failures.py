@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from exsync_tui.core.profiles import ConfigError
-from exsync_tui.core.secrets import KeyringUnavailable
+from exsync_tui.core.secrets import SecretsError
 from exsync_tui.core.steps import Diagnosis, Step, StepStatus
 
 
@@ -17,7 +17,8 @@ def diagnosis_for_exception(error: BaseException) -> Diagnosis:
     message = str(error) or type(error).__name__
     if isinstance(error, ConfigError):
         topic_id = "settings-invalid"
-    elif isinstance(error, KeyringUnavailable):
+    elif isinstance(error, SecretsError):  # no keyring, or the password command failed
+        # The topic `exsync diagnose` shows for the same errors: its advice covers both.
         topic_id = "keyring-unavailable"
     else:
         topic_id = "unexpected-error"

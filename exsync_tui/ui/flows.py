@@ -20,9 +20,9 @@ def diagnose_profile(app: ExsyncApp, profile: Profile) -> None:
     def runner(on_step: StepCallback, cancel: threading.Event) -> tuple[Diagnosis, Any]:
         from exsync_tui.core.connect import request_from_profile
         from exsync_tui.core.diagnose import diagnose
-        from exsync_tui.core.profiles import record_outcome
+        from exsync_tui.core.profiles import record_outcome, resolve_password
 
-        password = app.secret_store().get_password(profile.id)
+        password = resolve_password(profile, app.secret_store(), cancel=cancel)
         request = request_from_profile(profile, password or "", dns_server=app.context.dns_server)
         diagnosis = diagnose(request, on_step=on_step, cancel=cancel)
         if not cancel.is_set():

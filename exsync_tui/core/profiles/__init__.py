@@ -35,6 +35,7 @@ from exsync_tui.core.profiles.model import (
     new_profile,
     new_profile_id,
 )
+from exsync_tui.core.profiles.password import PasswordSource, password_source, resolve_password
 from exsync_tui.core.profiles.purge import (
     PurgeReport,
     data_paths,
@@ -57,6 +58,7 @@ __all__ = [
     "ConnectionMode",
     "InvalidValue",
     "MailboxMetadata",
+    "PasswordSource",
     "Profile",
     "PurgeReport",
     "Removal",
@@ -73,6 +75,7 @@ __all__ = [
     "new_profile_id",
     "outcome_metadata",
     "parse_connect_to",
+    "password_source",
     "profile_summary",
     "profile_to_data",
     "purge_local_data",
@@ -80,6 +83,7 @@ __all__ = [
     "purge_secrets",
     "record_outcome",
     "remove_profile",
+    "resolve_password",
     "save_config",
     "saving_fresh",
     "saving_into",

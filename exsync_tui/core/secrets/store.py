@@ -152,6 +152,10 @@ class SecretStore:
         """Whether a password is stored in the keyring (the session one does not count)."""
         return self._get(password_key(profile_id)) is not None
 
+    def session_password(self, profile_id: str) -> Secret | None:
+        """The password given with :meth:`set_session_password`, if any (keyring not read)."""
+        return self._session.get(profile_id)
+
     def set_session_password(self, profile_id: str, password: str) -> None:
         """Use ``password`` until this process ends, without storing it anywhere."""
         self._session[profile_id] = Secret(password)
