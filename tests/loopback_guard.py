@@ -3,23 +3,33 @@ not even a DNS query (this machine's resolver is on a private address).
 
 Every socket connect/sendto and every name lookup is checked; anything aimed
 outside 127.0.0.0/8 and ::1 is refused *and* recorded, and the test fails at
-teardown even if the code under test swallowed the error. The routing view is
-pinned to a typical machine (a default route and one local subnet), so that
+teardown even if the code under test swallowed the error. Python children of a
+test (subprocess, pty, tmux) get the same refusal through
+``tests/child_guard/sitecustomize.py`` and report to a file the test reads at
+teardown; the refusal itself lives once, in ``tests/child_guard/loopback_refusal.py``.
+The routing view is pinned to a typical machine (a default route and one local subnet), so that
 whether an internal address "has a route" never depends on the machine the
 tests run on.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import socket
+import os
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
 
 import pytest
 
 from exsync_tui.core.net import set_route_table_source
 from exsync_tui.core.net.routes import RouteTable, route_table_from_text
+from tests.child_guard.loopback_refusal import (
+    VIOLATIONS_FILE_ENV,
+    LoopbackGuard,
+    socket_replacements,
+)
+
+CHILD_GUARD_DIR = str(Path(__file__).resolve().parent / "child_guard")
+"""On every child's PYTHONPATH: its sitecustomize installs the same refusal there."""
 
 UNROUTABLE_PRIVATE = "10.255.255.1"
 """A private address the pinned route table has no route to: exsync must never dial it."""
@@ -37,112 +47,36 @@ def typical_route_table() -> RouteTable:
     return route_table_from_text(TYPICAL_IPV4_ROUTES, "", interfaces=("lo", "eth0"))
 
 
-def _is_loopback(host: Any) -> bool:
-    if host in ("localhost", "localhost.", "", None):
-        return True
-    try:
-        return ipaddress.ip_address(str(host).split("%", 1)[0]).is_loopback
-    except ValueError:
-        return False
-
-
-def _is_literal(host: Any) -> bool:
-    try:
-        ipaddress.ip_address(str(host).split("%", 1)[0])
-    except ValueError:
-        return False
-    return True
-
-
-class LoopbackGuard:
-    """Records every attempt to reach beyond loopback."""
-
-    def __init__(self) -> None:
-        self.violations: list[str] = []
-        self.connect_attempts: list[str] = []
-
-    def check_address(self, what: str, address: Any) -> None:
-        if isinstance(address, tuple) and address:
-            host = address[0]
-            self.connect_attempts.append(f"{what} {host}")
-            if not _is_loopback(host):
-                self.violations.append(f"{what} to {address!r}")
-                raise PermissionError(f"test guard: {what} to {address!r} is outside loopback")
-
-    def attempted(self, address: str) -> bool:
-        """Whether anything tried to connect or send to ``address`` (refused or not)."""
-        return any(address in attempt for attempt in self.connect_attempts)
-
-    def check_lookup(self, what: str, host: Any, *, reverse: bool = False) -> None:
-        """Refuse a name lookup the system resolver would answer from the network.
-
-        A literal address needs no lookup, except a reverse one (a PTR query).
-        """
-        if isinstance(host, bytes):
-            host = host.decode()
-        if _is_loopback(host) or (_is_literal(host) and not reverse):
-            return
-        self.violations.append(f"{what}({host!r})")
-        raise socket.gaierror(socket.EAI_NONAME, f"test guard: no lookups of {host!r}")
-
-
 @pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackGuard]:
-    """Refuse and record non-loopback traffic; pin the routing table view."""
+def loopback_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[LoopbackGuard]:
+    """Refuse and record non-loopback traffic, here and in Python children; pin the routes."""
     guard = LoopbackGuard()
-    original_connect = socket.socket.connect
-    original_connect_ex = socket.socket.connect_ex
-    original_sendto = socket.socket.sendto
-    original_getaddrinfo = socket.getaddrinfo
-    original_gethostbyname = socket.gethostbyname
-    original_gethostbyname_ex = socket.gethostbyname_ex
-    original_gethostbyaddr = socket.gethostbyaddr
-    original_getnameinfo = socket.getnameinfo
-
-    def connect(self: socket.socket, address: Any) -> None:
-        guard.check_address("connect", address)
-        original_connect(self, address)
-
-    def connect_ex(self: socket.socket, address: Any) -> int:
-        guard.check_address("connect", address)
-        return original_connect_ex(self, address)
-
-    def sendto(self: socket.socket, data: Any, *args: Any) -> int:
-        guard.check_address("sendto", args[-1])
-        return original_sendto(self, data, *args)
-
-    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        guard.check_lookup("getaddrinfo", host)
-        return original_getaddrinfo(host, *args, **kwargs)
-
-    def gethostbyname(host: str) -> str:
-        guard.check_lookup("gethostbyname", host)
-        return original_gethostbyname(host)
-
-    def gethostbyname_ex(host: str) -> Any:
-        guard.check_lookup("gethostbyname_ex", host)
-        return original_gethostbyname_ex(host)
-
-    def gethostbyaddr(host: str) -> Any:  # also what socket.getfqdn() calls
-        guard.check_lookup("gethostbyaddr", host, reverse=True)
-        return original_gethostbyaddr(host)
-
-    def getnameinfo(address: Any, flags: int) -> Any:
-        if not flags & socket.NI_NUMERICHOST:
-            guard.check_lookup("getnameinfo", address[0], reverse=True)
-        return original_getnameinfo(address, flags)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
-    monkeypatch.setattr(socket.socket, "sendto", sendto)
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    monkeypatch.setattr(socket, "gethostbyname", gethostbyname)
-    monkeypatch.setattr(socket, "gethostbyname_ex", gethostbyname_ex)
-    monkeypatch.setattr(socket, "gethostbyaddr", gethostbyaddr)
-    monkeypatch.setattr(socket, "getnameinfo", getnameinfo)
+    for owner, name, replacement in socket_replacements(guard):
+        monkeypatch.setattr(owner, name, replacement)
+    child_violations = tmp_path / "child-network-violations.log"
+    guard_children(monkeypatch, child_violations)
     set_route_table_source(typical_route_table)
     try:
         yield guard
     finally:
         set_route_table_source(None)
     assert guard.violations == [], f"traffic outside loopback: {guard.violations}"
+    reported = child_violations.read_text("utf-8") if child_violations.exists() else ""
+    assert reported == "", f"a child process tried traffic outside loopback:\n{reported}"
+
+
+def guard_children(monkeypatch: pytest.MonkeyPatch, violations_file: Path) -> None:
+    """Make every Python child of this test load the guard (children inherit os.environ).
+
+    A child given its own environment must copy these two variables (see child_env).
+    """
+    existing = os.environ.get("PYTHONPATH")
+    path = CHILD_GUARD_DIR if not existing else f"{CHILD_GUARD_DIR}{os.pathsep}{existing}"
+    monkeypatch.setenv("PYTHONPATH", path)
+    monkeypatch.setenv(VIOLATIONS_FILE_ENV, str(violations_file))
+
+
+def child_env() -> dict[str, str]:
+    """The variables that put the guard in a child, for launchers that do not pass os.environ
+    through (tmux's server, ``env -i``): ``{"PYTHONPATH": ..., VIOLATIONS_FILE_ENV: ...}``."""
+    return {name: os.environ[name] for name in ("PYTHONPATH", VIOLATIONS_FILE_ENV)}

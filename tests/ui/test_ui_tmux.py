@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.loopback_guard import child_env
+
 pytestmark = pytest.mark.tmux
 
 TMUX = shutil.which("tmux") or "/usr/bin/tmux"
@@ -23,11 +25,13 @@ DEADLINE_S = 60.0
 class Pane:
     """One tmux session on a private server socket, so no user session is touched."""
 
-    def __init__(self, socket: str, command: list[str], cwd: Path) -> None:
+    def __init__(self, socket: str, command: list[str], cwd: Path, env: dict[str, str]) -> None:
         self.socket = socket
+        # Passed explicitly: a tmux server need not hand its client's environment on.
+        variables = [arg for name, value in env.items() for arg in ("-e", f"{name}={value}")]
         self._tmux(
             "new-session", "-d", "-x", "80", "-y", "24", "-s", "e2e", "-c", str(cwd),
-            *command,
+            *variables, *command,
         )  # fmt: skip
         self._tmux("set-option", "-t", "e2e", "remain-on-exit", "off")
 
@@ -75,7 +79,8 @@ class Pane:
 def pane(tmp_path: Path) -> Iterator[Pane]:
     """`exsync demo` running in a fresh tmux server."""
     command = [sys.executable, "-m", "exsync_tui", "demo"]
-    instance = Pane(f"exsync-e2e-{uuid.uuid4().hex[:8]}", command, tmp_path)
+    # The loopback guard's variables, so the demo in the pane refuses and reports as tests do.
+    instance = Pane(f"exsync-e2e-{uuid.uuid4().hex[:8]}", command, tmp_path, child_env())
     yield instance
     instance.kill()
 
