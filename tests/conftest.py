@@ -10,7 +10,7 @@ import pytest
 from exsync_tui.core.secrets.memory import MemoryKeyring
 
 # Every test runs inside the loopback guard (autouse): nothing may leave 127.0.0.0/8 or ::1.
-pytest_plugins = ["tests.fixtures_sandbox", "tests.loopback_guard"]
+pytest_plugins = ["tests.fixtures_network", "tests.fixtures_sandbox", "tests.loopback_guard"]
 
 
 @pytest.fixture(autouse=True)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Callable, Iterator
-
-import pytest
+from collections.abc import Callable
 
 from exsync_tui.sandbox import Sandbox
 from tests.connect.helpers import (
@@ -18,16 +15,6 @@ from tests.connect.helpers import (
 from tests.loopback_guard import UNROUTABLE_PRIVATE, LoopbackGuard
 
 SERVER = "mail.example.com"
-
-
-@pytest.fixture
-def closed_port() -> Iterator[int]:
-    """A loopback port nothing listens on (bound, then released)."""
-    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    yield port
 
 
 def test_self_signed_without_trust_names_the_certificate_to_pin(sandbox: Sandbox) -> None:

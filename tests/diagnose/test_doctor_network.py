@@ -76,16 +76,6 @@ def test_a_name_that_does_not_resolve_asks_about_the_vpn(sandbox: Sandbox) -> No
     assert "VPN" in diagnosis.steps[0].detail
 
 
-@pytest.fixture
-def closed_port() -> Iterator[int]:
-    """A loopback port nothing listens on."""
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    yield port
-
-
 def test_a_refused_port_is_told_apart_from_a_timeout(sandbox: Sandbox, closed_port: int) -> None:
     request = sandbox_request(
         sandbox, server=SERVER, connect_to=(f"{SERVER}:443:127.0.0.1:{closed_port}",)

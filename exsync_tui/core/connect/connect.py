@@ -23,16 +23,11 @@ from exsync_tui.core.connect.pipeline import (
 )
 from exsync_tui.core.connect.recorder import StepRecorder
 from exsync_tui.core.connect.request import ConnectOutcome, ConnectRequest
-from exsync_tui.core.connect.runner import StagesFailed, failure, run_cancellable, run_stages
+from exsync_tui.core.connect.runner import StagesFailed, failure, run_attempt, run_stages
 from exsync_tui.core.connect.session import DEFAULT_BUDGET_S
-from exsync_tui.core.diagnose.classify import TopicError
 from exsync_tui.core.net import NetScope
 from exsync_tui.core.profiles import MailboxMetadata
-from exsync_tui.core.steps import Diagnosis, Step, StepCallback, StepStatus
-
-
-def _cancelled(steps: tuple[Step, ...]) -> ConnectOutcome:
-    return ConnectOutcome(failure(steps, TopicError("cancelled", "cancelled")))
+from exsync_tui.core.steps import Diagnosis, StepCallback
 
 
 def _metadata(email: str, ews_url: str, version: str | None, auth_type: str) -> MailboxMetadata:
@@ -88,20 +83,11 @@ def connect(
     waiting for a busy server. Returns within about 50 ms of ``cancel`` being set.
     """
     recorder = StepRecorder(on_step)
-    if request.office365:
-        recorder.record(
-            "Microsoft 365 sign-in",
-            StepStatus.SKIP,
-            "Microsoft 365 sign-in (device code via Microsoft Graph) comes in a later version",
-        )
-        topic = TopicError("office365-signin-pending", "Microsoft 365 sign-in is not available yet")
-        return ConnectOutcome(failure(recorder.steps, topic))
-    if cancel.is_set():
-        return _cancelled(())
-    return run_cancellable(
+    return run_attempt(
+        request,
+        recorder,
         lambda scope: _connect_in_scope(request, recorder, scope, confirm_redirect, budget_s),
         cancel=cancel,
-        recorder=recorder,
-        cancelled_result=_cancelled,
+        ended=ConnectOutcome,
         name="exsync-connect",
     )

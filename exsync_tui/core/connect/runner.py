@@ -1,7 +1,8 @@
 """Running one attempt: settings checked into a network policy, work on a cancellable thread.
 
 Shared by :func:`~exsync_tui.core.connect.connect` and the connection doctor:
-:func:`run_cancellable` gives the attempt its thread and network scope, and
+:func:`run_attempt` is how both start (Microsoft 365 and an early cancel handled
+alike), :func:`run_cancellable` gives the attempt its thread and network scope, and
 :func:`run_stages` sets up exchangelib and the session around the stages each
 of them runs, and turns any failure into a help topic.
 """
@@ -198,3 +199,49 @@ def run_cancellable(
     if worker.error is not None:
         raise worker.error
     return worker.result  # type: ignore[return-value]
+
+
+OFFICE365_STEP = "Microsoft 365 sign-in"
+
+
+def _nothing_more() -> None:
+    pass
+
+
+def run_attempt(
+    request: ConnectRequest,
+    recorder: StepRecorder,
+    work: Callable[[NetScope], T],
+    *,
+    cancel: threading.Event,
+    ended: Callable[[Diagnosis], T],
+    name: str,
+    office365_skipped: Callable[[], None] = _nothing_more,
+) -> T:
+    """How :func:`~exsync_tui.core.connect.connect` and the doctor both start an attempt.
+
+    Microsoft 365 is not supported yet: its sign-in step is reported as skipped,
+    then ``office365_skipped`` (the doctor skips the rest of its steps), and the
+    attempt fails with ``office365-signin-pending``. An attempt cancelled before
+    it starts fails at once with ``cancelled``; otherwise ``work`` runs through
+    :func:`run_cancellable`. ``ended`` turns the failure diagnosis into the
+    caller's result type.
+    """
+    if request.office365:
+        recorder.record(
+            OFFICE365_STEP,
+            StepStatus.SKIP,
+            "Microsoft 365 sign-in (device code via Microsoft Graph) comes in a later version",
+        )
+        office365_skipped()
+        error = TopicError("office365-signin-pending", "Microsoft 365 sign-in is not available yet")
+        return ended(failure(recorder.steps, error))
+
+    def cancelled(steps: tuple[Step, ...]) -> T:
+        return ended(failure(steps, TopicError("cancelled", "cancelled")))
+
+    if cancel.is_set():
+        return cancelled(())
+    return run_cancellable(
+        work, cancel=cancel, recorder=recorder, cancelled_result=cancelled, name=name
+    )

@@ -23,7 +23,7 @@ from exsync_tui.core.connect.pipeline import (
 )
 from exsync_tui.core.connect.recorder import StepRecorder
 from exsync_tui.core.connect.request import ConnectRequest
-from exsync_tui.core.connect.runner import StagesFailed, failure, run_cancellable, run_stages
+from exsync_tui.core.connect.runner import StagesFailed, failure, run_attempt, run_stages
 from exsync_tui.core.diagnose.checks import (
     NAME_STEP,
     TCP_STEP,
@@ -32,9 +32,8 @@ from exsync_tui.core.diagnose.checks import (
     tcp_step,
     tls_step,
 )
-from exsync_tui.core.diagnose.classify import TopicError
 from exsync_tui.core.net import NetScope
-from exsync_tui.core.steps import Diagnosis, Step, StepCallback, StepStatus
+from exsync_tui.core.steps import Diagnosis, StepCallback, StepStatus
 
 DOCTOR_STEPS = (NAME_STEP, TCP_STEP, TLS_STEP, AUTODISCOVER_STEP, SIGN_IN_STEP, MAILBOX_STEP)
 """The six steps, in order; every run reports each of them (some as skipped)."""
@@ -96,25 +95,16 @@ def diagnose(
     says otherwise (the doctor never sends a password somewhere new unasked).
     """
     recorder = StepRecorder(on_step)
-    if request.office365:
-        recorder.record(
-            "Microsoft 365 sign-in",
-            StepStatus.SKIP,
-            "Microsoft 365 sign-in (device code via Microsoft Graph) comes in a later version",
-        )
-        _skip_rest(recorder, "not run for Microsoft 365 accounts yet")
-        error = TopicError("office365-signin-pending", "Microsoft 365 sign-in is not available yet")
-        return failure(recorder.steps, error)
-
-    def cancelled(steps: tuple[Step, ...]) -> Diagnosis:
-        return failure(steps, TopicError("cancelled", "cancelled"))
-
-    if cancel.is_set():
-        return cancelled(())
-    return run_cancellable(
+    return run_attempt(
+        request,
+        recorder,
         lambda scope: _doctor_in_scope(request, recorder, scope, confirm_redirect, budget_s),
         cancel=cancel,
-        recorder=recorder,
-        cancelled_result=cancelled,
+        ended=_as_diagnosis,
         name="exsync-doctor",
+        office365_skipped=lambda: _skip_rest(recorder, "not run for Microsoft 365 accounts yet"),
     )
+
+
+def _as_diagnosis(diagnosis: Diagnosis) -> Diagnosis:
+    return diagnosis
