@@ -26,7 +26,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check exsync_tui tests bench
 
 typecheck: $(STAMP)
-	$(BIN)/mypy exsync_tui/core
+	$(BIN)/mypy exsync_tui
 
 imports: $(STAMP)
 	$(BIN)/lint-imports

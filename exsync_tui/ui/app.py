@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import PurePath
 from typing import ClassVar
 
 from textual import work
@@ -35,7 +36,7 @@ class ExsyncApp(ReportsWorkerFailures, App[None]):
     """exsync's terminal UI: the dashboard first, everything else pushed on top of it."""
 
     TITLE = "exsync"
-    CSS_PATH: ClassVar[list[str]] = ["app.tcss", "dialogs.tcss", "forms.tcss"]
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["app.tcss", "dialogs.tcss", "forms.tcss"]
     COMMANDS = App.COMMANDS | {MailboxCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id=ids.QUIT),

@@ -211,10 +211,10 @@ class ErrorHelpScreen(ReportsWorkerFailures, Screen[HelpChoice]):
             return not self.running and self.can_fix and self.certificate_sha256 is not None
         return True
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """Buttons run the action of the same name."""
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        """Buttons run the action of the same name (run_action is a coroutine: await it)."""
         if event.button.id:
-            self.run_action(event.button.id)
+            await self.run_action(event.button.id)
 
     def action_retry(self) -> None:
         """Run the doctor again, or let the connect screen retry."""

@@ -1,0 +1,27 @@
+"""The error help's buttons do what their keys do (a button press runs the action)."""
+
+from __future__ import annotations
+
+from exsync_tui.ui.scenarios import fixed_app, vpn_diagnosis
+from exsync_tui.ui.screens.error_help import ErrorHelpScreen
+from tests.ui.helpers_ui import synchronous, wait_for_screen, wait_until
+
+
+@synchronous
+async def test_pressing_copy_puts_the_report_on_the_clipboard() -> None:
+    app = fixed_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(ErrorHelpScreen(vpn_diagnosis(), can_fix=True))
+        await wait_for_screen(pilot, app, ErrorHelpScreen)
+        app.screen.query_one("#copy_report").press()
+        await wait_until(pilot, lambda: "private-address-vpn" in app.clipboard)
+
+
+@synchronous
+async def test_pressing_close_leaves_the_error_help() -> None:
+    app = fixed_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(ErrorHelpScreen(vpn_diagnosis(), can_fix=True))
+        await wait_for_screen(pilot, app, ErrorHelpScreen)
+        app.screen.query_one("#close").press()
+        await wait_until(pilot, lambda: not isinstance(app.screen, ErrorHelpScreen))
