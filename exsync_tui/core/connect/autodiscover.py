@@ -14,7 +14,8 @@ in order:
 with SOAP GetUserSettings through exsync's adapter (so connect-to, the
 nameserver, TLS trust and the route guard apply). RedirectAddress and
 RedirectUrl answers are followed up to :data:`MAX_REDIRECTS` hops; before
-credentials go to a host outside the user's domain, ``confirm_redirect`` asks.
+credentials go to a host outside the user's domain (the EWS host it finds
+included), ``confirm_redirect`` asks.
 A refused sign-in ends autodiscover at once: the password is wrong everywhere.
 """
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -43,6 +45,7 @@ from exsync_tui.core.connect.autodiscover_soap import (
 )
 from exsync_tui.core.connect.recorder import RunningStep, StepRecorder
 from exsync_tui.core.connect.request import ConnectRequest
+from exsync_tui.core.connect.server_text import ServerTextError, normalise_server
 from exsync_tui.core.diagnose.classify import Classified, TopicError, classify
 from exsync_tui.core.net import NameNotFoundError, PolicyScope, current_scope, lookup_srv
 from exsync_tui.core.steps import StepStatus
@@ -164,6 +167,7 @@ class AutodiscoverDriver:
         while True:
             outcome = self._discover(email)
             if isinstance(outcome, AutodiscoverResult):
+                self._check_ews_url(outcome.ews_url)
                 return outcome
             self._count_hop(outcome.email)
             if outcome.email.lower() in seen_emails:
@@ -173,7 +177,16 @@ class AutodiscoverDriver:
             self._ensure_trusted(new_domain, outcome.email)
             email = outcome.email
 
-    def _give_up(self, detail: str) -> None:
+    def _check_ews_url(self, ews_url: str) -> None:
+        """The EWS address gets the password next: https only, and outside the trusted
+        domains only once the user agrees, as for a redirect."""
+        try:
+            host = normalise_server(ews_url).host
+        except ServerTextError as error:
+            self._give_up(f"autodiscover named {ews_url} for EWS: {error.reason}")
+        self._ensure_trusted(host, host)
+
+    def _give_up(self, detail: str) -> NoReturn:
         self.recorder.record(STEP_PREFIX, StepStatus.FAIL, detail)
         raise TopicError("autodiscover-failed", detail)
 
