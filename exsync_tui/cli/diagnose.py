@@ -24,6 +24,7 @@ from exsync_tui.core.connect import request_from_profile
 from exsync_tui.core.diagnose import diagnose, render_report, report_json, topic_by_id
 from exsync_tui.core.logging_setup import setup_logging
 from exsync_tui.core.profiles import ConfigError, Profile, load_config, record_outcome, saving_fresh
+from exsync_tui.core.profiles.toml_io import atomic_write_text
 from exsync_tui.core.secrets import KeyringUnavailable, PasswordCommandError, Secret, SecretStore
 from exsync_tui.core.steps import Diagnosis, Step, StepStatus
 
@@ -145,7 +146,8 @@ def _run(args: argparse.Namespace) -> int:
     _remember(profile, diagnosis)
     if args.report:
         path = Path(args.report).expanduser()
-        path.write_text(render_report(diagnosis, request), encoding="utf-8")
+        # Like the TUI's saved report: owner-only, and never a half-written file.
+        atomic_write_text(path, render_report(diagnosis, request))
         if not args.json:
             print(f"report written to {path}")
     return EXIT_OK if report_json(diagnosis)["ok"] else EXIT_FAILED

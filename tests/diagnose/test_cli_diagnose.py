@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -72,11 +74,16 @@ def test_a_failing_profile_exits_1_with_the_topic_and_a_redacted_report(
     sb.control.set_password(sb.info.users[0].email, "changed-by-the-admin")
     report = tmp_path / "report.txt"
 
-    code, out, _ = _run(
-        capsys, monkeypatch, ["diagnose", "work", "--json", "--report", str(report)]
-    )
+    umask = os.umask(0o022)  # the usual umask: a plain write would make the report 0644
+    try:
+        code, out, _ = _run(
+            capsys, monkeypatch, ["diagnose", "work", "--json", "--report", str(report)]
+        )
+    finally:
+        os.umask(umask)
 
     assert code == 1
+    assert stat.S_IMODE(report.stat().st_mode) == 0o600
     result = json.loads(out)
     assert result["ok"] is False
     assert result["topic"]["id"] == "credentials-rejected"
