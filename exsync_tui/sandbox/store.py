@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 import pickle
 import threading
 import uuid
@@ -16,6 +15,7 @@ from exsync_tui.sandbox import store_ops
 from exsync_tui.sandbox.config import SandboxConfig
 from exsync_tui.sandbox.generator import generate_mailboxes
 from exsync_tui.sandbox.model import Folder, Mailbox, StoredItem, Tombstone
+from exsync_tui.sandbox.tls_state import write_private
 
 _STATE_FORMAT = 1
 
@@ -79,9 +79,7 @@ class MailboxStore:
                 }
             )
         self._state_file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self._state_file.with_suffix(".tmp")
-        temporary.write_bytes(payload)
-        os.replace(temporary, self._state_file)
+        write_private(self._state_file, payload)  # it holds the mailboxes' passwords
 
     # -- lookups -----------------------------------------------------------------------------
 

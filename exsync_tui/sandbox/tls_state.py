@@ -32,7 +32,7 @@ class StoredLeaf:
     cert_pem: bytes
 
 
-def _write_private(path: Path, data: bytes) -> None:
+def write_private(path: Path, data: bytes) -> None:
     """Write ``data`` readable by the owner only, atomically (a crash leaves the old file)."""
     temporary = path.with_name(f".{path.name}.tmp")
     with contextlib.suppress(FileNotFoundError):
@@ -105,8 +105,8 @@ class TlsState:
         """Store the CA and the server certificate (keys readable by the owner only)."""
         self.directory.mkdir(parents=True, exist_ok=True)
         self.directory.chmod(0o700)
-        _write_private(self._ca_key, ca_key_pem)
-        _write_private(self._leaf_key, leaf_key_pem)
+        write_private(self._ca_key, ca_key_pem)
+        write_private(self._leaf_key, leaf_key_pem)
         self._leaf_file.write_bytes(leaf_pem)
         # Last: a client re-reading ca.pem mid-save sees the old CA or the new one, whole.
         temporary = self.ca_file.with_name(".ca.pem.tmp")

@@ -106,3 +106,22 @@ def test_another_domain_keeps_the_ca_but_issues_a_certificate_for_its_names(
         assert second.info.ca_file is not None
         assert Path(second.info.ca_file).read_bytes() == original
         assert second.control.certificate_sha256() != pin
+
+
+def test_the_mailbox_state_with_its_passwords_is_readable_by_the_owner_only(
+    tmp_path: Path,
+) -> None:
+    import os
+
+    from exsync_tui.sandbox.store import MailboxStore
+
+    state = tmp_path / "state"
+    umask = os.umask(0o022)  # the usual umask: a plain write would make the file 0644
+    try:
+        store = MailboxStore(_config(state))
+    finally:
+        os.umask(umask)
+
+    saved = state / "mailboxes.pickle"
+    assert store.mailboxes[0].password.encode() in saved.read_bytes()
+    assert _mode(saved) == 0o600
