@@ -10,6 +10,7 @@ redirect to another domain, and on success saves the secret and the profile.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +58,22 @@ def ask_on_ui_thread(app: ExsyncApp, title: str, body: str, cancel: threading.Ev
         if cancel.is_set():
             return False
     return answer[0]
+
+
+def redirect_confirmer(app: ExsyncApp, cancel: threading.Event) -> Callable[[str], bool]:
+    """The ``confirm_redirect`` of connecting and of the doctor: asks the user in a dialog."""
+
+    def confirm_redirect(target: str) -> bool:
+        return ask_on_ui_thread(
+            app,
+            "Follow the redirect?",
+            f"Autodiscover was sent on to {target}, outside your address's domain. "
+            "exsync would send your password there. Only agree if you know this "
+            "server belongs to your organisation.",
+            cancel,
+        )
+
+    return confirm_redirect
 
 
 def run_attempt(
@@ -122,16 +139,7 @@ def _attempt(
         steps = merge_step(steps, step)
         screen.post_message(StepsUpdated(attempt, steps))
 
-    def confirm_redirect(target: str) -> bool:
-        return ask_on_ui_thread(
-            app,
-            "Follow the redirect?",
-            f"Autodiscover was sent on to {target}, outside your address's domain. "
-            "exsync would send your password there. Only agree if you know this "
-            "server belongs to your organisation.",
-            cancel,
-        )
-
+    confirm_redirect = redirect_confirmer(app, cancel)
     outcome = run_abandonable(
         lambda: connect(request, on_step=on_step, cancel=cancel, confirm_redirect=confirm_redirect),
         cancel,

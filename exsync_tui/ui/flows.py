@@ -21,10 +21,14 @@ def diagnose_profile(app: ExsyncApp, profile: Profile) -> None:
         from exsync_tui.core.connect import request_from_profile
         from exsync_tui.core.diagnose import diagnose
         from exsync_tui.core.profiles import record_outcome, resolve_password
+        from exsync_tui.ui.connect_attempt import redirect_confirmer
 
         password = resolve_password(profile, app.secret_store(), cancel=cancel)
         request = request_from_profile(profile, password or "", dns_server=app.context.dns_server)
-        diagnosis = diagnose(request, on_step=on_step, cancel=cancel)
+        # Asked like connecting asks: a profile whose autodiscover leads to another
+        # domain the user trusts would otherwise always fail here with redirect-declined.
+        confirm = redirect_confirmer(app, cancel)
+        diagnosis = diagnose(request, on_step=on_step, cancel=cancel, confirm_redirect=confirm)
         if not cancel.is_set():
             # As `exsync diagnose` does: the dashboard shows the verdict.
             record_outcome(profile, diagnosis, app.save_change)

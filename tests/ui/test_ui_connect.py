@@ -257,3 +257,41 @@ async def test_a_redirect_to_another_domain_asks_and_stopping_shows_its_topic(
         assert app.screen.diagnosis.topic.id == "redirect-declined"  # type: ignore[attr-defined]
     assert not [entry for entry in sb.control.request_log() if entry["host"] == "127.0.0.1"]
     assert not saved_config().profiles
+
+
+@synchronous
+async def test_diagnose_from_the_dashboard_asks_before_following_a_redirect_elsewhere(
+    fresh_sandbox: Callable[..., Sandbox], memory_keyring: MemoryKeyring
+) -> None:
+    from exsync_tui.ui.screens.confirm import ConfirmDialog
+
+    sb = fresh_sandbox(users=1, messages=1, events=0)
+    user = sb.info.users[0]
+    sb.control.set_redirect_url(
+        user.email, f"https://127.0.0.1:{sb.info.port}/autodiscover/autodiscover.svc"
+    )
+    defaults = sandbox_defaults(sb)
+    profile = new_profile(
+        "work", user.email, connect_to=defaults.connect_to, tls=TlsTrust(ca_file=defaults.ca_file)
+    )
+    SecretStore(memory_keyring).set_password(profile.id, user.password)
+    app = _app(memory_keyring, sb, [profile])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.config_loaded)
+        await pilot.press("d")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, ConfirmDialog) and focused_id(app) == "no",
+            timeout=30,
+        )
+        assert "127.0.0.1" in screen_text(app)
+        # The server there answers with the settings once the redirect is gone.
+        sb.control.set_redirect_url(user.email, None)
+        await pilot.click("#yes")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, ErrorHelpScreen) and app.screen.diagnosis is not None,
+            timeout=30,
+        )
+        assert app.screen.diagnosis.ok, app.screen.diagnosis  # type: ignore[attr-defined]
+    assert [entry for entry in sb.control.request_log() if entry["host"] == "127.0.0.1"]
