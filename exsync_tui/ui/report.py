@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Input, Label, Static
 
+from exsync_tui.core.redaction import redact
 from exsync_tui.core.steps import Diagnosis, Step
 from exsync_tui.ui.background import Cancelled, run_abandonable
 from exsync_tui.ui.failures import diagnosis_for_exception
@@ -32,7 +33,8 @@ def report_text(diagnosis: Diagnosis, request: Any) -> str:
     if topic is not None:
         lines += [f"topic: {topic.id}", topic.title, "", topic.explanation]
     lines += ["", "steps:"] + [f"  {step_line(step)}" for step in diagnosis.steps]
-    return "\n".join(lines) + "\n"
+    # Same safety net as the core report: whatever an exception message carried.
+    return redact("\n".join(lines) + "\n")
 
 
 def default_report_path(diagnosis: Diagnosis) -> str:

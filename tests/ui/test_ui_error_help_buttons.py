@@ -25,3 +25,13 @@ async def test_pressing_close_leaves_the_error_help() -> None:
         await wait_for_screen(pilot, app, ErrorHelpScreen)
         app.screen.query_one("#close").press()
         await wait_until(pilot, lambda: not isinstance(app.screen, ErrorHelpScreen))
+
+
+def test_a_report_of_a_failure_inside_exsync_is_redacted_too() -> None:
+    from exsync_tui.core.steps import Diagnosis, Step, StepStatus
+    from exsync_tui.ui.report import report_text
+
+    leaked = Step("Sign-in", StepStatus.FAIL, "sent Authorization: Basic YWxpY2U6c2VjcmV0")
+    text = report_text(Diagnosis(ok=False, steps=(leaked,)), request=None)
+    assert "Sign-in" in text
+    assert "YWxpY2U6c2VjcmV0" not in text
