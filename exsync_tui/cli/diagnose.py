@@ -22,9 +22,9 @@ from exsync_tui.cli.connect_output import (
 from exsync_tui.cli.password_prompt import NOT_A_TERMINAL, can_prompt
 from exsync_tui.core.connect import request_from_profile
 from exsync_tui.core.diagnose import diagnose, render_report, report_json, topic_by_id
+from exsync_tui.core.files import atomic_write_text
 from exsync_tui.core.logging_setup import setup_logging
 from exsync_tui.core.profiles import ConfigError, Profile, load_config, record_outcome, saving_fresh
-from exsync_tui.core.profiles.toml_io import atomic_write_text
 from exsync_tui.core.secrets import KeyringUnavailable, PasswordCommandError, Secret, SecretStore
 from exsync_tui.core.steps import Diagnosis, Step, StepStatus
 

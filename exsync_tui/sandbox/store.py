@@ -11,11 +11,11 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from exsync_tui.core.files import atomic_write_bytes
 from exsync_tui.sandbox import store_ops
 from exsync_tui.sandbox.config import SandboxConfig
 from exsync_tui.sandbox.generator import generate_mailboxes
 from exsync_tui.sandbox.model import Folder, Mailbox, StoredItem, Tombstone
-from exsync_tui.sandbox.tls_state import write_private
 
 _STATE_FORMAT = 1
 
@@ -79,7 +79,7 @@ class MailboxStore:
                 }
             )
         self._state_file.parent.mkdir(parents=True, exist_ok=True)
-        write_private(self._state_file, payload)  # it holds the mailboxes' passwords
+        atomic_write_bytes(self._state_file, payload)  # it holds the mailboxes' passwords
 
     # -- lookups -----------------------------------------------------------------------------
 

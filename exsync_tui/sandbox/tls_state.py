@@ -9,9 +9,7 @@ or (for the server certificate) issued for other names is replaced.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +17,8 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+
+from exsync_tui.core.files import atomic_write_bytes
 
 # A certificate this close to expiry is replaced at start rather than reused.
 _RENEW_BEFORE = dt.timedelta(days=7)
@@ -30,17 +30,6 @@ class StoredLeaf:
 
     key_pem: bytes
     cert_pem: bytes
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` readable by the owner only, atomically (a crash leaves the old file)."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    with contextlib.suppress(FileNotFoundError):
-        temporary.unlink()
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
-    os.replace(temporary, path)
 
 
 def _usable(certificate: x509.Certificate) -> bool:
@@ -105,10 +94,8 @@ class TlsState:
         """Store the CA and the server certificate (keys readable by the owner only)."""
         self.directory.mkdir(parents=True, exist_ok=True)
         self.directory.chmod(0o700)
-        write_private(self._ca_key, ca_key_pem)
-        write_private(self._leaf_key, leaf_key_pem)
-        self._leaf_file.write_bytes(leaf_pem)
+        atomic_write_bytes(self._ca_key, ca_key_pem)
+        atomic_write_bytes(self._leaf_key, leaf_key_pem)
+        atomic_write_bytes(self._leaf_file, leaf_pem, mode=0o644)
         # Last: a client re-reading ca.pem mid-save sees the old CA or the new one, whole.
-        temporary = self.ca_file.with_name(".ca.pem.tmp")
-        temporary.write_bytes(ca_pem)
-        os.replace(temporary, self.ca_file)
+        atomic_write_bytes(self.ca_file, ca_pem, mode=0o644)

@@ -101,7 +101,7 @@ def save_report_interactively(screen: ErrorHelpScreen, diagnosis: Diagnosis, req
 
 
 def _write_report(screen: ErrorHelpScreen, path_text: str, text: str) -> None:
-    from exsync_tui.core.profiles.toml_io import atomic_write_text
+    from exsync_tui.core.files import atomic_write_text
 
     target = Path(path_text).expanduser()
     atomic_write_text(target, text)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import tomllib
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,12 +16,11 @@ from pathlib import Path
 import tomli_w
 
 from exsync_tui.core import paths
+from exsync_tui.core.files import FILE_MODE, atomic_write_text
 from exsync_tui.core.profiles.codec import config_to_data, parse_config, validate_config
 from exsync_tui.core.profiles.errors import ConfigError
 from exsync_tui.core.profiles.model import Config
 
-FILE_MODE = 0o600
-DIR_MODE = 0o700
 # tomllib (3.11) ends every message with "(at line L, column C)" or "(at end of document)".
 _POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _AT_END = re.compile(r"\s*\(at end of document\)$")
@@ -118,40 +116,6 @@ def has_comments(text: str) -> bool:
             continue
         index += 1
     return False
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _ensure_directory(directory: Path) -> None:
-    if not directory.is_dir():
-        # mkdir's mode is filtered by the umask; chmod makes new directories 0700 regardless.
-        missing = [d for d in (directory, *directory.parents) if not d.exists()]
-        directory.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-        for created in missing:
-            os.chmod(created, DIR_MODE)
-
-
-def atomic_write_text(target: Path, text: str) -> None:
-    """Replace ``target`` with ``text`` atomically (mode 0600): readers see old or new."""
-    _ensure_directory(target.parent)
-    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            os.fchmod(handle.fileno(), FILE_MODE)
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    _fsync_directory(target.parent)
 
 
 def _backup(target: Path, content: bytes, now: datetime) -> Path:
