@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import stat
 from pathlib import Path
@@ -12,26 +11,14 @@ import keyring.core
 import pytest
 from keyring.backends import null
 
-from exsync_tui.cli import main
 from exsync_tui.cli import profiles_change as profiles_cli
 from exsync_tui.core import paths
 from exsync_tui.core.profiles import Profile, load_config
 from exsync_tui.core.secrets import SERVICE, password_key
 from exsync_tui.core.secrets.memory import MemoryKeyring
+from tests.cli_runner import run_exsync
 
 PIN = ":".join(["3F"] * 32)
-
-
-def run(
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    *argv: str,
-    stdin: str = "",
-) -> tuple[int, str, str]:
-    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_add_then_show_round_trips_every_flag(
@@ -39,7 +26,7 @@ def test_add_then_show_round_trips_every_flag(
 ) -> None:
     ca_file = tmp_path / "corp-ca.pem"
     ca_file.write_text("-----BEGIN CERTIFICATE-----\n")
-    code, out, err = run(
+    code, out, err = run_exsync(
         capsys, monkeypatch,
         "profiles", "add", "work", "--email", "jane.doe@example.com",
         "--username", "CORP\\jane", "--server", "mail.example.com", "--auth", "ntlm",
@@ -55,7 +42,7 @@ def test_add_then_show_round_trips_every_flag(
     assert stat.S_IMODE(paths.config_file().stat().st_mode) == 0o600
     assert 'username = "CORP\\\\jane"' in paths.config_file().read_text()
 
-    code, out, _ = run(capsys, monkeypatch, "profiles", "show", "work", "--json")
+    code, out, _ = run_exsync(capsys, monkeypatch, "profiles", "show", "work", "--json")
     shown = json.loads(out)
     assert code == 0
     assert {key: shown[key] for key in ("name", "email", "username", "mode", "server", "auth")} == {
@@ -80,7 +67,7 @@ def test_add_then_show_round_trips_every_flag(
     assert profile.username == "CORP\\jane"
     assert profile.mail_dir == tmp_path / "Mail"
 
-    code, out, _ = run(capsys, monkeypatch, "profiles", "show", "work")
+    code, out, _ = run_exsync(capsys, monkeypatch, "profiles", "show", "work")
     assert "username: CORP\\jane" in out and f"id: {profile.id}" in out
 
 
@@ -89,7 +76,7 @@ def test_add_stores_the_password_in_the_keyring_by_profile_id(
     monkeypatch: pytest.MonkeyPatch,
     memory_keyring: MemoryKeyring,
 ) -> None:
-    code, out, _ = run(
+    code, out, _ = run_exsync(
         capsys, monkeypatch, "profiles", "add", "home", "--email", "me@example.org",
         "--password-stdin", "--no-verify-connect", stdin="hunter2\n",
     )  # fmt: skip
@@ -97,7 +84,7 @@ def test_add_stores_the_password_in_the_keyring_by_profile_id(
     profile_id = load_config().profiles["home"].id
     assert memory_keyring.entries == {(SERVICE, password_key(profile_id)): "hunter2"}
     assert "password stored in an in-memory keyring (tests only)" in out
-    code, out, _ = run(capsys, monkeypatch, "profiles", "show", "home", "--json")
+    code, out, _ = run_exsync(capsys, monkeypatch, "profiles", "show", "home", "--json")
     assert json.loads(out)["password"] == {
         "source": "keyring",
         "stored": True,
@@ -108,13 +95,13 @@ def test_add_stores_the_password_in_the_keyring_by_profile_id(
 def test_list_shows_profiles_in_order_and_as_json(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert "no profiles yet" in run(capsys, monkeypatch, "profiles", "list")[1]
+    assert "no profiles yet" in run_exsync(capsys, monkeypatch, "profiles", "list")[1]
     for name, extra in (("b-work", ["--server", "mail.b.example"]), ("a-cloud", ["--office365"])):
         args = ["profiles", "add", name, "--email", f"x@{name}.example", "--no-verify-connect"]
-        assert run(capsys, monkeypatch, *args, *extra)[0] == 0
-    code, out, _ = run(capsys, monkeypatch, "profiles", "list")
+        assert run_exsync(capsys, monkeypatch, *args, *extra)[0] == 0
+    code, out, _ = run_exsync(capsys, monkeypatch, "profiles", "list")
     assert [line.split()[0] for line in out.splitlines()] == ["b-work", "a-cloud"]
-    code, out, _ = run(capsys, monkeypatch, "profiles", "list", "--json")
+    code, out, _ = run_exsync(capsys, monkeypatch, "profiles", "list", "--json")
     listed = json.loads(out)["profiles"]
     assert [(p["name"], p["mode"], p["server"]) for p in listed] == [
         ("b-work", "manual", "mail.b.example"),
@@ -145,7 +132,7 @@ def test_bad_input_names_the_flag_exits_2_and_writes_nothing(
     flags: list[str],
     expected: str,
 ) -> None:
-    code, out, err = run(capsys, monkeypatch, "profiles", "add", "work", *flags)
+    code, out, err = run_exsync(capsys, monkeypatch, "profiles", "add", "work", *flags)
     assert code == 2
     assert expected in err
     assert not paths.config_file().exists()
@@ -155,12 +142,14 @@ def test_bad_input_names_the_flag_exits_2_and_writes_nothing(
 def test_bad_name_and_duplicate_name_exit_2(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    code, _, err = run(capsys, monkeypatch, "profiles", "add", "my work", "--email", "j@e.com")
+    code, _, err = run_exsync(
+        capsys, monkeypatch, "profiles", "add", "my work", "--email", "j@e.com"
+    )
     assert code == 2 and err.startswith("error: NAME: ")
     args = ("profiles", "add", "work", "--email", "j@e.com", "--no-verify-connect")
-    assert run(capsys, monkeypatch, *args)[0] == 0
+    assert run_exsync(capsys, monkeypatch, *args)[0] == 0
     before = paths.config_file().read_bytes()
-    code, _, err = run(capsys, monkeypatch, "profiles", "add", "WORK", "--email", "k@e.com")
+    code, _, err = run_exsync(capsys, monkeypatch, "profiles", "add", "WORK", "--email", "k@e.com")
     assert code == 2 and "a profile named 'work' already exists" in err
     assert paths.config_file().read_bytes() == before
 
@@ -169,7 +158,7 @@ def test_no_secure_keyring_fails_plainly_and_writes_nothing(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(keyring.core, "_keyring_backend", null.Keyring())
-    code, out, err = run(
+    code, out, err = run_exsync(
         capsys, monkeypatch, "profiles", "add", "work", "--email", "j@e.com", "--password-stdin",
         stdin="s3cret\n",
     )  # fmt: skip
@@ -189,14 +178,14 @@ def test_verification_is_one_call_unless_skipped(
         return 1
 
     monkeypatch.setattr(profiles_cli, "verify_new_profile", fake_verify)
-    code, _, _ = run(
+    code, _, _ = run_exsync(
         capsys, monkeypatch, "profiles", "add", "a", "--email", "a@e.com", "--password-stdin",
         stdin="pw\n",
     )  # fmt: skip
     assert code == 1
     assert [(p.name, pw) for p, pw in calls] == [("a", "pw")]
     args = ("profiles", "add", "b", "--email", "b@e.com", "--no-verify-connect")
-    assert run(capsys, monkeypatch, *args)[0] == 0
+    assert run_exsync(capsys, monkeypatch, *args)[0] == 0
     assert len(calls) == 1
 
 
@@ -205,12 +194,12 @@ def test_edit_renames_keeping_id_and_secret_and_can_disable(
     monkeypatch: pytest.MonkeyPatch,
     memory_keyring: MemoryKeyring,
 ) -> None:
-    run(
+    run_exsync(
         capsys, monkeypatch, "profiles", "add", "work", "--email", "j@e.com", "--server",
         "mail.e.com", "--password-stdin", "--no-verify-connect", stdin="pw\n",
     )  # fmt: skip
     old_id = load_config().profiles["work"].id
-    code, out, err = run(
+    code, out, err = run_exsync(
         capsys, monkeypatch, "profiles", "edit", "work", "--rename", "office", "--disable",
         "--autodiscover", "--username", "CORP\\j",
     )  # fmt: skip
@@ -220,7 +209,7 @@ def test_edit_renames_keeping_id_and_secret_and_can_disable(
     assert profile.server is None and profile.mode.value == "autodiscover"
     assert not profile.enabled and profile.disabled_at is not None
     assert (SERVICE, password_key(old_id)) in memory_keyring.entries
-    code, _, err = run(capsys, monkeypatch, "profiles", "edit", "office", "--email", "nope")
+    code, _, err = run_exsync(capsys, monkeypatch, "profiles", "edit", "office", "--email", "nope")
     assert code == 2 and "--email" in err
 
 
@@ -229,7 +218,7 @@ def test_broken_config_is_reported_with_file_line_and_column(
 ) -> None:
     paths.config_dir().mkdir(parents=True)
     paths.config_file().write_text('[profiles.work]\nemail = "j@e.com"\nusername = "CORP\\user"\n')
-    code, _, err = run(capsys, monkeypatch, "profiles", "list")
+    code, _, err = run_exsync(capsys, monkeypatch, "profiles", "list")
     assert code == 2
     assert err.startswith(f"error: {paths.config_file()}:3:")
     assert 'write "CORP\\\\user"' in err
@@ -240,7 +229,7 @@ def test_commented_config_is_backed_up_and_the_user_is_told(
 ) -> None:
     paths.config_dir().mkdir(parents=True)
     paths.config_file().write_text("# mine\nschema_version = 1\n")
-    code, out, _ = run(
+    code, out, _ = run_exsync(
         capsys, monkeypatch, "profiles", "add", "a", "--email", "a@e.com", "--no-verify-connect"
     )
     assert code == 0

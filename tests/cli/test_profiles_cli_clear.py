@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
 import pytest
 
-from exsync_tui.cli import main
 from exsync_tui.core import paths
 from exsync_tui.core.profiles import load_config
 from exsync_tui.core.secrets import SERVICE, password_key
 from exsync_tui.core.secrets.memory import MemoryKeyring
+from tests.cli_runner import run_exsync
 
 RULES = ("mail.example.com:443:127.0.0.1:8443", "autodiscover.example.com:443:127.0.0.1:8443")
-
-
-def run(
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    *argv: str,
-    stdin: str = "",
-) -> tuple[int, str, str]:
-    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture
@@ -35,12 +22,12 @@ def work(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) ->
     argv = ["profiles", "add", "work", "--email", "j@example.com", "--no-verify-connect"]
     argv += ["--password-command", "pass show work", "--connect-to", RULES[0]]
     argv += ["--connect-to", RULES[1]]
-    code, _, err = run(capsys, monkeypatch, *argv)
+    code, _, err = run_exsync(capsys, monkeypatch, *argv)
     assert code == 0, err
 
 
 def _shown(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    code, out, _ = run(capsys, monkeypatch, "profiles", "show", "work", "--json")
+    code, out, _ = run_exsync(capsys, monkeypatch, "profiles", "show", "work", "--json")
     assert code == 0
     shown: dict[str, Any] = json.loads(out)
     return shown
@@ -52,7 +39,7 @@ def test_clear_connect_to_removes_every_rule_and_keeps_the_rest(
 ) -> None:
     assert _shown(capsys, monkeypatch)["connect_to"] == list(RULES)
 
-    code, _, err = run(capsys, monkeypatch, "profiles", "edit", "work", "--clear-connect-to")
+    code, _, err = run_exsync(capsys, monkeypatch, "profiles", "edit", "work", "--clear-connect-to")
 
     assert (code, err) == (0, "")
     shown = _shown(capsys, monkeypatch)
@@ -69,7 +56,7 @@ def test_connect_to_and_clear_connect_to_together_are_refused(
     before = paths.config_file().read_bytes()
 
     with pytest.raises(SystemExit) as exited:
-        run(capsys, monkeypatch, "profiles", "edit", "work", "--clear-connect-to",
+        run_exsync(capsys, monkeypatch, "profiles", "edit", "work", "--clear-connect-to",
             "--connect-to", RULES[0])  # fmt: skip
 
     assert exited.value.code == 2
@@ -82,7 +69,7 @@ def test_connect_to_and_clear_connect_to_together_are_refused(
 def test_the_password_command_can_be_removed(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, flags: list[str]
 ) -> None:
-    code, out, err = run(capsys, monkeypatch, "profiles", "edit", "work", *flags)
+    code, out, err = run_exsync(capsys, monkeypatch, "profiles", "edit", "work", *flags)
 
     assert (code, err) == (0, "")
     assert "password command removed" in out and "--password-prompt" in out
@@ -99,7 +86,7 @@ def test_switching_from_a_command_to_a_stored_password_in_one_edit(
     monkeypatch: pytest.MonkeyPatch,
     memory_keyring: MemoryKeyring,
 ) -> None:
-    code, out, _ = run(
+    code, out, _ = run_exsync(
         capsys, monkeypatch, "profiles", "edit", "work", "--no-password-command",
         "--password-stdin", stdin="from-the-pipe\n",
     )  # fmt: skip
@@ -117,7 +104,7 @@ def test_no_password_command_with_a_new_command_is_refused(
 ) -> None:
     before = paths.config_file().read_bytes()
 
-    code, _, err = run(
+    code, _, err = run_exsync(
         capsys, monkeypatch, "profiles", "edit", "work", "--no-password-command",
         "--password-command", "gopass show work",
     )  # fmt: skip
@@ -129,7 +116,7 @@ def test_no_password_command_with_a_new_command_is_refused(
 def test_add_still_refuses_an_empty_password_command(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    code, _, err = run(
+    code, _, err = run_exsync(
         capsys, monkeypatch, "profiles", "add", "work", "--email", "j@example.com",
         "--password-command", "",
     )  # fmt: skip

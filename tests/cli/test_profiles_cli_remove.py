@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
@@ -10,28 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from exsync_tui.cli import main
 from exsync_tui.core import paths
 from exsync_tui.core.profiles import load_config
 from exsync_tui.core.secrets import SERVICE, token_cache_key
 from exsync_tui.core.secrets.memory import MemoryKeyring
+from tests.cli_runner import run_exsync
 
 CANARY = "canary-7d41c9-Pa55w0rd"
-
-
-def run(
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    *argv: str,
-    stdin: str = "",
-    tty: bool = False,
-) -> tuple[int, str, str]:
-    stream = io.StringIO(stdin)
-    stream.isatty = lambda: tty  # type: ignore[method-assign]
-    monkeypatch.setattr("sys.stdin", stream)
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture
@@ -41,7 +25,7 @@ def synced_profile(
     memory_keyring: MemoryKeyring,
 ) -> dict[str, Path]:
     """A profile with a password, a token cache and some mail, calendar and state files."""
-    code, _, err = run(
+    code, _, err = run_exsync(
         capsys, monkeypatch, "profiles", "add", "work", "--email", "j@example.com",
         "--password-stdin", "--no-verify-connect", stdin=f"{CANARY}\n",
     )  # fmt: skip
@@ -66,7 +50,7 @@ def test_remove_keeps_data_and_secrets_and_says_so(
     memory_keyring: MemoryKeyring,
     synced_profile: dict[str, Path],
 ) -> None:
-    code, out, _ = run(capsys, monkeypatch, "profiles", "remove", "work")
+    code, out, _ = run_exsync(capsys, monkeypatch, "profiles", "remove", "work")
     assert code == 0
     assert "work" not in load_config().profiles
     assert all(path.exists() for path in synced_profile.values())
@@ -82,7 +66,9 @@ def test_purge_deletes_everything_and_prints_it(
     synced_profile: dict[str, Path],
 ) -> None:
     profile_id = load_config().profiles["work"].id
-    code, out, err = run(capsys, monkeypatch, "profiles", "remove", "work", "--purge", "--yes")
+    code, out, err = run_exsync(
+        capsys, monkeypatch, "profiles", "remove", "work", "--purge", "--yes"
+    )
     assert (code, err) == (0, "")
     assert not any(path.exists() for path in synced_profile.values())
     assert not (paths.data_dir() / "work").exists()
@@ -103,7 +89,7 @@ def test_purge_without_a_terminal_needs_yes(
     monkeypatch: pytest.MonkeyPatch,
     synced_profile: dict[str, Path],
 ) -> None:
-    code, _, err = run(capsys, monkeypatch, "profiles", "remove", "work", "--purge")
+    code, _, err = run_exsync(capsys, monkeypatch, "profiles", "remove", "work", "--purge")
     assert code == 2 and "--yes" in err
     assert "work" in load_config().profiles
     assert all(path.exists() for path in synced_profile.values())
@@ -117,7 +103,7 @@ def test_on_a_terminal_remove_asks_first(
     answer: str,
     removed: bool,
 ) -> None:
-    code, out, _ = run(
+    code, out, _ = run_exsync(
         capsys, monkeypatch, "profiles", "remove", "work", "--purge", stdin=answer, tty=True
     )
     assert "Remove profile work and delete its mail, calendars, state and secrets?" in out
@@ -134,8 +120,8 @@ def test_purge_never_deletes_a_mail_dir_pointing_at_home(
     (home / "precious").write_text("keep me")
     monkeypatch.setenv("HOME", str(home))
     args = ("profiles", "add", "w", "--email", "w@e.com", "--mail-dir", str(home))
-    assert run(capsys, monkeypatch, *args, "--no-verify-connect")[0] == 0
-    code, _, err = run(capsys, monkeypatch, "profiles", "remove", "w", "--purge", "--yes")
+    assert run_exsync(capsys, monkeypatch, *args, "--no-verify-connect")[0] == 0
+    code, _, err = run_exsync(capsys, monkeypatch, "profiles", "remove", "w", "--purge", "--yes")
     assert code == 1
     assert f"could not delete {home}: refusing to delete a top-level directory" in err
     assert (home / "precious").read_text() == "keep me"
@@ -144,7 +130,7 @@ def test_purge_never_deletes_a_mail_dir_pointing_at_home(
 def test_unknown_profile_is_a_usage_error(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    code, _, err = run(capsys, monkeypatch, "profiles", "remove", "ghost", "--yes")
+    code, _, err = run_exsync(capsys, monkeypatch, "profiles", "remove", "ghost", "--yes")
     assert code == 2 and "no profile named 'ghost'" in err
 
 
@@ -174,7 +160,7 @@ def test_canary_password_appears_in_no_file_and_no_output(
         ["profiles", "edit", "work", "--password-stdin", "--auth", "ntlm"],
         ["profiles", "remove", "work", "--purge", "--yes"],
     ):  # fmt: skip
-        code, out, err = run(capsys, monkeypatch, *argv, stdin=f"{CANARY}\n")
+        code, out, err = run_exsync(capsys, monkeypatch, *argv, stdin=f"{CANARY}\n")
         assert code == 0, err
         outputs.append(out + err)
     assert memory_keyring.calls > 0  # the password really went through the keyring

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 
 import pytest
 
-from exsync_tui.cli import main
 from exsync_tui.core import paths
 from exsync_tui.core.profiles import load_config
 from exsync_tui.core.secrets.memory import MemoryKeyring
 from exsync_tui.sandbox import Sandbox
+from tests.cli_runner import run_exsync
 from tests.connect.helpers import sandbox_connect_to
-
-
-def _run(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, argv: list[str], stdin: str
-) -> tuple[int, str]:
-    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    code = main(argv)
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
 
 
 def _add_argv(sb: Sandbox, *extra: str) -> list[str]:
@@ -40,7 +30,8 @@ def test_add_autodiscovers_and_saves_the_ews_url_and_version(
 ) -> None:
     password = sandbox.info.users[0].password
 
-    code, output = _run(capsys, monkeypatch, _add_argv(sandbox), f"{password}\n")
+    code, out, err = run_exsync(capsys, monkeypatch, *_add_argv(sandbox), stdin=f"{password}\n")
+    output = out + err
 
     assert code == 0, output
     assert "ok    Autodiscover: https://example.com/autodiscover/autodiscover.svc" in output
@@ -65,7 +56,8 @@ def test_a_failed_verification_prints_the_topic_and_keeps_nothing(
 ) -> None:
     sb = fresh_sandbox(messages=1, events=0)
 
-    code, output = _run(capsys, monkeypatch, _add_argv(sb), "wrong-password\n")
+    code, out, err = run_exsync(capsys, monkeypatch, *_add_argv(sb), stdin="wrong-password\n")
+    output = out + err
 
     assert code == 1
     assert "[credentials-rejected]" in output
@@ -82,7 +74,9 @@ def test_no_verify_connect_sends_nothing(
 ) -> None:
     sb = fresh_sandbox(messages=1, events=0)
 
-    code, _ = _run(capsys, monkeypatch, _add_argv(sb, "--no-verify-connect"), "pw\n")
+    code, _, _ = run_exsync(
+        capsys, monkeypatch, *_add_argv(sb, "--no-verify-connect"), stdin="pw\n"
+    )
 
     assert code == 0
     assert sb.control.request_log() == []

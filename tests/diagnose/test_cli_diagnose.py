@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import stat
@@ -11,23 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from exsync_tui.cli import main
 from exsync_tui.core.profiles import load_config
 from exsync_tui.sandbox import Sandbox
+from tests.cli_runner import run_exsync
 from tests.connect.helpers import sandbox_connect_to
 from tests.diagnose.helpers import MAIN_STEPS
-
-
-def _run(
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    argv: list[str],
-    stdin: str = "",
-) -> tuple[int, str, str]:
-    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    code = main(argv)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def _add_profile(
@@ -37,7 +24,7 @@ def _add_profile(
     argv += ["--ca-file", str(sb.info.ca_file), "--no-verify-connect", *extra]
     for rule in sandbox_connect_to(sb):
         argv += ["--connect-to", rule]
-    code, _, err = _run(capsys, monkeypatch, argv, f"{sb.info.users[0].password}\n")
+    code, _, err = run_exsync(capsys, monkeypatch, *argv, stdin=f"{sb.info.users[0].password}\n")
     assert code == 0, err
 
 
@@ -46,8 +33,14 @@ def test_json_reports_every_step_and_exit_0_when_all_pass(
 ) -> None:
     _add_profile(sandbox, capsys, monkeypatch)
 
-    code, out, _ = _run(
-        capsys, monkeypatch, ["diagnose", "work", "--json", "--dns-server", sandbox.info.dns_server]
+    code, out, _ = run_exsync(
+        capsys,
+        monkeypatch,
+        "diagnose",
+        "work",
+        "--json",
+        "--dns-server",
+        sandbox.info.dns_server,
     )
 
     assert code == 0
@@ -76,8 +69,8 @@ def test_a_failing_profile_exits_1_with_the_topic_and_a_redacted_report(
 
     umask = os.umask(0o022)  # the usual umask: a plain write would make the report 0644
     try:
-        code, out, _ = _run(
-            capsys, monkeypatch, ["diagnose", "work", "--json", "--report", str(report)]
+        code, out, _ = run_exsync(
+            capsys, monkeypatch, "diagnose", "work", "--json", "--report", str(report)
         )
     finally:
         os.umask(umask)
@@ -105,7 +98,7 @@ def test_plain_output_prints_steps_and_the_advice(
     _add_profile(sb, capsys, monkeypatch, "--server", "mail.example.com")
     sb.control.set_ews_disabled(sb.info.users[0].email, True)
 
-    code, out, _ = _run(capsys, monkeypatch, ["diagnose", "work"])
+    code, out, _ = run_exsync(capsys, monkeypatch, "diagnose", "work")
 
     assert code == 1
     assert "ok    Sign-in" in out
@@ -116,7 +109,7 @@ def test_plain_output_prints_steps_and_the_advice(
 def test_an_unknown_profile_is_a_usage_error(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    code, _, err = _run(capsys, monkeypatch, ["diagnose", "nope"])
+    code, _, err = run_exsync(capsys, monkeypatch, "diagnose", "nope")
 
     assert code == 2 and "no profile named 'nope'" in err
 
@@ -131,13 +124,13 @@ def test_the_verdict_is_kept_on_the_profile_for_the_dashboard(
     email = sb.info.users[0].email
 
     sb.control.set_ews_disabled(email, True)
-    code, _, _ = _run(capsys, monkeypatch, ["diagnose", "work", "--json"])
+    code, _, _ = run_exsync(capsys, monkeypatch, "diagnose", "work", "--json")
     failed = load_config().profiles["work"].metadata
     assert code == 1
     assert failed.last_error_topic == "ews-disabled" and failed.last_verified is None
 
     sb.control.set_ews_disabled(email, False)
-    code, _, err = _run(capsys, monkeypatch, ["diagnose", "work", "--json"])
+    code, _, err = run_exsync(capsys, monkeypatch, "diagnose", "work", "--json")
     passed = load_config().profiles["work"].metadata
     assert code == 0, err
     assert passed.last_error_topic is None and passed.last_verified is not None
