@@ -10,7 +10,7 @@ from textual.widgets import Input
 
 from exsync_tui.cli.demo import VPN_ADDRESS, sandbox_defaults
 from exsync_tui.core.net.guard import judge_address
-from exsync_tui.core.profiles import TlsTrust, new_profile
+from exsync_tui.core.profiles import Profile, TlsTrust, new_profile
 from exsync_tui.core.secrets import SecretStore
 from exsync_tui.core.secrets.memory import MemoryKeyring
 from exsync_tui.sandbox import Sandbox
@@ -52,6 +52,23 @@ async def _add_mailbox(app: ExsyncApp, pilot, email: str, password: str) -> None
     await pilot.press("tab")
     await _type(pilot, password)
     await pilot.press("enter")
+
+
+def _behind_a_vpn(sandbox: Sandbox, keyring: MemoryKeyring) -> Profile:
+    """A saved mailbox whose server maps to a private address the route guard refuses."""
+    # The guard must refuse this address here, or the test would send a packet to it.
+    assert judge_address(VPN_ADDRESS).blocked
+    user = sandbox.info.users[2]
+    defaults = sandbox_defaults(sandbox)
+    broken = new_profile(
+        "branch",
+        user.email,
+        server="branch.example.com",
+        connect_to=(*defaults.connect_to, f"branch.example.com:443:{VPN_ADDRESS}:443"),
+        tls=TlsTrust(ca_file=defaults.ca_file),
+    )
+    SecretStore(keyring).set_password(broken.id, user.password)
+    return broken
 
 
 @synchronous
@@ -102,18 +119,7 @@ async def test_a_wrong_password_shows_its_topic_and_the_fix_leads_back_to_the_pa
 async def test_a_private_address_shows_the_vpn_topic_and_advanced_settings_fix_it(
     sandbox: Sandbox, memory_keyring: MemoryKeyring
 ) -> None:
-    # The guard must refuse this address here, or the test would send a packet to it.
-    assert judge_address(VPN_ADDRESS).blocked
-    user = sandbox.info.users[2]
-    defaults = sandbox_defaults(sandbox)
-    broken = new_profile(
-        "branch",
-        user.email,
-        server="branch.example.com",
-        connect_to=(*defaults.connect_to, f"branch.example.com:443:{VPN_ADDRESS}:443"),
-        tls=TlsTrust(ca_file=defaults.ca_file),
-    )
-    SecretStore(memory_keyring).set_password(broken.id, user.password)
+    broken = _behind_a_vpn(sandbox, memory_keyring)
     app = _app(memory_keyring, sandbox, [broken])
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: app.config_loaded)
@@ -194,17 +200,7 @@ def test_quitting_during_a_hung_connect_returns_promptly(
 async def test_diagnose_from_the_dashboard_shows_the_topic_and_saves_a_redacted_report(
     sandbox: Sandbox, memory_keyring: MemoryKeyring, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
-    assert judge_address(VPN_ADDRESS).blocked
-    user = sandbox.info.users[2]
-    defaults = sandbox_defaults(sandbox)
-    broken = new_profile(
-        "branch",
-        user.email,
-        server="branch.example.com",
-        connect_to=(*defaults.connect_to, f"branch.example.com:443:{VPN_ADDRESS}:443"),
-        tls=TlsTrust(ca_file=defaults.ca_file),
-    )
-    SecretStore(memory_keyring).set_password(broken.id, user.password)
+    broken = _behind_a_vpn(sandbox, memory_keyring)
     report = tmp_path / "report.txt"
     app = _app(memory_keyring, sandbox, [broken])
     async with app.run_test(size=(80, 24)) as pilot:
@@ -229,7 +225,7 @@ async def test_diagnose_from_the_dashboard_shows_the_topic_and_saves_a_redacted_
         await wait_until(pilot, report.exists)
     text = report.read_text()
     assert "private-address-vpn" in text
-    assert user.password not in text
+    assert SecretStore(memory_keyring).get_password(broken.id) not in text
 
 
 @synchronous
