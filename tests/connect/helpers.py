@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from exsync_tui.core.connect import ConnectOutcome, ConnectRequest, connect
 from exsync_tui.core.steps import Step, StepStatus
-from exsync_tui.sandbox import Sandbox
+from exsync_tui.sandbox import Sandbox, SandboxUser
 
 
 def sandbox_connect_to(sb: Sandbox) -> tuple[str, ...]:
@@ -96,3 +97,14 @@ def topic_id(outcome: ConnectOutcome) -> str | None:
     """The help topic id of an outcome (None on success)."""
     topic = outcome.diagnosis.topic
     return topic.id if topic else None
+
+
+def redirected_outside_the_domain(
+    fresh_sandbox: Callable[..., Sandbox], **overrides: Any
+) -> tuple[Sandbox, SandboxUser, str]:
+    """A fresh sandbox whose autodiscover sends its first user on to 127.0.0.1: another 'domain'."""
+    sb = fresh_sandbox(**{"messages": 1, "events": 0, **overrides})
+    user = sb.info.users[0]
+    elsewhere = f"https://127.0.0.1:{sb.info.port}/autodiscover/autodiscover.svc"
+    sb.control.set_redirect_url(user.email, elsewhere)
+    return sb, user, elsewhere

@@ -6,8 +6,15 @@ import threading
 import time
 from collections.abc import Callable
 
-from exsync_tui.sandbox import Sandbox, SandboxUser
-from tests.connect.helpers import StepLog, run_connect, sandbox_request, statuses, topic_id
+from exsync_tui.sandbox import Sandbox
+from tests.connect.helpers import (
+    StepLog,
+    redirected_outside_the_domain,
+    run_connect,
+    sandbox_request,
+    statuses,
+    topic_id,
+)
 
 
 def test_a_redirect_address_in_the_same_domain_is_followed_without_asking(
@@ -34,21 +41,10 @@ def test_a_redirect_address_in_the_same_domain_is_followed_without_asking(
     assert statuses(refused)["Mailbox access"] == "fail"
 
 
-def _redirected_outside_the_domain(
-    fresh_sandbox: Callable[..., Sandbox],
-) -> tuple[Sandbox, SandboxUser, str]:
-    """A fresh sandbox whose autodiscover sends alice on to 127.0.0.1: another 'domain'."""
-    sb = fresh_sandbox(messages=1, events=0)
-    alice = sb.info.users[0]
-    elsewhere = f"https://127.0.0.1:{sb.info.port}/autodiscover/autodiscover.svc"
-    sb.control.set_redirect_url(alice.email, elsewhere)
-    return sb, alice, elsewhere
-
-
 def test_a_redirect_to_another_domain_asks_first_and_a_no_sends_nothing_there(
     fresh_sandbox: Callable[..., Sandbox],
 ) -> None:
-    sb, alice, elsewhere = _redirected_outside_the_domain(fresh_sandbox)
+    sb, alice, elsewhere = redirected_outside_the_domain(fresh_sandbox)
 
     declined, asked = run_connect(sandbox_request(sb), confirm=False)
 
@@ -66,7 +62,7 @@ def test_a_redirect_to_another_domain_asks_first_and_a_no_sends_nothing_there(
 def test_a_redirect_to_another_domain_that_the_user_accepts_is_followed(
     fresh_sandbox: Callable[..., Sandbox],
 ) -> None:
-    sb, alice, elsewhere = _redirected_outside_the_domain(fresh_sandbox)
+    sb, alice, elsewhere = redirected_outside_the_domain(fresh_sandbox)
     # The redirect target answers with the normal settings once alice has no redirect.
     request = sandbox_request(sb)
     log = StepLog()

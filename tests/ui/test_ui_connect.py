@@ -19,6 +19,7 @@ from exsync_tui.ui.screens.advanced import AdvancedSettingsDialog
 from exsync_tui.ui.screens.connect import ConnectScreen
 from exsync_tui.ui.screens.dashboard import DashboardScreen
 from exsync_tui.ui.screens.error_help import ErrorHelpScreen
+from tests.connect.helpers import redirected_outside_the_domain
 from tests.ui.helpers_ui import (
     app_on_disk,
     focused_id,
@@ -234,11 +235,7 @@ async def test_a_redirect_to_another_domain_asks_and_stopping_shows_its_topic(
 ) -> None:
     from exsync_tui.ui.screens.confirm import ConfirmDialog
 
-    sb = fresh_sandbox(users=1, messages=1, events=0)
-    user = sb.info.users[0]
-    sb.control.set_redirect_url(
-        user.email, f"https://127.0.0.1:{sb.info.port}/autodiscover/autodiscover.svc"
-    )
+    sb, user, _ = redirected_outside_the_domain(fresh_sandbox, users=1)
     app = _app(memory_keyring, sb)
     async with app.run_test(size=(80, 24)) as pilot:
         await _add_mailbox(app, pilot, user.email, user.password)
@@ -261,11 +258,7 @@ async def test_diagnose_from_the_dashboard_asks_before_following_a_redirect_else
 ) -> None:
     from exsync_tui.ui.screens.confirm import ConfirmDialog
 
-    sb = fresh_sandbox(users=1, messages=1, events=0)
-    user = sb.info.users[0]
-    sb.control.set_redirect_url(
-        user.email, f"https://127.0.0.1:{sb.info.port}/autodiscover/autodiscover.svc"
-    )
+    sb, user, _ = redirected_outside_the_domain(fresh_sandbox, users=1)
     defaults = sandbox_defaults(sb)
     profile = new_profile(
         "work", user.email, connect_to=defaults.connect_to, tls=TlsTrust(ca_file=defaults.ca_file)
