@@ -20,6 +20,7 @@ from exchangelib import errors as ews_errors
 
 from exsync_tui.core.net.errors import (
     CancelledByUserError,
+    CredentialsRefusedError,
     NameNotFoundError,
     UnroutableAddressError,
 )
@@ -169,6 +170,8 @@ def classify(error: BaseException, *, cancelled: bool = False) -> Classified:
     for link in chain:
         if isinstance(link, TopicError):
             return Classified(link.topic_id, link.detail, link.facts)
+        if isinstance(link, CredentialsRefusedError):
+            return Classified("redirect-declined", str(link), {"host": link.host})
     for check in (_tls, _network, _exchange):
         for link in chain:
             found = check(link)

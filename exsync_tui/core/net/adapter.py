@@ -9,7 +9,9 @@ process-wide, so everything per host is decided here at request time from
 - never dialling an internal address without a route (:mod:`.guard`);
 - TLS trust: a CA file instead of the system store, or a SHA-256 pin of the
   server's certificate (then no CA check: the pin is stricter);
-- the thread's :class:`~exsync_tui.core.net.scope.NetScope`: cancel and timeouts.
+- the thread's :class:`~exsync_tui.core.net.scope.NetScope`: cancel and timeouts;
+- credentials only to granted hosts (:mod:`.credentials`), decided on the host
+  the request really connects to, before anything is sent.
 
 Proxies come from the environment (``HTTPS_PROXY``, ``NO_PROXY``) through
 requests itself; through a proxy, the proxy resolves the target name.
@@ -20,7 +22,6 @@ from __future__ import annotations
 import socket
 import threading
 from typing import Any
-from urllib.parse import urlsplit
 
 from requests import PreparedRequest, Response
 from requests.adapters import HTTPAdapter
@@ -29,6 +30,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
+from exsync_tui.core.net.credentials import guard_credentials
 from exsync_tui.core.net.dial import DialCancelled, NoUsableAddress, open_connection
 from exsync_tui.core.net.errors import (
     CancelledByUserError,
@@ -37,6 +39,7 @@ from exsync_tui.core.net.errors import (
 )
 from exsync_tui.core.net.policy import REGISTRY
 from exsync_tui.core.net.scope import current_scope
+from exsync_tui.core.net.urls import wire_host
 
 
 def _open_socket(conn: HTTPConnection) -> socket.socket:
@@ -125,7 +128,7 @@ class ExsyncHTTPAdapter(HTTPAdapter):
     def _verify_for(url: str | None, verify: Any) -> Any:
         if verify is False:
             return False
-        policy = REGISTRY.lookup(urlsplit(url or "").hostname or "")
+        policy = REGISTRY.lookup(wire_host(url))
         if policy.pin_sha256:
             return False  # the fingerprint check below replaces the CA check
         if policy.ca_file:
@@ -138,7 +141,7 @@ class ExsyncHTTPAdapter(HTTPAdapter):
         host_params, pool_kwargs = super().build_connection_pool_key_attributes(
             request, self._verify_for(request.url, verify), cert
         )
-        policy = REGISTRY.lookup(urlsplit(request.url or "").hostname or "")
+        policy = REGISTRY.lookup(wire_host(request.url))
         if policy.pin_sha256 and host_params.get("scheme") == "https":
             pool_kwargs["cert_reqs"] = "CERT_NONE"
             pool_kwargs["assert_fingerprint"] = policy.pin_sha256
@@ -156,6 +159,7 @@ class ExsyncHTTPAdapter(HTTPAdapter):
         cert: Any = None,
         proxies: Any = None,
     ) -> Response:
+        guard_credentials(request.url, request.headers)
         scope = current_scope()
         if scope is not None:
             if scope.cancelled:
