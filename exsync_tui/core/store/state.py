@@ -213,11 +213,18 @@ class StateDB:
     # -- items ---------------------------------------------------------------------------
 
     def put_item(self, item: ItemRecord) -> None:
-        """Insert or replace an item (keyed by folder and item id)."""
+        """Insert or update an item (keyed by folder and item id).
+
+        A base name already used by another item of the folder is an IntegrityError, not
+        a silent replacement: two items must never share one file.
+        """
         self._write(
-            "INSERT OR REPLACE INTO items "
+            "INSERT INTO items "
             "(folder_id, item_id, base, change_key, flags, size, message_id, uid) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(folder_id, item_id) DO UPDATE SET base = excluded.base, "
+            "change_key = excluded.change_key, flags = excluded.flags, size = excluded.size, "
+            "message_id = excluded.message_id, uid = excluded.uid",
             (
                 item.folder_id,
                 item.item_id,
