@@ -165,13 +165,16 @@ def test_folder_moves_carry_messages_and_swap_names(store: MaildirStore) -> None
     in_a = store.deliver("Inbox/A", MESSAGE, flags="S")
     in_b = store.deliver("B", MESSAGE)
     # A and B swap names; A also moves out of Inbox.
-    store.move_folders({"Inbox/A": "B", "B": "A"})
+    moves = {"Inbox/A": "B", "B": "A"}
+    store.move_folders(moves)
     assert store.find("B", in_a.base) is not None
     assert store.find("A", in_b.base) is not None
     assert store.folders() == ["A", "B", "Inbox"]
-    # A replay of the same moves (the state commit was lost) changes nothing.
-    store.move_folders({"Inbox/A": "B"})
+    # Replaying the same moves (the state had not yet recorded them done) swaps nothing back.
+    store.move_folders(moves)
     assert store.find("B", in_a.base) is not None
+    store.finish_folder_moves()
+    assert not (store.root / ".%exsync-moving").exists()
 
 
 def test_parent_and_child_move_together(store: MaildirStore) -> None:
@@ -182,12 +185,22 @@ def test_parent_and_child_move_together(store: MaildirStore) -> None:
     assert store.find("Mail/Work", inside.base) is not None
 
 
-def test_move_onto_an_existing_folder_is_refused(store: MaildirStore) -> None:
+def test_move_onto_an_existing_folder_is_refused_before_anything_moves(
+    store: MaildirStore,
+) -> None:
     store.create_folder("Other")
-    with pytest.raises(StoreError, match="already there"):
-        store.move_folders({"Inbox": "Other"})
-    assert store.recover() == []  # recover puts the staged folder back
-    assert store.folders() == ["Inbox", "Other"]
+    store.create_folder("Third")
+    with pytest.raises(StoreError, match="something else is there"):
+        store.move_folders({"Third": "Moved", "Inbox": "Other"})
+    assert store.folders() == ["Inbox", "Other", "Third"]
+    store.finish_folder_moves()  # nothing was planned: nothing to remove
+
+
+def test_a_new_move_replaces_a_done_plan(store: MaildirStore) -> None:
+    store.create_folder("B")
+    store.move_folders({"Inbox": "A"})  # done, but not finished
+    store.move_folders({"B": "C"})  # a done plan is replaced
+    assert store.folders() == ["A", "C"]
 
 
 def test_delete_folder(store: MaildirStore) -> None:

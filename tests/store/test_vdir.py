@@ -102,7 +102,8 @@ def test_bad_colour_and_missing_calendar(vdir: VdirStore) -> None:
 
 def test_calendar_rename_and_delete(vdir: VdirStore) -> None:
     vdir.write_event("Calendar", "u1", ALL_DAY.format(uid="u1", summary="x"))
-    vdir.move_calendars({"Calendar": "Work"})
+    vdir.move_folders({"Calendar": "Work"})
+    vdir.finish_folder_moves()
     assert vdir.events("Work") == ["u1.ics"]
     assert (vdir.root / "Work" / "displayname").is_file()
     assert vdir.delete_calendar("Work") is True

@@ -2,10 +2,14 @@
 
 A server-side rename or move of a folder becomes a rename of its directory, never a
 re-download. Several moves at once (a parent and its children, or two folders that
-swap names) go through a staging directory in the root, with a small journal per
-move written before the first rename, so a crash in between is finished or undone by
-:func:`recover_folder_moves`. Moves are idempotent: a move whose source is gone and
-whose target exists is taken as done, so the engine may replay a hierarchy change.
+swap names) go in two phases through a staging directory in the root: every source
+is renamed into a numbered slot, then every slot to its target. A plan file written
+before the first rename records the moves and the phase, so calling
+:func:`apply_folder_moves` again with the same moves after a crash finishes the job
+from where it stopped, and a finished plan stays (marked done) until
+:func:`finish_folder_moves` removes it. Paths alone cannot tell a half-done swap from
+a done one; the plan can. The engine's protocol (see ``recovery``): commit the new
+paths and the moves to the state, apply, clear the moves in the state, finish.
 """
 
 from __future__ import annotations
@@ -15,12 +19,14 @@ import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from exsync_tui.core.files import atomic_write_text, ensure_private_directory, fsync_directory
 from exsync_tui.core.store.errors import StoreError
 
 STAGING = ".%exsync-moving"
 """Staging directory in the root. No encoded folder path can have this name (see folder_names)."""
+_PLAN = "plan.json"
 
 
 def checked_relpath(relpath: str) -> PurePosixPath:
@@ -39,84 +45,87 @@ def _depth(relpath: str) -> int:
     return relpath.count("/")
 
 
+def _ordered(moves: Mapping[str, str]) -> list[list[str]]:
+    """The moves in staging order: deepest source first, so children leave before parents."""
+    pairs = [[old, new] for old, new in moves.items() if old != new]
+    for old, new in pairs:
+        checked_relpath(old)
+        checked_relpath(new)
+    return sorted(pairs, key=lambda pair: (-_depth(pair[0]), pair[0]))
+
+
+def _read_plan(staging: Path) -> dict[str, Any] | None:
+    try:
+        plan: dict[str, Any] = json.loads((staging / _PLAN).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    return plan
+
+
+def _write_plan(staging: Path, moves: list[list[str]], phase: str) -> None:
+    atomic_write_text(staging / _PLAN, json.dumps({"moves": moves, "phase": phase}))
+
+
+def _inside(path: str, ancestor: str) -> bool:
+    return path == ancestor or path.startswith(ancestor + "/")
+
+
 def apply_folder_moves(root: Path, moves: Mapping[str, str]) -> None:
     """Rename folder directories under ``root``: ``{old relative path: new relative path}``.
 
-    Every folder whose path changes must be listed (in nested layouts a child of a
-    renamed parent too); a listed child moves with the journal, not with its parent.
-    Raises :class:`StoreError` if a target is taken by something that is not being
-    moved away; moves already done are left staged for :func:`recover_folder_moves`.
+    Every folder whose path changes must be listed (in a nested layout, a child of a
+    moved parent too). Idempotent for the same ``moves``: resumes an interrupted run,
+    does nothing after a finished one. A target taken by something that is not moving
+    away is refused before anything is renamed.
     """
-    pending = {}
-    for old, new in moves.items():
-        checked_relpath(old)
-        checked_relpath(new)
-        if old == new or (not (root / old).exists() and (root / new).exists()):
-            continue  # nothing to do, or done by an earlier run that crashed before its commit
-        if (root / old).exists():
-            pending[old] = new
-    if not pending:
+    staging = root / STAGING
+    ordered = _ordered(moves)
+    plan = _read_plan(staging)
+    if plan is not None and plan["moves"] != ordered:
+        if plan["phase"] != "done":
+            raise StoreError("an earlier folder move is unfinished; recover the store first")
+        finish_folder_moves(root)
+        plan = None
+    if plan is None:
+        if not ordered:
+            return
+        olds = [old for old, _new in ordered]
+        for _old, new in ordered:
+            if (root / new).exists() and not any(_inside(new, old) for old in olds):
+                raise StoreError(f"cannot move a folder to {new!r}: something else is there")
+        ensure_private_directory(staging)
+        _write_plan(staging, ordered, "staging")
+        plan = {"moves": ordered, "phase": "staging"}
+    if plan["phase"] == "staging":
+        # Nothing has been placed yet, so every source still present is the original.
+        for slot, (old, _new) in enumerate(ordered):
+            if not (staging / str(slot)).exists() and (root / old).exists():
+                os.rename(root / old, staging / str(slot))
+                fsync_directory((root / old).parent)
+        fsync_directory(staging)
+        _write_plan(staging, ordered, "placing")
+        plan["phase"] = "placing"
+    if plan["phase"] == "placing":
+        # Shallowest target first: a parent is in place before its children go into it.
+        for slot in sorted(range(len(ordered)), key=lambda i: _depth(ordered[i][1])):
+            source, target = staging / str(slot), root / ordered[slot][1]
+            if source.exists():
+                ensure_private_directory(target.parent)
+                os.rename(source, target)
+                fsync_directory(target.parent)
+        _write_plan(staging, ordered, "done")
+
+
+def finish_folder_moves(root: Path) -> None:
+    """Remove a finished move plan (after the state has recorded the moves as done)."""
+    staging = root / STAGING
+    plan = _read_plan(staging)
+    if plan is None and not staging.exists():
         return
-    staging = root / STAGING
-    ensure_private_directory(staging)
-    staged: list[tuple[str, str, str]] = []
-    # Deepest first: a child leaves its parent before the parent itself moves.
-    for index, old in enumerate(sorted(pending, key=_depth, reverse=True)):
-        slot = f"{os.getpid()}-{index}"
-        atomic_write_text(staging / f"{slot}.json", json.dumps({"from": old, "to": pending[old]}))
-        os.rename(root / old, staging / slot)
-        fsync_directory((root / old).parent)
-        staged.append((slot, old, pending[old]))
-    fsync_directory(staging)
-    # Shallowest first: a parent is in place before its children go into it.
-    for slot, _old, new in sorted(staged, key=lambda entry: _depth(entry[2])):
-        _place(root, staging, slot, new)
-    _remove_if_empty(staging)
-
-
-def _place(root: Path, staging: Path, slot: str, new: str) -> None:
-    target = root / new
-    if target.exists():
-        raise StoreError(f"cannot move a folder to {new!r}: something else is already there")
-    ensure_private_directory(target.parent)
-    os.rename(staging / slot, target)
-    fsync_directory(target.parent)
-    (staging / f"{slot}.json").unlink()
-    fsync_directory(staging)
-
-
-def _remove_if_empty(directory: Path) -> None:
-    try:
-        directory.rmdir()
-    except OSError:
-        return  # not empty: a conflict left something staged for recover()
-    fsync_directory(directory.parent)
-
-
-def recover_folder_moves(root: Path) -> list[str]:
-    """Finish the folder moves a crash interrupted; returns the paths where folders ended up.
-
-    A staged folder goes to its target if that is free, else back to where it came from;
-    if both are taken it stays staged (and is reported by another call later).
-    """
-    staging = root / STAGING
-    if not staging.is_dir():
-        return []
-    placed: list[str] = []
-    for journal in sorted(staging.glob("*.json")):
-        slot = journal.name.removesuffix(".json")
-        record = json.loads(journal.read_text(encoding="utf-8"))
-        if not (staging / slot).exists():
-            journal.unlink()  # the rename out of staging happened; only the journal was left
-            continue
-        for candidate in (str(record["to"]), str(record["from"])):
-            checked_relpath(candidate)
-            if not (root / candidate).exists():
-                _place(root, staging, slot, candidate)
-                placed.append(candidate)
-                break
-    _remove_if_empty(staging)
-    return placed
+    if plan is not None and plan["phase"] != "done":
+        raise StoreError("a folder move is unfinished; it must be applied before it is removed")
+    shutil.rmtree(staging)
+    fsync_directory(root)
 
 
 def delete_folder_tree(root: Path, relpath: str) -> bool:

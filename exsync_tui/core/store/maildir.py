@@ -31,7 +31,7 @@ from exsync_tui.core.store.folder_ops import (
     apply_folder_moves,
     checked_relpath,
     delete_folder_tree,
-    recover_folder_moves,
+    finish_folder_moves,
 )
 
 SUBDIRS = ("cur", "new", "tmp")
@@ -116,9 +116,13 @@ class MaildirStore:
         return delete_folder_tree(self.root, relpath)
 
     def move_folders(self, moves: Mapping[str, str]) -> None:
-        """Rename folders ``{old path: new path}`` at once (see :func:`apply_folder_moves`)."""
+        """Rename folders ``{old path: new path}`` at once; resumable (see :mod:`folder_ops`)."""
         self._index.clear()
         apply_folder_moves(self.root, moves)
+
+    def finish_folder_moves(self) -> None:
+        """Drop the finished move plan, once the state has recorded the moves as done."""
+        finish_folder_moves(self.root)
 
     # -- messages ---------------------------------------------------------------------------
 
@@ -256,11 +260,10 @@ class MaildirStore:
     def recover(self) -> list[Path]:
         """Clean up after a crash; returns the files removed from ``tmp/``.
 
-        Finishes interrupted folder moves, then removes exsync's own leftovers in
-        ``tmp/`` (and anything there older than 36 hours, as the Maildir spec allows).
-        Call it holding the profile lock, before syncing.
+        Removes exsync's own leftovers in ``tmp/`` (and anything there older than 36
+        hours, as the Maildir spec allows). Call it holding the profile lock, before
+        syncing; :func:`recovery.recover` calls it after finishing folder moves.
         """
-        recover_folder_moves(self.root)
         removed: list[Path] = []
         now = time.time()
         for relpath in self.folders():

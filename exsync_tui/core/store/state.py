@@ -3,8 +3,8 @@
 What it holds: the mailbox's hierarchy sync state; each folder's remote id, parent,
 name, kind, local path and item sync state; each item's remote id, change key, local
 file, flags, size and Message-ID (or, for calendars, UID and file name); the files
-being written by an unfinished page (``pending``); and mass deletes held back for the
-user (``held_deletes``).
+being written by an unfinished page (``pending``); folder moves being applied on disk
+(``folder_moves``); and mass deletes held back for the user (``held_deletes``).
 
 Crash safety: WAL with ``synchronous=FULL``, so a commit is on disk when
 :meth:`StateDB.transaction` returns. NORMAL would be faster but may lose the last
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -299,6 +299,27 @@ class StateDB:
         """(folder id, base) of files written by a page whose commit never happened."""
         rows = self._db.execute("SELECT folder_id, base FROM pending ORDER BY folder_id, base")
         return [(str(f), str(b)) for f, b in rows.fetchall()]
+
+    # -- folder moves in progress ---------------------------------------------------------
+
+    def set_folder_moves(self, kind: FolderKind, moves: Mapping[str, str]) -> None:
+        """Record folder moves about to be applied on disk (with the folders' new paths)."""
+        for old, new in moves.items():
+            self._write(
+                "INSERT OR REPLACE INTO folder_moves (kind, old_path, new_path) VALUES (?, ?, ?)",
+                (kind, old, new),
+            )
+
+    def folder_moves(self, kind: FolderKind) -> dict[str, str]:
+        """Folder moves recorded but not yet confirmed done on disk."""
+        rows = self._db.execute(
+            "SELECT old_path, new_path FROM folder_moves WHERE kind = ?", (kind,)
+        ).fetchall()
+        return {str(old): str(new) for old, new in rows}
+
+    def clear_folder_moves(self, kind: FolderKind) -> None:
+        """The recorded moves are done on disk."""
+        self._write("DELETE FROM folder_moves WHERE kind = ?", (kind,))
 
     # -- mass deletes held for the user ----------------------------------------------------
 

@@ -40,6 +40,12 @@ CREATE TABLE pending (
     base TEXT NOT NULL,
     PRIMARY KEY (folder_id, base)
 );
+CREATE TABLE folder_moves (
+    kind TEXT NOT NULL,
+    old_path TEXT NOT NULL,
+    new_path TEXT NOT NULL,
+    PRIMARY KEY (kind, old_path)
+);
 CREATE TABLE held_deletes (
     folder_id TEXT PRIMARY KEY,
     would_delete INTEGER NOT NULL,

@@ -21,10 +21,11 @@ import icalendar
 from exsync_tui.core.files import atomic_write_bytes, ensure_private_directory, fsync_directory
 from exsync_tui.core.store.errors import StoreError
 from exsync_tui.core.store.folder_ops import (
+    STAGING,
     apply_folder_moves,
     checked_relpath,
     delete_folder_tree,
-    recover_folder_moves,
+    finish_folder_moves,
 )
 
 ICS_SUFFIX = ".ics"
@@ -152,9 +153,13 @@ class VdirStore:
         """Delete calendar ``relpath`` and its events."""
         return delete_folder_tree(self.root, relpath)
 
-    def move_calendars(self, moves: Mapping[str, str]) -> None:
-        """Rename calendars ``{old path: new path}`` (see :func:`apply_folder_moves`)."""
+    def move_folders(self, moves: Mapping[str, str]) -> None:
+        """Rename calendars ``{old path: new path}`` at once; resumable (see :mod:`folder_ops`)."""
         apply_folder_moves(self.root, moves)
+
+    def finish_folder_moves(self) -> None:
+        """Drop the finished move plan, once the state has recorded the moves as done."""
+        finish_folder_moves(self.root)
 
     def sync_dirs(self) -> None:
         """fsync every directory touched since the last call."""
@@ -164,12 +169,12 @@ class VdirStore:
         self._dirty.clear()
 
     def recover(self) -> list[Path]:
-        """Finish interrupted calendar moves and remove temporary files a crash left."""
-        recover_folder_moves(self.root)
+        """Remove the temporary files a crash left (folder moves: see :mod:`recovery`)."""
         removed: list[Path] = []
         if not self.root.is_dir():
             return removed
-        for directory in sorted(p for p in self.root.iterdir() if p.is_dir()):
+        calendars = (p for p in self.root.iterdir() if p.is_dir() and p.name != STAGING)
+        for directory in sorted(calendars):
             for leftover in directory.glob(".*.tmp"):
                 leftover.unlink()
                 removed.append(leftover)
