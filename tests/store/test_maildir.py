@@ -240,6 +240,10 @@ def test_bad_flags_and_base_names_are_refused(store: MaildirStore) -> None:
         store.deliver("Inbox", MESSAGE, flags="S:")
     with pytest.raises(StoreError, match="not a valid Maildir file name"):
         store.deliver("Inbox", MESSAGE, base="../../etc")
+    taken = store.deliver("Inbox", MESSAGE, flags="S").base
+    with pytest.raises(StoreError, match="already in folder"):
+        store.deliver("Inbox", b"other", base=taken)
+    assert store.find("Inbox", taken) is not None
 
 
 def test_sync_dirs_clears_the_batch(store: MaildirStore) -> None:

@@ -148,6 +148,8 @@ class MaildirStore:
         base = base or names.new_base()
         if "/" in base or ":" in base or base.startswith("."):
             raise StoreError(f"base name {base!r} is not a valid Maildir file name")
+        if self.find(relpath, base) is not None:
+            raise StoreError(f"a message named {base!r} is already in folder {relpath!r}")
         temp = folder / "tmp" / base
         size = _write_new_file(temp, content, max_size)
         target = folder / ("cur" if flags else "new") / names.file_name(base, flags or None)
