@@ -36,7 +36,12 @@ from exsync_tui.core.sources.base import (
 )
 from exsync_tui.core.sources.ews_account import build_sync_account, forget_protocol
 from exsync_tui.core.sources.ews_services import content_batch, hierarchy_page, items_page
-from exsync_tui.core.sources.ews_settings import EwsSettings, settings_from_profile
+from exsync_tui.core.sources.ews_settings import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_CONNECTIONS,
+    EwsSettings,
+    settings_from_profile,
+)
 from exsync_tui.core.sources.fetching import fetch_in_flight, plan_batches
 from exsync_tui.core.sources.pool import ScopedPool
 
@@ -82,11 +87,17 @@ class EwsSource(MailboxSource):
         *,
         cancel: threading.Event | None = None,
         dns_server: str | None = None,
-        max_connections: int | None = None,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> EwsSource:
         """A source for a saved profile (its learned EWS URL and sign-in method)."""
-        extra = {} if max_connections is None else {"max_connections": max_connections}
-        settings = settings_from_profile(profile, password, dns_server=dns_server, **extra)
+        settings = settings_from_profile(
+            profile,
+            password,
+            dns_server=dns_server,
+            max_connections=max_connections,
+            batch_size=batch_size,
+        )
         return cls(settings, cancel=cancel)
 
     def _request(self, work: Callable[[], T], folder_id: str | None = None) -> Callable[[], T]:

@@ -10,7 +10,9 @@ building for :mod:`.ews_parse`; requests, errors and retries are exchangelib's.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from exchangelib import Account
@@ -25,7 +27,6 @@ from exsync_tui.core.sources.base import (
     FetchedItem,
     FetchProblem,
     HierarchyPage,
-    ItemChange,
     ItemPage,
     RemoteFolder,
 )
@@ -63,6 +64,20 @@ class _RawGetItem(_RawElements, GetItem):  # type: ignore[misc]
     """GetItem whose items stay XML elements."""
 
 
+@contextmanager
+def _well_formed(operation: str) -> Iterator[None]:
+    # exchangelib's streaming parser recovers from a cut-off response with whatever
+    # elements it got, so a truncated answer shows up as missing pieces, never as
+    # short content: make that one clear error.
+    try:
+        yield
+    except (AttributeError, KeyError, IndexError, ValueError, TypeError) as error:
+        raise TopicError(
+            "unexpected-error",
+            f"the server's {operation} answer was incomplete or malformed ({error})",
+        ) from error
+
+
 def _raise_yielded(results: list[Any]) -> list[etree._Element]:
     # Sync services return an error object (not raise it) for some codes; raise it here.
     for result in results:
@@ -88,16 +103,16 @@ def hierarchy_page(account: Account, state: str | None) -> HierarchyPage:
     elements = service.call(
         folder=root, shape=ID_ONLY, additional_fields=FOLDER_FIELDS, sync_state=state
     )
-    changes = _raise_yielded(list(elements))
     created: list[RemoteFolder] = []
     updated: list[RemoteFolder] = []
     deleted: list[str] = []
-    for change in changes:
-        kind = change_type(change)
-        if kind is ChangeType.DELETE:
-            deleted.append(deleted_folder_id(change))
-        else:
-            (created if kind is ChangeType.CREATE else updated).append(parse_folder(change[0]))
+    with _well_formed("SyncFolderHierarchy"):
+        for change in _raise_yielded(list(elements)):
+            kind = change_type(change)
+            if kind is ChangeType.DELETE:
+                deleted.append(deleted_folder_id(change))
+            else:
+                (created if kind is ChangeType.CREATE else updated).append(parse_folder(change[0]))
     return HierarchyPage(
         created=tuple(created),
         updated=tuple(updated),
@@ -125,7 +140,8 @@ def items_page(account: Account, folder_id: str, state: str | None, max_changes:
         max_changes_returned=max_changes,
         sync_scope=None,
     )
-    changes: list[ItemChange] = [parse_item_change(e) for e in _raise_yielded(list(elements))]
+    with _well_formed("SyncFolderItems"):
+        changes = [parse_item_change(e) for e in _raise_yielded(list(elements))]
     return ItemPage(
         folder_id=folder_id,
         changes=tuple(changes),
@@ -141,25 +157,30 @@ def content_batch(account: Account, item_ids: Sequence[str]) -> list[FetchedItem
     back as problems; a failure of the whole request raises.
     """
     service = _RawGetItem(account=account, chunk_size=len(item_ids))
-    results = list(
-        service.call(
-            items=[ItemId(id=item_id) for item_id in item_ids],
-            additional_fields=MIME_FIELDS,
-            shape=ID_ONLY,
+    with _well_formed("GetItem"):
+        results = list(
+            service.call(
+                items=[ItemId(id=item_id) for item_id in item_ids],
+                additional_fields=MIME_FIELDS,
+                shape=ID_ONLY,
+            )
         )
-    )
     if len(results) != len(item_ids):
         raise TopicError(
             "unexpected-error",
             f"the server answered {len(results)} items for {len(item_ids)} requested",
         )
-    fetched: list[FetchedItem] = []
-    for item_id, result in zip(item_ids, results, strict=True):
-        if isinstance(result, ErrorItemNotFound):
-            fetched.append(FetchedItem(item_id, problem=FetchProblem.NOT_FOUND, detail=str(result)))
-        elif isinstance(result, BaseException):
-            detail = f"{type(result).__name__}: {result}"
-            fetched.append(FetchedItem(item_id, problem=FetchProblem.FAILED, detail=detail))
-        else:
-            fetched.append(parse_content(result))
-    return fetched
+    with _well_formed("GetItem"):
+        return [
+            _content(item_id, result) for item_id, result in zip(item_ids, results, strict=True)
+        ]
+
+
+def _content(item_id: str, result: Any) -> FetchedItem:
+    if isinstance(result, ErrorItemNotFound):
+        return FetchedItem(item_id, problem=FetchProblem.NOT_FOUND, detail=str(result))
+    if isinstance(result, BaseException):
+        detail = f"{type(result).__name__}: {result}"
+        return FetchedItem(item_id, problem=FetchProblem.FAILED, detail=detail)
+    # Answers come in request order; the id asked for is the one the caller knows.
+    return replace(parse_content(result), item_id=item_id)
