@@ -6,7 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 import icalendar
+import pytest
 
+from exsync_tui.core.diagnose.classify import TopicError
 from exsync_tui.core.sources import FetchedItem, FetchProblem
 from exsync_tui.sandbox import Sandbox
 from tests.sources.helpers import open_source
@@ -119,6 +121,22 @@ def test_calendar_items_come_as_icalendar_with_their_exceptions(sandbox: Sandbox
         events = calendar.walk("VEVENT")
         assert {str(e["UID"]) for e in events} == {expected[item_id]["uid"]}
     with_exceptions = [
-        i for i in recurring if len(icalendar.Calendar.from_ical(expected[i]["mime"]).walk("VEVENT")) > 1
+        i
+        for i in recurring
+        if len(icalendar.Calendar.from_ical(expected[i]["mime"]).walk("VEVENT")) > 1
     ]
     assert with_exceptions, "the sandbox should hold a series with a modified occurrence"
+
+
+def test_a_cut_off_answer_gives_an_error_not_shortened_content(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb = fresh_sandbox(messages=6, events=0, faults="truncate*1/GetItem")
+    expected = _truth_items(sb, "inbox")
+    with open_source(sb, batch_size=100) as source:
+        with pytest.raises(TopicError) as caught:
+            list(source.fetch_mime(list(expected)))
+        assert "cut off" in caught.value.detail
+        # The next try (the fault hit once) brings everything, whole.
+        results = _by_id(list(source.fetch_mime(list(expected))))
+    assert all(results[i].content == expected[i]["mime"] for i in expected)

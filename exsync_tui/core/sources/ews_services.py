@@ -45,11 +45,48 @@ ID_ONLY = "IdOnly"
 MAX_CHANGES_LIMIT = 512  # the most SyncFolderItems returns per request
 
 
+class _Tail:
+    """Passes a response's chunks through and keeps its last bytes."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+
+    def watch(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        for chunk in chunks:
+            self._buffer += chunk
+            if len(self._buffer) > 4096:
+                del self._buffer[:-64]
+            yield chunk
+
+    def ends_envelope(self) -> bool:
+        return bytes(self._buffer).rstrip().endswith(b"Envelope>")
+
+
 class _RawElements:
-    """Mixin: hand back response elements untouched (parsed by :mod:`.ews_parse`)."""
+    """Mixin: hand back response elements untouched (parsed by :mod:`.ews_parse`), and
+    refuse a cut-off response.
+
+    exchangelib parses with lxml's ``recover=True``: a response cut short (a broken
+    proxy, a dropped connection with a consistent Content-Length) parses "fine" with
+    the elements that made it, so a sync page would silently lack its last changes
+    while carrying a new sync state, and those changes would never come again.
+    """
 
     def _elem_to_obj(self, elem: etree._Element) -> etree._Element:
         return elem
+
+    @classmethod
+    def _get_soap_parts(cls, response: Any) -> Any:
+        tail = _Tail()
+        chunks = response.iter_content
+        response.iter_content = lambda *args, **kwargs: tail.watch(chunks(*args, **kwargs))
+        parts = super()._get_soap_parts(response)  # type: ignore[misc]
+        if not tail.ends_envelope():
+            raise TopicError(
+                "unexpected-error",
+                f"the server's {cls.__name__.removeprefix('_Raw')} answer was cut off",
+            )
+        return parts
 
 
 class _RawSyncFolderHierarchy(_RawElements, SyncFolderHierarchy):  # type: ignore[misc]
