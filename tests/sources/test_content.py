@@ -1,4 +1,4 @@
-"""Fetching content: MIME byte for byte in concurrent batches, calendar items, size cap, gone items."""
+"""Fetching content: MIME byte for byte in concurrent batches, calendars, size cap, gone items."""
 
 from __future__ import annotations
 
