@@ -45,23 +45,6 @@ ID_ONLY = "IdOnly"
 MAX_CHANGES_LIMIT = 512  # the most SyncFolderItems returns per request
 
 
-class _Tail:
-    """Passes a response's chunks through and keeps its last bytes."""
-
-    def __init__(self) -> None:
-        self._buffer = bytearray()
-
-    def watch(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
-        for chunk in chunks:
-            self._buffer += chunk
-            if len(self._buffer) > 4096:
-                del self._buffer[:-64]
-            yield chunk
-
-    def ends_envelope(self) -> bool:
-        return bytes(self._buffer).rstrip().endswith(b"Envelope>")
-
-
 class _RawElements:
     """Mixin: hand back response elements untouched (parsed by :mod:`.ews_parse`), and
     refuse a cut-off response.
@@ -77,16 +60,13 @@ class _RawElements:
 
     @classmethod
     def _get_soap_parts(cls, response: Any) -> Any:
-        tail = _Tail()
-        chunks = response.iter_content
-        response.iter_content = lambda *args, **kwargs: tail.watch(chunks(*args, **kwargs))
-        parts = super()._get_soap_parts(response)  # type: ignore[misc]
-        if not tail.ends_envelope():
+        # Not streamed: the whole body is already here, so its end costs nothing to check.
+        if not bytes(response.content[-64:]).rstrip().endswith(b"Envelope>"):
             raise TopicError(
                 "unexpected-error",
                 f"the server's {cls.__name__.removeprefix('_Raw')} answer was cut off",
             )
-        return parts
+        return super()._get_soap_parts(response)  # type: ignore[misc]
 
 
 class _RawSyncFolderHierarchy(_RawElements, SyncFolderHierarchy):  # type: ignore[misc]
