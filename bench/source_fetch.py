@@ -15,11 +15,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+from bench.sandbox_throughput import _exchangelib
 from exsync_tui.core.profiles import MailboxMetadata, TlsTrust, new_profile
-from exsync_tui.core.sources import FolderKind
+from exsync_tui.core.sources import FolderKind, MailboxSource
 from exsync_tui.core.sources.ews import EwsSource
+from exsync_tui.sandbox import SandboxUser
 
 SERVER_VERSION = "Microsoft Exchange Server 2016 (15.1.2507.6)"
 
@@ -61,7 +64,7 @@ def _source(info: dict[str, Any], connections: int, batch_size: int) -> EwsSourc
     )
 
 
-def _list_items(source: EwsSource) -> tuple[list[str], dict[str, int], int]:
+def _list_items(source: MailboxSource) -> tuple[list[str], dict[str, int], int]:
     """Every message id (with sizes) from a first sync of every mail folder; and pages used."""
     ids: list[str] = []
     sizes: dict[str, int] = {}
@@ -80,6 +83,19 @@ def _list_items(source: EwsSource) -> tuple[list[str], dict[str, int], int]:
             if page.includes_last:
                 break
     return ids, sizes, pages
+
+
+def _baseline(info: dict[str, Any], ids: list[str]) -> None:
+    """The same ids through exchangelib's own `account.fetch(only_fields=["mime_content"])`."""
+    users = [SandboxUser(**user) for user in info["users"]]
+    sandbox = SimpleNamespace(info=SimpleNamespace(**{**info, "users": users}))
+    started = time.perf_counter()
+    count, size = _exchangelib(sandbox, ids)  # type: ignore[arg-type]
+    elapsed = time.perf_counter() - started
+    print(
+        f"  {'baseline':>11} {'':7} {count / elapsed:13.0f} {size / elapsed / 1e6:6.1f}  100"
+        "   (exchangelib account.fetch, 1 connection)"
+    )
 
 
 def run(messages: int, connections: list[int], batch_size: int, latency_ms: int) -> None:
@@ -101,6 +117,7 @@ def run(messages: int, connections: list[int], batch_size: int, latency_ms: int)
                 f"{size / elapsed / 1e6:6.1f}  {batch_size}"
                 f"   ({len(ids)} messages, {sum(sizes.values()) / 1e6:.1f} MB, {pages} pages)"
             )
+        _baseline(info, ids)
     finally:
         process.terminate()
         process.wait(10)

@@ -20,6 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import TracebackType
+from typing import Self
 
 from exsync_tui.core.diagnose.classify import TopicError
 
@@ -257,7 +258,7 @@ class MailboxSource(ABC):
     def close(self) -> None:
         """Release connections and threads; safe to call twice."""
 
-    def __enter__(self) -> MailboxSource:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
