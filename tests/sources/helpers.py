@@ -42,3 +42,16 @@ def open_source(
     """An EWS source for a sandbox mailbox, from its saved profile and password."""
     password = sb.info.users[user].password
     return EwsSource.from_profile(sandbox_profile(sb, user), password, cancel=cancel, **kwargs)
+
+
+def folder_id(sb: Sandbox, distinguished: str, user: int = 0) -> str:
+    """The id of a well-known folder (``inbox``, ``calendar``...) in the server's truth."""
+    truth = sb.control.truth(sb.info.users[user].email)
+    return str(next(f["id"] for f in truth["folders"] if f["distinguished"] == distinguished))
+
+
+def truth_items(sb: Sandbox, folder: str, user: int = 0) -> dict[str, dict[str, Any]]:
+    """The server's truth of the items in a folder (by id, or a well-known name), by item id."""
+    truth = sb.control.truth(sb.info.users[user].email)
+    ids = {f["id"] for f in truth["folders"] if folder in (f["id"], f["distinguished"])}
+    return {i["id"]: i for i in truth["items"] if i["folder_id"] in ids}

@@ -11,13 +11,7 @@ import pytest
 from exsync_tui.core.diagnose.classify import TopicError
 from exsync_tui.core.sources import FetchedItem, FetchProblem
 from exsync_tui.sandbox import Sandbox
-from tests.sources.helpers import open_source
-
-
-def _truth_items(sb: Sandbox, distinguished: str) -> dict[str, dict[str, Any]]:
-    truth = sb.control.truth(sb.info.users[0].email)
-    folder = next(f["id"] for f in truth["folders"] if f["distinguished"] == distinguished)
-    return {i["id"]: i for i in truth["items"] if i["folder_id"] == folder}
+from tests.sources.helpers import open_source, truth_items
 
 
 def _get_items(sb: Sandbox) -> list[dict[str, Any]]:
@@ -34,7 +28,7 @@ def test_mime_arrives_byte_identical_in_batches_over_several_connections(
     fresh_sandbox: Callable[..., Sandbox],
 ) -> None:
     sb = fresh_sandbox(messages=12, events=0)
-    expected = {**_truth_items(sb, "inbox"), **_truth_items(sb, "sentitems")}
+    expected = {**truth_items(sb, "inbox"), **truth_items(sb, "sentitems")}
     assert len(expected) > 6
     sb.control.clear_request_log()
     with open_source(sb, max_connections=3, batch_size=2) as source:
@@ -53,7 +47,7 @@ def test_an_item_gone_since_the_sync_page_is_reported_and_the_rest_still_come(
     fresh_sandbox: Callable[..., Sandbox],
 ) -> None:
     sb = fresh_sandbox(messages=8, events=0)
-    expected = _truth_items(sb, "inbox")
+    expected = truth_items(sb, "inbox")
     gone = next(iter(expected))
     sb.control.delete_message(sb.info.users[0].email, gone)
     with open_source(sb) as source:
@@ -67,7 +61,7 @@ def test_the_size_cap_refuses_known_large_items_unasked_and_others_after_downloa
     fresh_sandbox: Callable[..., Sandbox],
 ) -> None:
     sb = fresh_sandbox(messages=10, events=0)
-    expected = _truth_items(sb, "inbox")
+    expected = truth_items(sb, "inbox")
     sizes = {i: len(item["mime"]) for i, item in expected.items()}
     cap = sorted(sizes.values())[len(sizes) // 2]
     large = {i for i, size in sizes.items() if size > cap}
@@ -92,7 +86,7 @@ def test_closing_the_results_early_sends_no_further_batches(
     fresh_sandbox: Callable[..., Sandbox],
 ) -> None:
     sb = fresh_sandbox(messages=14, events=0)
-    expected = _truth_items(sb, "inbox")
+    expected = truth_items(sb, "inbox")
     assert len(expected) >= 6
     sb.control.clear_request_log()
     with open_source(sb, max_connections=2, batch_size=1) as source:
@@ -107,7 +101,7 @@ def test_closing_the_results_early_sends_no_further_batches(
 
 
 def test_calendar_items_come_as_icalendar_with_their_exceptions(sandbox: Sandbox) -> None:
-    expected = _truth_items(sandbox, "calendar")
+    expected = truth_items(sandbox, "calendar")
     recurring = [i for i, e in expected.items() if e["recurring"]]
     assert recurring
     with open_source(sandbox) as source:
@@ -132,7 +126,7 @@ def test_a_cut_off_answer_gives_an_error_not_shortened_content(
     fresh_sandbox: Callable[..., Sandbox],
 ) -> None:
     sb = fresh_sandbox(messages=6, events=0, faults="truncate*1/GetItem")
-    expected = _truth_items(sb, "inbox")
+    expected = truth_items(sb, "inbox")
     with open_source(sb, batch_size=100) as source:
         with pytest.raises(TopicError) as caught:
             list(source.fetch_mime(list(expected)))

@@ -12,23 +12,18 @@ from exsync_tui.core.diagnose.classify import TopicError
 from exsync_tui.core.sources import FolderGone, SyncStateInvalid
 from exsync_tui.core.sources.ews import EwsSource
 from exsync_tui.sandbox import Sandbox
-from tests.sources.helpers import open_source
+from tests.sources.helpers import folder_id, open_source
 
 # A cancel must end a call within a second; this bound is only there so a broken cancel
 # fails the test instead of hanging it (the sandbox's hang lasts until it stops).
 _RETURNS_WITHIN_S = 5.0
 
 
-def _inbox(sb: Sandbox) -> str:
-    truth = sb.control.truth(sb.info.users[0].email)
-    return str(next(f["id"] for f in truth["folders"] if f["distinguished"] == "inbox"))
-
-
 def test_a_refused_sync_state_raises_its_own_error_and_a_fresh_start_works(
     fresh_sandbox: Callable[..., Sandbox],
 ) -> None:
     sb = fresh_sandbox(messages=4, events=0)
-    inbox = _inbox(sb)
+    inbox = folder_id(sb, "inbox")
     with open_source(sb) as source:
         hierarchy = source.sync_hierarchy(None)
         items = source.sync_items(inbox, None)
@@ -51,7 +46,7 @@ def test_an_injected_invalid_sync_state_fault_is_told_apart_too(
 ) -> None:
     sb = fresh_sandbox(messages=2, events=0, faults="invalid_sync_state*1/SyncFolderItems")
     with open_source(sb) as source, pytest.raises(SyncStateInvalid):
-        source.sync_items(_inbox(sb), None)
+        source.sync_items(folder_id(sb, "inbox"), None)
 
 
 def test_a_folder_deleted_on_the_server_raises_folder_gone(
@@ -87,7 +82,7 @@ def test_cancel_during_a_hung_request_returns_at_once(
     fresh_sandbox: Callable[..., Sandbox], operation: str
 ) -> None:
     sb = fresh_sandbox(messages=4, events=0, faults=f"hang*1/{operation}")
-    inbox = _inbox(sb)
+    inbox = folder_id(sb, "inbox")
     cancel = threading.Event()
     with open_source(sb, cancel=cancel) as source:
         ids = (
@@ -121,7 +116,7 @@ def test_cancel_during_a_busy_servers_back_off_returns_at_once(
     sb = fresh_sandbox(messages=2, events=0, faults="busy:60000*1/SyncFolderItems")
     cancel = threading.Event()
     with open_source(sb, cancel=cancel) as source:
-        done, outcome = _call_in_thread(lambda: source.sync_items(_inbox(sb), None))
+        done, outcome = _call_in_thread(lambda: source.sync_items(folder_id(sb, "inbox"), None))
         assert sb.control.wait_for_request(lambda e: e["operation"] == "SyncFolderItems", 10)
         cancel.set()
         assert done.wait(_RETURNS_WITHIN_S)
@@ -132,7 +127,7 @@ def test_a_password_changed_mid_sync_stops_with_one_rejected_request_and_no_retr
     fresh_sandbox: Callable[..., Sandbox],
 ) -> None:
     sb = fresh_sandbox(messages=6, events=0)
-    inbox = _inbox(sb)
+    inbox = folder_id(sb, "inbox")
     with open_source(sb) as source:
         first = source.sync_items(inbox, None, 2)
         sb.control.set_password(sb.info.users[0].email, "Changed-elsewhere-1")
@@ -147,7 +142,7 @@ def test_a_busy_server_is_waited_for_within_the_budget_and_the_page_arrives(
     fresh_sandbox: Callable[..., Sandbox],
 ) -> None:
     sb = fresh_sandbox(messages=4, events=0, faults="busy:100*2/SyncFolderItems")
-    inbox = _inbox(sb)
+    inbox = folder_id(sb, "inbox")
     with open_source(sb) as source:
         page = source.sync_items(inbox, None)
     assert page.includes_last and page.changes
@@ -165,7 +160,7 @@ def test_a_broken_answer_stops_with_a_topic_and_no_page(
     fresh_sandbox: Callable[..., Sandbox], fault: str, topic: str
 ) -> None:
     sb = fresh_sandbox(messages=4, events=0)
-    inbox = _inbox(sb)
+    inbox = folder_id(sb, "inbox")
     with open_source(sb) as source:
         first = source.sync_items(inbox, None, 2)
         sb.control.inject_fault(f"{fault}*1/SyncFolderItems")
@@ -181,7 +176,7 @@ def test_opening_a_source_sends_nothing_and_a_page_is_one_request(
     fresh_sandbox: Callable[..., Sandbox],
 ) -> None:
     sb = fresh_sandbox(messages=2, events=0)
-    inbox = _inbox(sb)
+    inbox = folder_id(sb, "inbox")
     sb.control.clear_request_log()
     source: EwsSource = open_source(sb)
     try:

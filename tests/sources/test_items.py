@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from exsync_tui.core.sources import ChangeType, ItemChange, ItemKind, ItemPage
 from exsync_tui.core.sources.ews import EwsSource
 from exsync_tui.sandbox import Sandbox
-from tests.sources.helpers import open_source
+from tests.sources.helpers import folder_id, open_source, truth_items
 
 
-def _folder_id(sb: Sandbox, distinguished: str) -> str:
-    truth = sb.control.truth(sb.info.users[0].email)
-    return str(next(f["id"] for f in truth["folders"] if f["distinguished"] == distinguished))
-
-
-def _items(sb: Sandbox, folder_id: str) -> dict[str, dict[str, Any]]:
-    truth = sb.control.truth(sb.info.users[0].email)
-    return {i["id"]: i for i in truth["items"] if i["folder_id"] == folder_id}
-
-
-def _pages(source: EwsSource, folder_id: str, state: str | None, size: int) -> list[ItemPage]:
-    pages = [source.sync_items(folder_id, state, size)]
+def _pages(source: EwsSource, folder: str, state: str | None, size: int) -> list[ItemPage]:
+    pages = [source.sync_items(folder, state, size)]
     while not pages[-1].includes_last:
-        pages.append(source.sync_items(folder_id, pages[-1].sync_state, size))
+        pages.append(source.sync_items(folder, pages[-1].sync_state, size))
     return pages
 
 
@@ -33,8 +22,8 @@ def _changes(pages: list[ItemPage]) -> list[ItemChange]:
 
 
 def test_a_first_sync_pages_through_every_item_with_advancing_states(sandbox: Sandbox) -> None:
-    inbox = _folder_id(sandbox, "inbox")
-    expected = _items(sandbox, inbox)
+    inbox = folder_id(sandbox, "inbox")
+    expected = truth_items(sandbox, inbox)
     assert len(expected) > 7
     with open_source(sandbox) as source:
         pages = _pages(source, inbox, None, 3)
@@ -58,7 +47,7 @@ def test_a_first_sync_pages_through_every_item_with_advancing_states(sandbox: Sa
 
 
 def test_a_saved_state_resumes_where_its_page_ended(sandbox: Sandbox) -> None:
-    inbox = _folder_id(sandbox, "inbox")
+    inbox = folder_id(sandbox, "inbox")
     with open_source(sandbox) as source:
         everything = _changes(_pages(source, inbox, None, 4))
         first = source.sync_items(inbox, None, 4)
@@ -76,12 +65,12 @@ def test_creates_updates_flags_read_changes_and_deletes_arrive_in_order(
     sb = fresh_sandbox(messages=12, events=0)
     email = sb.info.users[0].email
     control = sb.control
-    inbox = _folder_id(sb, "inbox")
+    inbox = folder_id(sb, "inbox")
     with open_source(sb) as source:
         first = _pages(source, inbox, None, 100)
         ids = [c.item_id for c in _changes(first)]
         state = first[-1].sync_state
-        truth = _items(sb, inbox)
+        truth = truth_items(sb, inbox)
 
         created = control.add_message(email, "inbox", subject="Brand new")
         control.update_message(email, ids[0], subject="Changed subject")
@@ -100,7 +89,7 @@ def test_creates_updates_flags_read_changes_and_deletes_arrive_in_order(
         (ChangeType.DELETE, ids[3]),
         (ChangeType.UPDATE, ids[4]),
     ]
-    after = _items(sb, inbox)
+    after = truth_items(sb, inbox)
     by_id = {c.item_id: c for c in changes}
     assert by_id[ids[2]].is_read is after[ids[2]]["is_read"]
     assert by_id[ids[2]].change_key == after[ids[2]]["change_key"]
@@ -109,7 +98,7 @@ def test_creates_updates_flags_read_changes_and_deletes_arrive_in_order(
     assert by_id[created].flagged is False and by_id[created].is_read is False
     page = pages[0]
     assert page.created == (by_id[created],) and page.updated == (by_id[ids[0]],)
-    assert moved in _items(sb, _folder_id(sb, "sentitems"))
+    assert moved in truth_items(sb, folder_id(sb, "sentitems"))
 
 
 def test_the_mailbox_changing_between_pages_is_seen_on_the_following_pages(
@@ -117,7 +106,7 @@ def test_the_mailbox_changing_between_pages_is_seen_on_the_following_pages(
 ) -> None:
     sb = fresh_sandbox(messages=10, events=0)
     email = sb.info.users[0].email
-    inbox = _folder_id(sb, "inbox")
+    inbox = folder_id(sb, "inbox")
     with open_source(sb) as source:
         first = source.sync_items(inbox, None, 2)
         seen = [c.item_id for c in first.changes]
@@ -132,14 +121,14 @@ def test_the_mailbox_changing_between_pages_is_seen_on_the_following_pages(
     assert [(c.type, c.flagged) for c in flagged] == [(ChangeType.UPDATE, True)]
     final = {c.item_id for c in (*first.changes, *rest) if c.type is ChangeType.CREATE}
     final -= {c.item_id for c in rest if c.type is ChangeType.DELETE}
-    assert final == set(_items(sb, inbox))
+    assert final == set(truth_items(sb, inbox))
 
 
 def test_a_calendar_folder_syncs_masters_and_single_events_with_their_uid(
     sandbox: Sandbox,
 ) -> None:
-    calendar = _folder_id(sandbox, "calendar")
-    expected = _items(sandbox, calendar)
+    calendar = folder_id(sandbox, "calendar")
+    expected = truth_items(sandbox, calendar)
     assert any(e["recurring"] for e in expected.values())
     with open_source(sandbox) as source:
         changes = _changes(_pages(source, calendar, None, 5))
