@@ -33,8 +33,14 @@ def ensure_private_directory(directory: Path) -> None:
             os.chmod(created, DIR_MODE)
 
 
-def atomic_write_bytes(target: Path, data: bytes, *, mode: int = FILE_MODE) -> None:
-    """Replace ``target`` with ``data`` atomically: readers see the old file or the new one."""
+def atomic_write_bytes(
+    target: Path, data: bytes, *, mode: int = FILE_MODE, sync_directory: bool = True
+) -> None:
+    """Replace ``target`` with ``data`` atomically: readers see the old file or the new one.
+
+    ``sync_directory=False`` leaves the rename's durability to the caller, who fsyncs
+    the directory once for a batch of files (the vdir writer does).
+    """
     ensure_private_directory(target.parent)
     fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
@@ -47,7 +53,8 @@ def atomic_write_bytes(target: Path, data: bytes, *, mode: int = FILE_MODE) -> N
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
-    fsync_directory(target.parent)
+    if sync_directory:
+        fsync_directory(target.parent)
 
 
 def atomic_write_text(target: Path, text: str, *, mode: int = FILE_MODE) -> None:

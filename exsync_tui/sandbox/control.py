@@ -45,8 +45,10 @@ CONTROL_METHODS = (
     "move_message",
     "delete_message",
     "mark_read",
+    "set_flag",
     "add_folder",
     "rename_folder",
+    "move_folder",
     "remove_folder",
     "add_event",
     "update_event",
@@ -277,6 +279,10 @@ class Control:
         """Mark a message read or unread."""
         self._change(email, lambda mb: store_ops.set_read(mb, item_id, is_read))
 
+    def set_flag(self, email: str, item_id: str, flag_status: int = 2) -> None:
+        """Set a message's follow-up flag: 2 flagged, 1 complete, 0 none."""
+        self._change(email, lambda mb: store_ops.set_flag(mb, item_id, flag_status))
+
     def add_folder(self, email: str, parent: str, name: str, folder_class: str = "IPF.Note") -> str:
         """Add a folder under `parent` (id or distinguished name); returns its id."""
         return str(
@@ -297,6 +303,15 @@ class Control:
     def rename_folder(self, email: str, folder_id: str, name: str) -> None:
         """Rename a folder."""
         self._change(email, lambda mb: store_ops.rename_folder(mb, folder_id, name))
+
+    def move_folder(self, email: str, folder_id: str, parent: str) -> None:
+        """Move a folder under `parent` (id or distinguished name); its id stays."""
+        self._change(
+            email,
+            lambda mb: store_ops.move_folder(
+                mb, folder_id, self._store.folder_by_name_or_id(mb, parent).id
+            ),
+        )
 
     def remove_folder(self, email: str, folder_id: str) -> None:
         """Delete a folder with everything in it."""

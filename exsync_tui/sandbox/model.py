@@ -70,6 +70,7 @@ class MessageItem(StoredItem):
     sent: dt.datetime = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     received: dt.datetime = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     is_read: bool = False
+    flag_status: int = 0  # PR_FLAG_STATUS: 0 not flagged, 1 complete, 2 flagged
     has_attachments: bool = False
     importance: str = "Normal"
     body_text: str = ""

@@ -91,6 +91,18 @@ def rename_folder(mailbox: Mailbox, folder_id: str, name: str) -> None:
     folder.changed_seq = mailbox.next_seq()
 
 
+def move_folder(mailbox: Mailbox, folder_id: str, parent_id: str) -> None:
+    """Move a folder under another (a hierarchy Update; like Exchange, the id stays)."""
+    folder = _folder(mailbox, folder_id)
+    _folder(mailbox, parent_id)
+    below = {f.id for f in descendants(mailbox, folder_id)}
+    if folder.distinguished is not None or parent_id == folder_id or parent_id in below:
+        raise StoreError(f"cannot move folder {folder_id!r} under {parent_id!r}")
+    folder.parent_id = parent_id
+    folder.version += 1
+    folder.changed_seq = mailbox.next_seq()
+
+
 def _folder(mailbox: Mailbox, folder_id: str) -> Folder:
     folder = mailbox.folders.get(folder_id)
     if folder is None:
@@ -196,6 +208,15 @@ def set_read(mailbox: Mailbox, item_id: str, is_read: bool) -> None:
     message.is_read = is_read
     message.version += 1
     message.read_seq = mailbox.next_seq()
+
+
+def set_flag(mailbox: Mailbox, item_id: str, flag_status: int) -> None:
+    """Set a message's follow-up flag (0 none, 1 complete, 2 flagged): an Update in sync."""
+    message = item(mailbox, item_id)
+    if not isinstance(message, MessageItem) or flag_status not in (0, 1, 2):
+        raise StoreError(f"cannot set flag {flag_status!r} on {item_id!r}")
+    message.flag_status = flag_status
+    mark_changed(mailbox, message)
 
 
 def delete_item(mailbox: Mailbox, item_id: str) -> None:

@@ -31,7 +31,11 @@ def mailbox_truth(mailbox: Mailbox) -> dict[str, Any]:
         }
         if isinstance(item, MessageItem):
             entry.update(
-                kind="message", mime=item.mime, is_read=item.is_read, message_id=item.message_id
+                kind="message",
+                mime=item.mime,
+                is_read=item.is_read,
+                flag_status=item.flag_status,
+                message_id=item.message_id,
             )
         elif isinstance(item, CalendarEvent):
             entry.update(

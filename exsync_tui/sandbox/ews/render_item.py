@@ -43,6 +43,20 @@ def _mime(message: MessageItem, folder: Folder, shape: Shape) -> str:
     return f'<t:MimeContent CharacterSet="UTF-8">{encoded}</t:MimeContent>'
 
 
+FLAG_STATUS = "extended:0x1090"
+
+
+def _flag_status(message: MessageItem, folder: Folder, shape: Shape) -> str:
+    # Only when asked for by tag (AllProperties carries no MAPI properties), and absent
+    # when unset, as Exchange does.
+    if FLAG_STATUS not in shape.fields or not message.flag_status:
+        return ""
+    return (
+        '<t:ExtendedProperty><t:ExtendedFieldURI PropertyTag="0x1090" PropertyType="Integer"/>'
+        f"{el('t:Value', message.flag_status)}</t:ExtendedProperty>"
+    )
+
+
 def _display(people: list[tuple[str, str]]) -> str:
     return "; ".join(name or address for name, address in people)
 
@@ -77,6 +91,7 @@ MESSAGE_FIELDS: tuple[tuple[str, MessageRenderer], ...] = (
     ("item:DisplayCc", lambda i, f, s: el("t:DisplayCc", _display(i.cc))),
     ("item:DisplayTo", lambda i, f, s: el("t:DisplayTo", _display(i.to))),
     ("item:HasAttachments", lambda i, f, s: el("t:HasAttachments", bool_text(i.has_attachments))),
+    (FLAG_STATUS, _flag_status),
     ("item:Culture", lambda i, f, s: "<t:Culture>en-US</t:Culture>"),
     ("item:LastModifiedTime", lambda i, f, s: el("t:LastModifiedTime", ews_datetime(i.received))),
     ("item:IsAssociated", lambda i, f, s: "<t:IsAssociated>false</t:IsAssociated>"),

@@ -43,6 +43,14 @@ DEFAULT_FOLDER_FIELDS = frozenset(
 )
 
 
+def extended_key(property_tag: str) -> str:
+    """How a MAPI property asked for by tag (``0x1090`` or ``4240``) is named in a shape."""
+    try:
+        return f"extended:{int(property_tag, 0):#06x}"
+    except ValueError:
+        return f"extended:{property_tag}"
+
+
 @dataclass(frozen=True)
 class Shape:
     """The properties to render; `all_properties` means every property the server has."""
@@ -70,6 +78,8 @@ def parse_shape(shape: etree._Element | None, defaults: frozenset[str]) -> Shape
             uri = path.get("FieldURI")
             if uri:
                 fields.add(uri)
+            elif path.tag == t("ExtendedFieldURI") and path.get("PropertyTag"):
+                fields.add(extended_key(path.get("PropertyTag", "")))
     if shape.findtext(t("IncludeMimeContent"), "false").strip() == "true":
         fields.add("item:MimeContent")
     all_properties = base == "AllProperties"

@@ -1,0 +1,39 @@
+"""Mailbox sources: one per protocol (EWS now, Microsoft Graph later) behind one interface.
+
+:mod:`.base` is the interface the sync engine uses; :mod:`.ews` implements it
+on exchangelib.
+"""
+
+from exsync_tui.core.sources.base import (
+    DEFAULT_MAX_CHANGES,
+    ChangeType,
+    FetchedItem,
+    FetchProblem,
+    FolderGone,
+    FolderKind,
+    HierarchyPage,
+    ItemChange,
+    ItemKind,
+    ItemPage,
+    MailboxSource,
+    RemoteFolder,
+    SyncStateInvalid,
+    folder_kind,
+)
+
+__all__ = [
+    "DEFAULT_MAX_CHANGES",
+    "ChangeType",
+    "FetchProblem",
+    "FetchedItem",
+    "FolderGone",
+    "FolderKind",
+    "HierarchyPage",
+    "ItemChange",
+    "ItemKind",
+    "ItemPage",
+    "MailboxSource",
+    "RemoteFolder",
+    "SyncStateInvalid",
+    "folder_kind",
+]

@@ -1,0 +1,165 @@
+"""The EWS mailbox source: :class:`~exsync_tui.core.sources.base.MailboxSource` on exchangelib.
+
+Network settings come from the profile through ``core.net`` (trust, pins,
+connect-to, route guard), registered for the EWS host while the source is
+open. Every request runs on a worker of one :class:`ScopedPool`, so a cancel
+stops within a poll interval even during a hung request, and MIME batches go
+out ``max_connections`` at a time over as many connections. Failures become
+TopicErrors through the same classification as connecting.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
+from typing import TypeVar
+
+from exchangelib.errors import (
+    ErrorFolderNotFound,
+    ErrorInvalidSyncStateData,
+    ErrorSyncFolderNotFound,
+)
+
+from exsync_tui.core.diagnose.classify import TopicError, classify
+from exsync_tui.core.net import NetScope, applied
+from exsync_tui.core.profiles import Profile
+from exsync_tui.core.redaction import register_secret
+from exsync_tui.core.sources.base import (
+    DEFAULT_MAX_CHANGES,
+    FetchedItem,
+    FolderGone,
+    HierarchyPage,
+    ItemPage,
+    MailboxSource,
+    SyncStateInvalid,
+)
+from exsync_tui.core.sources.ews_account import build_sync_account, forget_protocol
+from exsync_tui.core.sources.ews_services import content_batch, hierarchy_page, items_page
+from exsync_tui.core.sources.ews_settings import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_CONNECTIONS,
+    EwsSettings,
+    settings_from_profile,
+)
+from exsync_tui.core.sources.fetching import fetch_in_flight, plan_batches
+from exsync_tui.core.sources.pool import ScopedPool
+
+T = TypeVar("T")
+
+
+def translate(error: BaseException, *, cancelled: bool, folder_id: str | None) -> TopicError:
+    """The TopicError for a failure of one request (invalid state and gone folders kept apart)."""
+    if not cancelled:
+        if isinstance(error, ErrorInvalidSyncStateData):
+            return SyncStateInvalid(folder_id, str(error))
+        if folder_id is not None and isinstance(
+            error, ErrorFolderNotFound | ErrorSyncFolderNotFound
+        ):
+            return FolderGone(folder_id, str(error))
+    if isinstance(error, TopicError) and not cancelled:
+        return error
+    found = classify(error, cancelled=cancelled)
+    return TopicError(found.topic_id, found.detail, found.facts)
+
+
+class EwsSource(MailboxSource):
+    """One mailbox over EWS. Opening sends nothing; each method is one or more requests."""
+
+    def __init__(self, settings: EwsSettings, *, cancel: threading.Event | None = None) -> None:
+        self.settings = settings
+        self.cancel = cancel or threading.Event()
+        self._closed = False
+        self._scope = NetScope(cancel=self.cancel)
+        with ExitStack() as stack:
+            stack.enter_context(register_secret(settings.password))
+            stack.enter_context(applied(settings.policy, [settings.host]))
+            self._pool = ScopedPool(settings.max_connections, self._scope, "exsync-ews")
+            stack.callback(self._pool.close)
+            self._account, self._retry = build_sync_account(settings, self.cancel)
+            self._stack = stack.pop_all()  # kept open until close()
+
+    @classmethod
+    def from_profile(
+        cls,
+        profile: Profile,
+        password: str,
+        *,
+        cancel: threading.Event | None = None,
+        dns_server: str | None = None,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> EwsSource:
+        """A source for a saved profile (its learned EWS URL and sign-in method)."""
+        settings = settings_from_profile(
+            profile,
+            password,
+            dns_server=dns_server,
+            max_connections=max_connections,
+            batch_size=batch_size,
+        )
+        return cls(settings, cancel=cancel)
+
+    def _request(self, work: Callable[[], T], folder_id: str | None = None) -> Callable[[], T]:
+        def run() -> T:
+            self._retry.start_request()
+            try:
+                return work()
+            except Exception as error:
+                raise translate(
+                    error, cancelled=self._scope.cancelled, folder_id=folder_id
+                ) from error
+
+        return run
+
+    def _call(self, work: Callable[[], T], folder_id: str | None = None) -> T:
+        if self._closed:
+            raise TopicError("unexpected-error", "the mailbox source is closed")
+        return self._pool.call(self._request(work, folder_id))
+
+    def sync_hierarchy(self, state: str | None) -> HierarchyPage:
+        return self._call(lambda: hierarchy_page(self._account, state))
+
+    def sync_items(
+        self, folder_id: str, state: str | None, max_changes: int = DEFAULT_MAX_CHANGES
+    ) -> ItemPage:
+        return self._call(
+            lambda: items_page(self._account, folder_id, state, max_changes), folder_id
+        )
+
+    def _fetch(
+        self, item_ids: Sequence[str], max_bytes: int | None, sizes: Mapping[str, int] | None
+    ) -> Iterator[FetchedItem]:
+        if self._closed:
+            raise TopicError("unexpected-error", "the mailbox source is closed")
+        plan = plan_batches(
+            item_ids, batch_size=self.settings.batch_size, max_bytes=max_bytes, sizes=sizes
+        )
+
+        def batch(ids: list[str]) -> list[FetchedItem]:
+            return self._request(lambda: content_batch(self._account, ids))()
+
+        return fetch_in_flight(
+            self._pool, batch, plan, in_flight=self.settings.max_connections, max_bytes=max_bytes
+        )
+
+    def fetch_mime(
+        self,
+        item_ids: Sequence[str],
+        *,
+        max_bytes: int | None = None,
+        sizes: Mapping[str, int] | None = None,
+    ) -> Iterator[FetchedItem]:
+        return self._fetch(item_ids, max_bytes, sizes)
+
+    def fetch_calendar(self, item_ids: Sequence[str]) -> Iterator[FetchedItem]:
+        # Exchange renders a calendar item's MIME as iCalendar: the master with its
+        # modified and cancelled occurrences, which is exactly one vdir file.
+        return self._fetch(item_ids, None, None)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        forget_protocol(self._account.protocol.config)
+        self._stack.close()

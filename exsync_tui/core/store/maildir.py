@@ -1,0 +1,335 @@
+"""The Maildir writer: atomic delivery, flags by rename, moves, and nothing ever rewritten.
+
+Delivery writes ``tmp/<base>``, fsyncs the file and renames it into place. Where a
+message goes (one rule, documented in the README): **no flags → ``new/<base>``;
+any flag → ``cur/<base>:2,FLAGS``**; once a message is in ``cur/`` it stays there.
+notmuch, neomutt and mutt read both. Flags change by renaming; a message moves to
+another folder by renaming; its bytes are never written twice.
+
+Renames are made durable in batches: every delivery, rename and delete notes the
+directories it touched, and :meth:`MaildirStore.sync_dirs` fsyncs them all at once.
+The engine calls it after a page of work and *before* committing that page's state,
+so "files durable before state saved" costs one fsync per directory per page.
+
+Each folder's messages are indexed by base name on first use (see
+:mod:`maildir_names`), so a file that a client renamed is found, not fetched again.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from exsync_tui.core.files import FILE_MODE, ensure_private_directory, fsync_directory
+from exsync_tui.core.store import maildir_names as names
+from exsync_tui.core.store.errors import StoreError
+from exsync_tui.core.store.folder_names import Layout
+from exsync_tui.core.store.folder_ops import (
+    apply_folder_moves,
+    checked_relpath,
+    delete_folder_tree,
+    finish_folder_moves,
+)
+
+SUBDIRS = ("cur", "new", "tmp")
+STALE_TMP_SECONDS = 36 * 3600
+"""The Maildir spec's age after which anyone may delete a file in ``tmp/``."""
+
+Content = bytes | bytearray | memoryview | Iterable[bytes]
+
+
+class MessageTooLarge(StoreError):
+    """A message is bigger than the size cap; nothing was left on disk."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"message is larger than the limit of {limit} bytes; not stored")
+        self.limit = limit
+
+
+@dataclass(frozen=True)
+class MessageFile:
+    """Where one message is on disk."""
+
+    base: str
+    path: Path
+    flags: str
+
+    @property
+    def in_new(self) -> bool:
+        """Whether the file is still in ``new/`` (no client has looked at it)."""
+        return self.path.parent.name == "new"
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """A message just delivered."""
+
+    base: str
+    path: Path
+    size: int
+
+
+class MaildirStore:
+    """One profile's Maildir tree under ``root``, in ``layout``.
+
+    Not thread-safe: drive it from one thread (the engine's disk stage).
+    """
+
+    def __init__(self, root: Path, layout: Layout = Layout.VERBATIM) -> None:
+        if layout is Layout.FLAT:
+            raise StoreError("layout: 'flat' is for calendars; use 'verbatim' or 'maildir++'")
+        self.root = root
+        self.layout = layout
+        self._index: dict[str, dict[str, MessageFile]] = {}
+        self._dirty: set[Path] = set()
+
+    # -- folders ----------------------------------------------------------------------------
+
+    def folder_dir(self, relpath: str) -> Path:
+        """The directory of folder ``relpath`` (refusing paths that leave the root)."""
+        return self.root / checked_relpath(relpath)
+
+    def create_folder(self, relpath: str) -> Path:
+        """Create folder ``relpath`` with ``cur``, ``new`` and ``tmp`` (0700); idempotent."""
+        folder = self.folder_dir(relpath)
+        if self.layout is Layout.MAILDIRPP:
+            self._make_maildir(self.root)  # the root is INBOX to maildir++ readers
+        self._make_maildir(folder)
+        if self.layout is Layout.MAILDIRPP:
+            marker = folder / "maildirfolder"  # Courier's mark of a maildir++ subfolder
+            if not marker.exists():
+                os.close(os.open(marker, os.O_WRONLY | os.O_CREAT, FILE_MODE))
+        return folder
+
+    def _make_maildir(self, folder: Path) -> None:
+        for sub in SUBDIRS:
+            if not (folder / sub).is_dir():
+                ensure_private_directory(folder / sub)
+                self._dirty.update({folder, folder.parent})
+
+    def delete_folder(self, relpath: str) -> bool:
+        """Delete folder ``relpath`` with its messages (and, in ``verbatim``, its subfolders)."""
+        self._index.clear()  # subfolders go too; cheap to rebuild
+        return delete_folder_tree(self.root, relpath)
+
+    def move_folders(self, moves: Mapping[str, str]) -> None:
+        """Rename folders ``{old path: new path}`` at once; resumable (see :mod:`folder_ops`)."""
+        self._index.clear()
+        apply_folder_moves(self.root, moves)
+
+    def finish_folder_moves(self) -> None:
+        """Drop the finished move plan, once the state has recorded the moves as done."""
+        finish_folder_moves(self.root)
+
+    # -- messages ---------------------------------------------------------------------------
+
+    def deliver(
+        self,
+        relpath: str,
+        content: Content,
+        *,
+        flags: str = "",
+        max_size: int | None = None,
+        base: str | None = None,
+    ) -> Delivered:
+        """Store one message atomically and return where it went.
+
+        ``content`` is the whole message or an iterator of chunks (written as they come,
+        so a large message is never whole in memory). Above ``max_size`` bytes
+        :class:`MessageTooLarge` is raised and no file is left. ``base`` lets the
+        caller choose the base name in advance (from :func:`maildir_names.new_base`),
+        e.g. to record it as pending before writing.
+        """
+        flags = names.validate_flags(flags)
+        folder = self.folder_dir(relpath)
+        base = base or names.new_base()
+        if "/" in base or ":" in base or base.startswith("."):
+            raise StoreError(f"base name {base!r} is not a valid Maildir file name")
+        if self.find(relpath, base) is not None:
+            raise StoreError(f"a message named {base!r} is already in folder {relpath!r}")
+        temp = folder / "tmp" / base
+        size = _write_new_file(temp, content, max_size)
+        target = folder / ("cur" if flags else "new") / names.file_name(base, flags or None)
+        os.rename(temp, target)
+        self._dirty.update({temp.parent, target.parent})
+        self._folder_index(relpath)[base] = MessageFile(base=base, path=target, flags=flags)
+        return Delivered(base=base, path=target, size=size)
+
+    def find(self, relpath: str, base: str) -> MessageFile | None:
+        """The message with ``base`` in folder ``relpath``, wherever a client renamed it."""
+        index = self._folder_index(relpath)
+        found = index.get(base)
+        if found is not None and found.path.exists():
+            return found
+        index = self._folder_index(relpath, rescan=True)
+        return index.get(base)
+
+    def messages(self, relpath: str) -> dict[str, MessageFile]:
+        """Every message in folder ``relpath``, by base name, as it is on disk now."""
+        return dict(self._folder_index(relpath, rescan=True))
+
+    def set_flags(self, relpath: str, base: str, flags: str) -> MessageFile:
+        """Give message ``base`` the server's ``flags`` (DFRST) by renaming it.
+
+        Flags outside :data:`maildir_names.MANAGED_FLAGS` that a client set are kept.
+        A message in ``new/`` stays there while it has no flags.
+        """
+        flags = names.validate_flags(flags)
+        current = self._require(relpath, base)
+        merged = names.merge_flags(current.flags, flags)
+        stem = names.parse_name(current.path.name).stem
+        if current.in_new and not merged:
+            return current
+        target = self.folder_dir(relpath) / "cur" / names.file_name(stem, merged)
+        if target != current.path:
+            os.rename(current.path, target)
+            self._dirty.update({current.path.parent, target.parent})
+        moved = MessageFile(base=base, path=target, flags=merged)
+        self._folder_index(relpath)[base] = moved
+        return moved
+
+    def move(self, src_relpath: str, dst_relpath: str, base: str) -> MessageFile:
+        """Move message ``base`` to another folder by renaming it (same name, same flags)."""
+        current = self._require(src_relpath, base)
+        target = self.folder_dir(dst_relpath) / current.path.parent.name / current.path.name
+        os.rename(current.path, target)
+        self._dirty.update({current.path.parent, target.parent})
+        del self._folder_index(src_relpath)[base]
+        moved = MessageFile(base=base, path=target, flags=current.flags)
+        self._folder_index(dst_relpath)[base] = moved
+        return moved
+
+    def delete(self, relpath: str, base: str) -> bool:
+        """Delete message ``base``; False when it was already gone (so replays are harmless)."""
+        current = self.find(relpath, base)
+        if current is None:
+            return False
+        try:
+            current.path.unlink()
+        except FileNotFoundError:
+            return False
+        self._dirty.add(current.path.parent)
+        self._folder_index(relpath).pop(base, None)
+        return True
+
+    def locate(self, base: str, hint: str | None = None) -> tuple[str, MessageFile] | None:
+        """Find ``base`` in folder ``hint`` first, then in every folder: (folder path, file).
+
+        For a message whose move was interrupted before the state recorded it.
+        """
+        if hint is not None and (found := self.find(hint, base)) is not None:
+            return hint, found
+        for relpath in self.folders():
+            if (found := self.find(relpath, base)) is not None:
+                return relpath, found
+        return None
+
+    def folders(self) -> list[str]:
+        """The relative paths of every Maildir folder under the root, sorted."""
+        found: list[str] = []
+        if not self.root.is_dir():
+            return found
+        for dirpath, dirnames, _files in os.walk(self.root):
+            dirnames[:] = sorted(d for d in dirnames if d not in SUBDIRS and not _hidden(d, self))
+            here = Path(dirpath)
+            if here != self.root and all((here / sub).is_dir() for sub in SUBDIRS):
+                found.append(here.relative_to(self.root).as_posix())
+        return sorted(found)
+
+    def _require(self, relpath: str, base: str) -> MessageFile:
+        found = self.find(relpath, base)
+        if found is None:
+            raise StoreError(f"message {base!r} is not in folder {relpath!r}")
+        return found
+
+    def _folder_index(self, relpath: str, *, rescan: bool = False) -> dict[str, MessageFile]:
+        if rescan or relpath not in self._index:
+            self._index[relpath] = _scan(self.folder_dir(relpath))
+        return self._index[relpath]
+
+    # -- durability and recovery ----------------------------------------------------------
+
+    def sync_dirs(self) -> None:
+        """fsync every directory touched since the last call: the batch is now durable."""
+        for directory in sorted(self._dirty):
+            if directory.is_dir():
+                fsync_directory(directory)
+        self._dirty.clear()
+
+    def recover(self) -> list[Path]:
+        """Clean up after a crash; returns the files removed from ``tmp/``.
+
+        Removes exsync's own leftovers in ``tmp/`` (and anything there older than 36
+        hours, as the Maildir spec allows). Call it holding the profile lock, before
+        syncing; :func:`recovery.recover` calls it after finishing folder moves.
+        """
+        removed: list[Path] = []
+        now = time.time()
+        for relpath in self.folders():
+            tmp = self.folder_dir(relpath) / "tmp"
+            for entry in tmp.iterdir():
+                stale = now - entry.stat().st_mtime > STALE_TMP_SECONDS
+                if entry.is_file() and (names.is_our_base(entry.name) or stale):
+                    entry.unlink()
+                    removed.append(entry)
+                    self._dirty.add(tmp)
+        self.sync_dirs()
+        self._index.clear()
+        return removed
+
+
+def _hidden(name: str, store: MaildirStore) -> bool:
+    # maildir++ folders are the dot-directories; in verbatim, dot-directories belong to
+    # other tools (.notmuch, mbsync's state) or to exsync's staging.
+    if store.layout is Layout.MAILDIRPP:
+        return not name.startswith(".") or name.startswith(".%")
+    return name.startswith(".")
+
+
+def _scan(folder: Path) -> dict[str, MessageFile]:
+    index: dict[str, MessageFile] = {}
+    for sub in ("new", "cur"):  # cur last: if a message is in both, cur is the newer state
+        try:
+            entries = os.listdir(folder / sub)
+        except FileNotFoundError:
+            continue
+        for entry in entries:
+            if entry.startswith("."):
+                continue  # not a message (Maildir forbids leading dots in message names)
+            parsed = names.parse_name(entry)
+            index[parsed.base] = MessageFile(parsed.base, folder / sub / entry, parsed.flags)
+    return index
+
+
+def _write_new_file(path: Path, content: Content, max_size: int | None) -> int:
+    """Write ``content`` to a new file at ``path`` (0600), fsync it; return its size."""
+    chunks: Iterable[bytes] = (
+        [bytes(content)] if isinstance(content, bytes | bytearray | memoryview) else content
+    )
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            for chunk in chunks:
+                size += len(chunk)
+                if max_size is not None and size > max_size:
+                    raise MessageTooLarge(max_size)
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return size
+
+
+__all__ = [
+    "Delivered",
+    "MaildirStore",
+    "MessageFile",
+    "MessageTooLarge",
+    "StoreError",
+]

@@ -1,0 +1,88 @@
+"""Paths for a folder hierarchy and the moves a hierarchy change needs."""
+
+from __future__ import annotations
+
+from exsync_tui.core.store.folder_names import Layout
+from exsync_tui.core.store.folder_tree import FolderNode, plan_paths
+
+ROOT = "root-id"  # the mailbox root: not synced itself, its children are top level
+
+
+def node(rid: str, parent: str | None, name: str) -> FolderNode:
+    return FolderNode(rid, parent, name)
+
+
+TREE = [
+    node("i", ROOT, "Inbox"),
+    node("p", "i", "Projects"),
+    node("q", "p", "Q1"),
+    node("s", ROOT, "Sent Items"),
+]
+
+
+def test_first_sync_assigns_every_path() -> None:
+    plan = plan_paths(TREE, {}, Layout.VERBATIM)
+    assert plan.paths == {
+        "i": "Inbox",
+        "p": "Inbox/Projects",
+        "q": "Inbox/Projects/Q1",
+        "s": "Sent Items",
+    }
+    assert plan.moves == {}
+    pp = plan_paths(TREE, {}, Layout.MAILDIRPP)
+    assert pp.paths["q"] == ".Inbox.Projects.Q1"
+
+
+def _known(layout: Layout) -> dict[str, tuple[FolderNode, str]]:
+    first = plan_paths(TREE, {}, layout)
+    return {n.remote_id: (n, first.paths[n.remote_id]) for n in TREE}
+
+
+def test_nothing_changed_keeps_everything() -> None:
+    plan = plan_paths(TREE, _known(Layout.VERBATIM), Layout.VERBATIM)
+    assert plan.moves == {}
+
+
+def test_renaming_a_parent_moves_its_subtree() -> None:
+    changed = [node("i", ROOT, "Mail"), *TREE[1:]]
+    verbatim = plan_paths(changed, _known(Layout.VERBATIM), Layout.VERBATIM)
+    assert verbatim.moves == {
+        "Inbox": "Mail",
+        "Inbox/Projects": "Mail/Projects",
+        "Inbox/Projects/Q1": "Mail/Projects/Q1",
+    }
+    plus = plan_paths(changed, _known(Layout.MAILDIRPP), Layout.MAILDIRPP)
+    assert plus.moves == {
+        ".Inbox": ".Mail",
+        ".Inbox.Projects": ".Mail.Projects",
+        ".Inbox.Projects.Q1": ".Mail.Projects.Q1",
+    }
+
+
+def test_moving_a_folder_to_another_parent() -> None:
+    changed = [TREE[0], node("p", "s", "Projects"), TREE[2], TREE[3]]
+    plan = plan_paths(changed, _known(Layout.VERBATIM), Layout.VERBATIM)
+    assert plan.moves == {
+        "Inbox/Projects": "Sent Items/Projects",
+        "Inbox/Projects/Q1": "Sent Items/Projects/Q1",
+    }
+
+
+def test_swapped_names_swap_paths() -> None:
+    tree = [node("a", ROOT, "A"), node("b", ROOT, "B")]
+    known = {n.remote_id: (n, n.display_name) for n in tree}
+    plan = plan_paths([node("a", ROOT, "B"), node("b", ROOT, "A")], known, Layout.VERBATIM)
+    assert plan.moves == {"A": "B", "B": "A"}
+
+
+def test_a_new_case_twin_never_takes_the_existing_folders_name() -> None:
+    known = _known(Layout.VERBATIM)
+    plan = plan_paths([*TREE, node("new", ROOT, "inbox")], known, Layout.VERBATIM)
+    assert plan.paths["i"] == "Inbox" and plan.moves == {}
+    assert plan.paths["new"].startswith("inbox~")
+
+
+def test_order_of_input_does_not_matter() -> None:
+    one = plan_paths(TREE + [node("x", ROOT, "inbox")], {}, Layout.VERBATIM)
+    two = plan_paths(list(reversed(TREE)) + [node("x", ROOT, "inbox")], {}, Layout.VERBATIM)
+    assert one == two
