@@ -23,6 +23,7 @@ from exchangelib.errors import (
 
 from exsync_tui.core.diagnose.classify import TopicError, classify
 from exsync_tui.core.net import NetScope, applied
+from exsync_tui.core.net.credentials import credentials_scope
 from exsync_tui.core.profiles import Profile
 from exsync_tui.core.redaction import register_secret
 from exsync_tui.core.sources.base import (
@@ -74,6 +75,9 @@ class EwsSource(MailboxSource):
         with ExitStack() as stack:
             stack.enter_context(register_secret(settings.password))
             stack.enter_context(applied(settings.policy, [settings.host]))
+            # The EWS host was confirmed when the profile connected (typed, in the
+            # user's domain, or a redirect the user accepted): the only host granted.
+            stack.enter_context(credentials_scope([settings.host]))
             self._pool = ScopedPool(settings.max_connections, self._scope, "exsync-ews")
             stack.callback(self._pool.close)
             self._account, self._retry = build_sync_account(settings, self.cancel)

@@ -1,0 +1,145 @@
+"""One calendar folder, page by page, into a vdir: one ``.ics`` per series or single event.
+
+The server's calendar items are masters and single events (never expanded
+occurrences); each comes as iCalendar with its modified and cancelled
+occurrences. Only events that touch the profile's window (30 days back, 365
+ahead by default) are written; an event that leaves the window is removed.
+Event files are replaced atomically under their UID's name, so repeating a
+page after a crash rewrites the same files: no pending marks are needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+
+import icalendar
+from dateutil.rrule import rrulestr
+
+from exsync_tui.core.sources import ChangeType, ItemChange
+from exsync_tui.core.store.state import FolderRecord, ItemRecord
+from exsync_tui.core.store.vdir import InvalidEvent, event_filename
+from exsync_tui.core.sync import crashpoints
+from exsync_tui.core.sync.context import SyncContext
+from exsync_tui.core.sync.events import (
+    FolderCounts,
+    FolderDone,
+    FolderStarted,
+    Progress,
+    SyncWarning,
+)
+
+
+def _as_datetime(value: date | datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime(value.year, value.month, value.day, tzinfo=UTC)
+
+
+def in_window(calendar: icalendar.Calendar, start: datetime, end: datetime) -> bool:
+    """True when any occurrence of the series (or the single event) meets [start, end]."""
+    for event in calendar.walk("VEVENT"):
+        first = _as_datetime(event.decoded("DTSTART"))
+        end_value = event.decoded("DTEND") if "DTEND" in event else None
+        length = _as_datetime(end_value) - first if end_value is not None else timedelta(0)
+        if "RRULE" in event:
+            try:
+                rule = rrulestr(_text(event["RRULE"].to_ical()), dtstart=first)
+                hit = rule.after(start - length, inc=True)
+            except (ValueError, TypeError):
+                return True  # a rule dateutil cannot expand: keep the series rather than lose it
+            if hit is not None and hit <= end:
+                return True
+        elif first <= end and first + length >= start:
+            return True
+    return False
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _uid(calendar: icalendar.Calendar) -> str | None:
+    for component in calendar.walk("VEVENT"):
+        uid = component.get("UID")
+        if uid:
+            return str(uid)
+    return None
+
+
+def _window(ctx: SyncContext) -> tuple[datetime, datetime]:
+    now = ctx.options.now or datetime.now(UTC)
+    past = timedelta(days=ctx.options.calendar_past_days)
+    future = timedelta(days=ctx.options.calendar_future_days)
+    return now - past, now + future
+
+
+def sync_calendar_folder(ctx: SyncContext, folder: FolderRecord) -> FolderCounts:
+    """Bring one calendar up to date (see the module docstring)."""
+    ctx.emit(FolderStarted(ctx.profile, folder.local_path, "calendar"))
+    state = folder.sync_state
+    counts = FolderCounts()
+    while True:
+        ctx.check_cancel()
+        page = ctx.source.sync_items(folder.remote_id, state, ctx.options.page_size)
+        latest = {change.item_id: change for change in page.changes}
+        wanted = [i for i, c in latest.items() if c.type is not ChangeType.DELETE]
+        gone = [i for i, c in latest.items() if c.type is ChangeType.DELETE]
+        page_counts = FolderCounts(new=len(wanted), deleted=len(gone))
+        if not ctx.options.dry_run:
+            page_counts = _apply(ctx, folder, wanted, gone, page.sync_state, latest)
+        counts = counts.plus(page_counts)
+        ctx.emit(Progress(ctx.profile, folder.local_path, counts.new + counts.deleted, None, 0))
+        state = page.sync_state
+        if page.includes_last:
+            ctx.emit(FolderDone(ctx.profile, folder.local_path, "calendar", counts))
+            return counts
+
+
+def _apply(
+    ctx: SyncContext,
+    folder: FolderRecord,
+    wanted: list[str],
+    gone: list[str],
+    sync_state: str,
+    latest: Mapping[str, ItemChange],
+) -> FolderCounts:
+    fid, path = folder.remote_id, folder.local_path
+    start, end = _window(ctx)
+    records: list[ItemRecord] = []
+    written = removed = 0
+    for item in ctx.source.fetch_calendar(wanted) if wanted else ():
+        ctx.check_cancel()
+        known = ctx.state.item(fid, item.item_id)
+        if item.content is None:
+            ctx.emit(SyncWarning(ctx.profile, f"event not stored: {item.detail}", folder=path))
+            continue
+        try:
+            calendar = icalendar.Calendar.from_ical(item.content)
+            uid = _uid(calendar) or item.item_id
+            name = event_filename(uid)
+            if in_window(calendar, start, end):
+                name = ctx.vdir.write_event(path, uid, item.content)
+                written += 1
+            elif known is not None and ctx.vdir.delete_event(path, known.base):
+                removed += 1
+        except (InvalidEvent, ValueError, KeyError) as error:
+            ctx.emit(SyncWarning(ctx.profile, f"event not stored: {error}", folder=path))
+            continue
+        if known is not None and known.base != name:
+            ctx.vdir.delete_event(path, known.base)
+        change_key = latest[item.item_id].change_key
+        records.append(ItemRecord(fid, item.item_id, name, change_key, uid=uid))
+    crashpoints.reached("calendar-after-write")
+    for item_id in gone:
+        known = ctx.state.item(fid, item_id)
+        if known is not None and ctx.vdir.delete_event(path, known.base):
+            removed += 1
+    ctx.vdir.sync_dirs()
+    with ctx.state.transaction():
+        for item_id in gone:
+            ctx.state.delete_item(fid, item_id)
+        for record in records:
+            ctx.state.put_item(record)
+        ctx.state.set_folder_sync_state(fid, sync_state)
+    return FolderCounts(new=written, deleted=removed)

@@ -1,0 +1,216 @@
+"""Syncing one profile: lock, recover, hierarchy, every selected folder, clean up.
+
+:func:`sync_profile` is what the command line and the TUI call, one thread per
+profile. It never raises for a failure of the mailbox: the result names the
+help topic (the same topics as connecting), and the events said what happened
+on the way. One sync per profile runs at a time (a file lock); a second one
+returns at once with ``locked``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from exsync_tui.core.diagnose.classify import TopicError, classify
+from exsync_tui.core.profiles import Profile
+from exsync_tui.core.sources import MailboxSource
+from exsync_tui.core.store.errors import StoreError
+from exsync_tui.core.store.folder_names import Layout
+from exsync_tui.core.store.lock import ProfileLock, SyncLocked
+from exsync_tui.core.store.maildir import MaildirStore
+from exsync_tui.core.store.recovery import recover
+from exsync_tui.core.store.state import FolderRecord, StateDB
+from exsync_tui.core.store.vdir import VdirStore
+from exsync_tui.core.sync import crashpoints
+from exsync_tui.core.sync.calendar import sync_calendar_folder
+from exsync_tui.core.sync.context import SyncContext, SyncOptions
+from exsync_tui.core.sync.events import (
+    EventSink,
+    FolderCounts,
+    MailboxDone,
+    MailboxStarted,
+    ignore,
+)
+from exsync_tui.core.sync.folders import sync_mail_folder
+from exsync_tui.core.sync.hierarchy import sync_hierarchy
+
+SourceFactory = Callable[[Profile, str, threading.Event], MailboxSource]
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """How one profile's sync ended."""
+
+    profile: str
+    ok: bool
+    counts: FolderCounts = field(default_factory=FolderCounts)
+    topic: str | None = None
+    detail: str = ""
+    locked: bool = False
+    held: int = 0
+    elapsed_s: float = 0.0
+
+
+def ews_source(profile: Profile, password: str, cancel: threading.Event) -> MailboxSource:
+    """The EWS source for a profile, with the profile's connection count."""
+    from exsync_tui.core.sources.ews import EwsSource
+
+    return EwsSource.from_profile(
+        profile, password, cancel=cancel, max_connections=profile.sync.connections
+    )
+
+
+def options_for(profile: Profile, **overrides: object) -> SyncOptions:
+    """The sync options a profile's settings ask for, with command-line overrides."""
+    sync = profile.sync
+    base = SyncOptions(
+        mail=sync.mail,
+        calendar=sync.calendar,
+        mass_delete_threshold=sync.mass_delete_percent / 100,
+        folders_include=sync.folders_include,
+        folders_exclude=sync.folders_exclude,
+        calendar_past_days=sync.calendar_past_days,
+        calendar_future_days=sync.calendar_future_days,
+    )
+    from dataclasses import replace
+
+    return replace(base, **overrides)  # type: ignore[arg-type]
+
+
+def _display_paths(folders: list[FolderRecord]) -> dict[str, str]:
+    by_id = {f.remote_id: f for f in folders}
+    paths: dict[str, str] = {}
+    for folder in folders:
+        names: list[str] = []
+        seen: set[str] = set()
+        current: FolderRecord | None = folder
+        while current is not None and current.remote_id not in seen:
+            seen.add(current.remote_id)
+            names.append(current.display_name)
+            current = by_id.get(current.parent_id or "")
+        paths[folder.remote_id] = "/".join(reversed(names))
+    return paths
+
+
+def _matches(path: str, patterns: tuple[str, ...]) -> bool:
+    lowered = path.lower()
+    for pattern in patterns:
+        wanted = pattern.strip("/").lower()
+        if lowered == wanted or lowered.startswith(wanted + "/"):
+            return True
+        if "/" not in wanted and lowered.rsplit("/", 1)[-1] == wanted:
+            return True
+    return False
+
+
+def selected_folders(state: StateDB, options: SyncOptions) -> list[FolderRecord]:
+    """The folders this run syncs: by kind, then ``folders_include``/``folders_exclude``."""
+    folders = state.folders()
+    paths = _display_paths(folders)
+    chosen = []
+    for folder in sorted(folders, key=lambda f: (f.kind != "mail", paths[f.remote_id].lower())):
+        if folder.kind == "mail" and not options.mail:
+            continue
+        if folder.kind == "calendar" and not options.calendar:
+            continue
+        path = paths[folder.remote_id]
+        if options.folders_include and not _matches(path, options.folders_include):
+            continue
+        if _matches(path, options.folders_exclude):
+            continue
+        chosen.append(folder)
+    return chosen
+
+
+def _run(ctx: SyncContext) -> FolderCounts:
+    sync_hierarchy(ctx)
+    counts = FolderCounts()
+    for folder in selected_folders(ctx.state, ctx.options):
+        ctx.check_cancel()
+        current = ctx.state.folder(folder.remote_id)
+        if current is None:
+            continue  # deleted by the hierarchy sync of this very run
+        if current.kind == "mail":
+            counts = counts.plus(sync_mail_folder(ctx, current))
+        else:
+            counts = counts.plus(sync_calendar_folder(ctx, current))
+    return counts
+
+
+def sync_profile(
+    profile: Profile,
+    password: str,
+    options: SyncOptions | None = None,
+    *,
+    emit: EventSink = ignore,
+    cancel: threading.Event | None = None,
+    source_factory: SourceFactory = ews_source,
+) -> SyncResult:
+    """Sync one profile's mail and calendars to disk; never raises for a mailbox failure."""
+    options = options or options_for(profile)
+    cancel = cancel or threading.Event()
+    started = time.monotonic()
+
+    def finish(result: SyncResult) -> SyncResult:
+        done = MailboxDone(
+            profile.name,
+            result.ok,
+            result.counts,
+            round(time.monotonic() - started, 3),
+            result.topic,
+            result.detail,
+            result.held,
+        )
+        emit(done)
+        return SyncResult(**{**result.__dict__, "elapsed_s": done.elapsed_s})
+
+    lock = ProfileLock(profile.state_dir())
+    try:
+        lock.acquire()
+    except SyncLocked as error:
+        return finish(SyncResult(profile.name, False, topic="sync-locked", detail=str(error),
+                                 locked=True))  # fmt: skip
+    try:
+        return finish(_locked_run(profile, password, options, emit, cancel, source_factory))
+    finally:
+        lock.release()
+
+
+def _locked_run(
+    profile: Profile,
+    password: str,
+    options: SyncOptions,
+    emit: EventSink,
+    cancel: threading.Event,
+    source_factory: SourceFactory,
+) -> SyncResult:
+    emit(MailboxStarted(profile.name))
+    layout = Layout(profile.sync.maildir_layout.value)
+    ctx: SyncContext | None = None
+    try:
+        with StateDB.open(profile.state_dir()) as state:
+            maildir = MaildirStore(profile.effective_mail_dir(), layout)
+            vdir = VdirStore(profile.effective_calendar_dir())
+            if not options.dry_run:
+                recover(state, maildir, vdir)
+            with source_factory(profile, password, cancel) as source:
+                ctx = SyncContext(profile.name, source, state, maildir, vdir, options, emit, cancel)
+                try:
+                    counts = _run(ctx)
+                finally:
+                    crashpoints.reached("run-before-cleanup")
+                    if not options.dry_run:
+                        recover(state, maildir, vdir)  # deletes what no folder claimed
+            return SyncResult(profile.name, True, counts, held=ctx.held)
+    except TopicError as error:
+        found = classify(error, cancelled=cancel.is_set())
+        return SyncResult(profile.name, False, topic=found.topic_id, detail=found.detail,
+                          held=ctx.held if ctx else 0)  # fmt: skip
+    except StoreError as error:
+        return SyncResult(profile.name, False, topic="local-store-error", detail=str(error))
+    except OSError as error:
+        detail = f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")
+        return SyncResult(profile.name, False, topic="local-store-error", detail=detail)

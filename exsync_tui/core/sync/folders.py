@@ -1,0 +1,152 @@
+"""The page loop of one mail folder, and the full resync when the server refuses its state.
+
+A folder's run stops without saving anything more when the mass-delete guard
+refuses the deletions so far (the next run, or ``--allow-mass-delete``, gets
+the same pages again). When the server refuses the saved sync state, the
+folder is listed again from scratch and reconciled with what is on disk
+(:func:`exsync_tui.core.store.reconcile.reconcile`): kept files stay, changed
+flags are renamed, only what matches nothing is fetched or deleted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from exsync_tui.core.sources import (
+    ChangeType,
+    FolderGone,
+    ItemChange,
+    ItemPage,
+    SyncStateInvalid,
+)
+from exsync_tui.core.store import maildir_names
+from exsync_tui.core.store.reconcile import LocalItem, ServerItem, reconcile
+from exsync_tui.core.store.state import FolderRecord
+from exsync_tui.core.sync.context import SyncContext
+from exsync_tui.core.sync.events import (
+    FolderCounts,
+    FolderDone,
+    FolderStarted,
+    Progress,
+    SyncWarning,
+)
+from exsync_tui.core.sync.flags import server_flags
+from exsync_tui.core.sync.mail import PagePlan, apply_page, guard_deletes, plan_page
+
+
+def sync_mail_folder(ctx: SyncContext, folder: FolderRecord) -> FolderCounts:
+    """Bring one mail folder up to date; returns what changed on disk."""
+    ctx.emit(FolderStarted(ctx.profile, folder.local_path, "mail"))
+    try:
+        counts, stopped = _page_loop(ctx, folder)
+    except SyncStateInvalid:
+        ctx.emit(
+            SyncWarning(
+                ctx.profile,
+                "the server refused the saved sync state: listing the folder again "
+                "and keeping every message already here",
+                folder=folder.local_path,
+            )
+        )
+        counts, stopped = resync_mail_folder(ctx, folder)
+    except FolderGone:
+        ctx.emit(
+            SyncWarning(ctx.profile, "deleted on the server during the run", folder.local_path)
+        )
+        return FolderCounts()
+    ctx.emit(FolderDone(ctx.profile, folder.local_path, "mail", counts, stopped))
+    return counts
+
+
+def _page_loop(ctx: SyncContext, folder: FolderRecord) -> tuple[FolderCounts, str | None]:
+    state = folder.sync_state
+    local_at_start = ctx.state.item_count(folder.remote_id)
+    counts = FolderCounts()
+    deleted = 0
+    while True:
+        ctx.check_cancel()
+        page = ctx.source.sync_items(folder.remote_id, state, ctx.options.page_size)
+        plan = plan_page(ctx, folder, page)
+        if plan.delete and not guard_deletes(
+            ctx, folder, local_at_start, deleted + len(plan.delete)
+        ):
+            return counts, "mass delete held"
+        written = 0
+        if not ctx.options.dry_run:
+            written = apply_page(ctx, folder, page, plan)
+        deleted += len(plan.delete)
+        counts = counts.plus(plan.counts).plus(FolderCounts(bytes=written))
+        done = counts.new + counts.changed + counts.deleted + counts.moved
+        ctx.emit(Progress(ctx.profile, folder.local_path, done, None, counts.bytes))
+        state = page.sync_state
+        if page.includes_last:
+            if not ctx.options.dry_run and any(
+                held.folder_id == folder.remote_id for held in ctx.state.held_deletes()
+            ):
+                with ctx.state.transaction():
+                    ctx.state.clear_held_delete(folder.remote_id)
+            return counts, None
+
+
+def _server_listing(ctx: SyncContext, folder: FolderRecord) -> tuple[dict[str, ItemChange], str]:
+    """Every item of the folder as the server lists it from no state, and the final state."""
+    listed: dict[str, ItemChange] = {}
+    state: str | None = None
+    while True:
+        ctx.check_cancel()
+        page = ctx.source.sync_items(folder.remote_id, state, ctx.options.page_size)
+        for change in page.changes:
+            if change.type is ChangeType.DELETE:
+                listed.pop(change.item_id, None)
+            elif change.type is ChangeType.READ_FLAG and change.item_id in listed:
+                previous = listed[change.item_id]
+                listed[change.item_id] = replace(previous, is_read=change.is_read)
+            else:
+                listed[change.item_id] = change
+        state = page.sync_state
+        if page.includes_last:
+            return listed, state
+
+
+def resync_mail_folder(ctx: SyncContext, folder: FolderRecord) -> tuple[FolderCounts, str | None]:
+    """List the folder from scratch and reconcile it with the disk (no delete-then-download)."""
+    listed, final_state = _server_listing(ctx, folder)
+    records = {r.item_id: r for r in ctx.state.items(folder.remote_id)}
+    local = [
+        LocalItem(
+            r.item_id,
+            r.base,
+            r.change_key,
+            r.message_id,
+            r.size,
+            r.flags,
+            on_disk=ctx.maildir.find(folder.local_path, r.base) is not None,
+        )
+        for r in records.values()
+    ]
+    server = [
+        ServerItem(c.item_id, c.change_key, c.message_id, c.size, server_flags(c))
+        for c in listed.values()
+    ]
+    result = reconcile(server, local)
+    on_disk = sum(1 for item in local if item.on_disk)
+    if result.delete and not guard_deletes(ctx, folder, on_disk, len(result.delete)):
+        return FolderCounts(), "mass delete held"
+    plan = PagePlan()
+    for match in result.matched:
+        record = records[match.local.item_id]
+        if match.rebind:
+            plan.forget_rows.append(record.item_id)
+            record = replace(record, item_id=match.server.item_id)
+        plan.flags[match.server.item_id] = (record, listed[match.server.item_id])
+    for wanted in result.fetch:
+        plan.fetch[wanted.item_id] = listed[wanted.item_id]
+        plan.bases[wanted.item_id] = maildir_names.new_base()
+    for gone in result.delete:
+        plan.delete[gone.item_id] = records[gone.item_id]
+    plan.forget_rows.extend(gone.item_id for gone in result.forget)
+    if ctx.options.dry_run:
+        return plan.counts, None
+    page = ItemPage(folder.remote_id, tuple(listed.values()), final_state, True)
+    written = apply_page(ctx, folder, page, plan)
+    return plan.counts.plus(FolderCounts(bytes=written)), None
