@@ -158,6 +158,27 @@ class MaildirStore:
         self._folder_index(relpath)[base] = MessageFile(base=base, path=target, flags=flags)
         return Delivered(base=base, path=target, size=size)
 
+    def link_in(self, relpath: str, source: Path, *, flags: str = "", base: str) -> Delivered:
+        """Store a message already on disk (another folder's file) without copying its bytes.
+
+        A hard link made in ``tmp/`` and renamed into place, like a delivery; where the
+        file system cannot link (another device), the bytes are copied instead.
+        """
+        flags = names.validate_flags(flags)
+        folder = self.folder_dir(relpath)
+        temp = folder / "tmp" / base
+        try:
+            os.link(source, temp)
+        except OSError:
+            with source.open("rb") as handle:
+                return self.deliver(relpath, iter(lambda: handle.read(1 << 16), b""),
+                                    flags=flags, base=base)  # fmt: skip
+        target = folder / ("cur" if flags else "new") / names.file_name(base, flags or None)
+        os.rename(temp, target)
+        self._dirty.update({temp.parent, target.parent})
+        self._folder_index(relpath)[base] = MessageFile(base=base, path=target, flags=flags)
+        return Delivered(base=base, path=target, size=target.stat().st_size)
+
     def find(self, relpath: str, base: str) -> MessageFile | None:
         """The message with ``base`` in folder ``relpath``, wherever a client renamed it."""
         index = self._folder_index(relpath)

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 import icalendar
 from dateutil.rrule import rrulestr
 
-from exsync_tui.core.sources import ChangeType, ItemChange
+from exsync_tui.core.sources import ChangeType, ItemChange, SyncStateInvalid
 from exsync_tui.core.store.state import FolderRecord, ItemRecord
 from exsync_tui.core.store.vdir import InvalidEvent, event_filename
 from exsync_tui.core.sync import crashpoints
@@ -79,12 +79,26 @@ def sync_calendar_folder(ctx: SyncContext, folder: FolderRecord) -> FolderCounts
     ctx.emit(FolderStarted(ctx.profile, folder.local_path, "calendar"))
     state = folder.sync_state
     counts = FolderCounts()
+    relisting: set[str] | None = None  # item ids seen while listing again from no state
     while True:
         ctx.check_cancel()
-        page = ctx.source.sync_items(folder.remote_id, state, ctx.options.page_size)
+        try:
+            page = ctx.source.sync_items(folder.remote_id, state, ctx.options.page_size)
+        except SyncStateInvalid:
+            if state is None or relisting is not None:
+                raise
+            refused = "the server refused the saved sync state: listing the calendar again"
+            ctx.emit(SyncWarning(ctx.profile, refused, folder=folder.local_path))
+            state, relisting = None, set()
+            continue
         latest = {change.item_id: change for change in page.changes}
         wanted = [i for i, c in latest.items() if c.type is not ChangeType.DELETE]
         gone = [i for i, c in latest.items() if c.type is ChangeType.DELETE]
+        if relisting is not None:
+            relisting.update(wanted)
+            if page.includes_last:  # what the server no longer lists goes
+                gone += [r.item_id for r in ctx.state.items(folder.remote_id)
+                         if r.item_id not in relisting]  # fmt: skip
         page_counts = FolderCounts(new=len(wanted), deleted=len(gone))
         if not ctx.options.dry_run:
             page_counts = _apply(ctx, folder, wanted, gone, page.sync_state, latest)

@@ -134,6 +134,8 @@ def resync_mail_folder(ctx: SyncContext, folder: FolderRecord) -> tuple[FolderCo
         return FolderCounts(), "mass delete held"
     plan = PagePlan()
     for match in result.matched:
+        if not (match.rebind or match.flags_changed):
+            continue  # the file is right as it is
         record = records[match.local.item_id]
         if match.rebind:
             plan.forget_rows.append(record.item_id)

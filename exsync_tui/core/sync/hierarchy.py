@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from exsync_tui.core.sources import FolderKind, HierarchyPage, RemoteFolder
+from exsync_tui.core.sources import FolderKind, HierarchyPage, RemoteFolder, SyncStateInvalid
 from exsync_tui.core.store.folder_names import Layout
 from exsync_tui.core.store.folder_tree import FolderNode, plan_paths
 from exsync_tui.core.store.maildir import MaildirStore
@@ -21,7 +21,7 @@ from exsync_tui.core.store.state import FolderRecord
 from exsync_tui.core.store.vdir import VdirStore
 from exsync_tui.core.sync import crashpoints
 from exsync_tui.core.sync.context import SyncContext
-from exsync_tui.core.sync.events import FolderChanged
+from exsync_tui.core.sync.events import FolderChanged, SyncWarning
 
 _KINDS = {FolderKind.MAIL: "mail", FolderKind.CALENDAR: "calendar"}
 
@@ -31,12 +31,37 @@ def sync_hierarchy(ctx: SyncContext) -> None:
     state = ctx.state.hierarchy_state()
     while True:
         ctx.check_cancel()
-        page = ctx.source.sync_hierarchy(state)
+        try:
+            page = ctx.source.sync_hierarchy(state)
+        except SyncStateInvalid:
+            if state is None:
+                raise
+            ctx.emit(SyncWarning(ctx.profile, "the server refused the folder list's sync "
+                                 "state: listing every folder again"))  # fmt: skip
+            page = full_listing(ctx)
         if not ctx.options.dry_run:
             apply_page(ctx, page)
         state = page.sync_state
         if page.includes_last:
             return
+
+
+def full_listing(ctx: SyncContext) -> HierarchyPage:
+    """Every folder from no state, as one page: folders not listed any more are deleted."""
+    listed: dict[str, RemoteFolder] = {}
+    state: str | None = None
+    while True:
+        ctx.check_cancel()
+        page = ctx.source.sync_hierarchy(state)
+        for folder in (*page.created, *page.updated):
+            listed[folder.folder_id] = folder
+        for folder_id in page.deleted:
+            listed.pop(folder_id, None)
+        state = page.sync_state
+        if page.includes_last:
+            break
+    gone = tuple(r.remote_id for r in ctx.state.folders() if r.remote_id not in listed)
+    return HierarchyPage(tuple(listed.values()), (), gone, state, True)
 
 
 def _store_for(ctx: SyncContext, kind: str) -> MaildirStore | VdirStore:

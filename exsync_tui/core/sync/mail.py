@@ -16,12 +16,12 @@ reports it as new (the user moved it), the file is moved there instead of being
 fetched again. Whatever no folder claims is deleted when the run ends (and by
 recovery after a crash). A new message whose Message-ID and size match a message
 still held in another folder (the other half of the move not seen yet, or a
-copy) is copied from disk, not fetched.
+copy) is hard-linked from there, not fetched: when the other folder's delete
+comes later in the run, the pair was a rename.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -33,8 +33,6 @@ from exsync_tui.core.sync import crashpoints
 from exsync_tui.core.sync.context import Deferred, SyncContext
 from exsync_tui.core.sync.events import FolderCounts, MassDeleteHeld, SyncWarning
 from exsync_tui.core.sync.flags import server_flags
-
-_CHUNK = 1 << 16
 
 
 @dataclass
@@ -146,12 +144,6 @@ def guard_deletes(
     return False
 
 
-def _file_chunks(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            yield chunk
-
-
 def apply_page(ctx: SyncContext, folder: FolderRecord, page: ItemPage, plan: PagePlan) -> int:
     """Carry out ``plan`` (see the module docstring for the order); returns bytes written."""
     fid, path = folder.remote_id, folder.local_path
@@ -242,10 +234,8 @@ def _write_new(ctx: SyncContext, folder: FolderRecord, plan: PagePlan) -> tuple[
             del plan.copy[item_id]
             plan.fetch[item_id] = change  # the twin's file is gone: fetch after all
             continue
-        delivered = ctx.maildir.deliver(
-            path, _file_chunks(source), flags=server_flags(change), base=plan.bases[item_id]
-        )
-        written += delivered.size
+        # A hard link: if the other folder's copy goes later this run, that was a move.
+        ctx.maildir.link_in(path, source, flags=server_flags(change), base=plan.bases[item_id])
     sizes = {i: c.size for i, c in plan.fetch.items() if c.size is not None}
     if not plan.fetch:
         return written, failed

@@ -1,0 +1,136 @@
+"""`exsync sync`: headless sync of one, several or all profiles, for cron and systemd timers.
+
+Exit codes: 0 every profile synced; 1 a profile failed (its help topic is named);
+2 bad usage; 3 a profile held back a mass delete (nothing was deleted); 75 a
+profile is already being synced by another exsync (try again later); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from exsync_tui.cli.sync_output import JsonLines, TextLines
+from exsync_tui.core.logging_setup import setup_logging
+from exsync_tui.core.profiles import ConfigError, Profile, load_config, resolve_password
+from exsync_tui.core.profiles.retention import purge_expired
+from exsync_tui.core.secrets import KeyringUnavailable, PasswordCommandError, SecretStore
+from exsync_tui.core.sync.engine import SyncResult, options_for
+from exsync_tui.core.sync.runner import Job, SyncRun
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_HELD = 3
+EXIT_LOCKED = 75  # EX_TEMPFAIL: cron and systemd may simply try again later
+EXIT_INTERRUPTED = 130
+
+
+def register(subparsers: Any) -> None:
+    """Add the `sync` subcommand."""
+    parser = subparsers.add_parser(
+        "sync",
+        help="copy mail and calendars to disk (headless)",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+    )
+    parser.add_argument("names", nargs="*", metavar="NAME", help="profiles to sync")
+    parser.add_argument("--all", action="store_true", help="every enabled profile")
+    parser.add_argument("--json", action="store_true", help="one JSON object per event")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="say what would change, write nothing"
+    )
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--mail-only", action="store_true", help="skip calendars")
+    only.add_argument("--calendar-only", action="store_true", help="skip mail")
+    parser.add_argument(
+        "--allow-mass-delete",
+        action="store_true",
+        help="delete locally even when the server deleted most of a folder",
+    )
+    parser.add_argument("--debug", action="store_true", help="log network traffic (redacted)")
+    parser.set_defaults(handler=run)
+
+
+def _chosen(args: argparse.Namespace, profiles: dict[str, Profile]) -> list[Profile] | str:
+    if args.all and args.names:
+        return "give profile names or --all, not both"
+    if args.all:
+        return [p for p in profiles.values() if p.enabled]
+    if not args.names:
+        return "name the profiles to sync, or use --all (see `exsync profiles list`)"
+    chosen = []
+    for name in args.names:
+        profile = profiles.get(name)
+        if profile is None:
+            return f"no profile named {name!r} (see `exsync profiles list`)"
+        if not profile.enabled:
+            return f"{name} is disabled; enable it with `exsync profiles enable {name}`"
+        chosen.append(profile)
+    return chosen
+
+
+def _password(profile: Profile, store: SecretStore) -> str | None:
+    secret = resolve_password(profile, store)
+    return secret.reveal() if secret is not None else None
+
+
+def _exit_code(results: dict[str, SyncResult]) -> int:
+    if any(not r.ok and not r.locked for r in results.values()):
+        return EXIT_FAILED
+    if any(r.locked for r in results.values()):
+        return EXIT_LOCKED
+    if any(r.held for r in results.values()):
+        return EXIT_HELD
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    """Sync the chosen profiles concurrently; see the module docstring for exit codes."""
+    setup_logging(debug_network=args.debug)
+    try:
+        config = load_config()
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    chosen = _chosen(args, config.profiles)
+    if isinstance(chosen, str):
+        print(f"error: {chosen}", file=sys.stderr)
+        return EXIT_USAGE
+    output = JsonLines() if args.json else TextLines()
+    for name, report in purge_expired(list(config.profiles.values()), datetime.now(UTC)).items():
+        removed = ", ".join(str(path) for path in report.removed_paths) or "nothing"
+        print(f"{name}: disabled past its retention: removed {removed}", file=sys.stderr)
+    store = SecretStore()
+    jobs: list[Job] = []
+    results: dict[str, SyncResult] = {}
+    overrides = {
+        "dry_run": args.dry_run,
+        "allow_mass_delete": args.allow_mass_delete,
+        **({"calendar": False} if args.mail_only else {}),
+        **({"mail": False} if args.calendar_only else {}),
+    }
+    for profile in chosen:
+        try:
+            password = _password(profile, store)
+        except (KeyringUnavailable, PasswordCommandError) as error:
+            results[profile.name] = SyncResult(profile.name, False, topic="keyring-unavailable",
+                                               detail=str(error))  # fmt: skip
+            continue
+        if password is None:
+            detail = f"no password stored: `exsync profiles edit {profile.name} --password-prompt`"
+            results[profile.name] = SyncResult(profile.name, False, topic="keyring-unavailable",
+                                               detail=detail)  # fmt: skip
+            continue
+        jobs.append(Job(profile, password, options_for(profile, **overrides)))
+    sync_run = SyncRun(jobs, output).start()
+    try:
+        results |= sync_run.wait()
+    except KeyboardInterrupt:
+        sync_run.stop()
+        results |= sync_run.wait()
+        output.done(results)
+        return EXIT_INTERRUPTED
+    output.done(results)
+    return _exit_code(results)

@@ -1,0 +1,145 @@
+"""How `exsync sync` shows a run: a line per folder, a live progress line, or JSON lines."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import TextIO
+
+from exsync_tui.core.sync.engine import SyncResult
+from exsync_tui.core.sync.events import (
+    FolderChanged,
+    FolderCounts,
+    FolderDone,
+    MailboxDone,
+    MassDeleteHeld,
+    Progress,
+    SyncEvent,
+    SyncWarning,
+)
+
+
+def human_bytes(count: int) -> str:
+    """``1536`` as ``1.5 KB``: decimal units, as file managers show them."""
+    value = float(count)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{count} B"
+
+
+def describe_counts(counts: FolderCounts) -> str:
+    """``3 new, 1 changed, 2 deleted, 1 moved (12.0 KB)``, leaving out what is zero."""
+    parts = [
+        f"{value} {label}"
+        for value, label in (
+            (counts.new, "new"),
+            (counts.changed, "changed"),
+            (counts.deleted, "deleted"),
+            (counts.moved, "moved"),
+        )
+        if value
+    ]
+    text = ", ".join(parts) or "no changes"
+    return f"{text} ({human_bytes(counts.bytes)})" if counts.bytes else text
+
+
+class JsonLines:
+    """One JSON object per event; progress events at most a few times a second per folder."""
+
+    def __init__(self, out: TextIO = sys.stdout, interval_s: float = 0.25) -> None:
+        self.out = out
+        self.interval_s = interval_s
+        self._last: dict[tuple[str, str], float] = {}
+
+    def __call__(self, event: SyncEvent) -> None:
+        if isinstance(event, Progress):
+            key = (event.profile, event.folder)
+            now = time.monotonic()
+            if now - self._last.get(key, 0.0) < self.interval_s:
+                return
+            self._last[key] = now
+        self.out.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
+        self.out.flush()
+
+    def done(self, results: dict[str, SyncResult]) -> None:
+        """The closing ``{"event": "done", "profiles": {...}}`` line."""
+        profiles = {
+            name: {
+                "ok": result.ok,
+                "topic": result.topic,
+                "detail": result.detail,
+                "held": result.held,
+                "elapsed_s": result.elapsed_s,
+                **result.counts.__dict__,
+            }
+            for name, result in sorted(results.items())
+        }
+        self.out.write(json.dumps({"event": "done", "profiles": profiles}) + "\n")
+        self.out.flush()
+
+
+class TextLines:
+    """A line per folder and per notable event; on a terminal, a live progress line too."""
+
+    def __init__(self, out: TextIO = sys.stdout, live: bool | None = None) -> None:
+        self.out = out
+        self.live = out.isatty() if live is None else live
+        self._started = time.monotonic()
+        self._bytes: dict[str, int] = {}
+        self._progress_shown = False
+
+    def _line(self, text: str) -> None:
+        if self._progress_shown:
+            self.out.write("\r\033[K")
+            self._progress_shown = False
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def __call__(self, event: SyncEvent) -> None:
+        if isinstance(event, Progress):
+            self._progress(event)
+        elif isinstance(event, FolderDone):
+            stopped = f" — stopped: {event.stopped}" if event.stopped else ""
+            self._line(f"{event.profile}: {event.folder}: {describe_counts(event.counts)}{stopped}")
+        elif isinstance(event, FolderChanged):
+            old = f" (was {event.old_path})" if event.old_path else ""
+            self._line(f"{event.profile}: folder {event.action}: {event.path}{old}")
+        elif isinstance(event, SyncWarning):
+            where = f"{event.folder}: " if event.folder else ""
+            self._line(f"{event.profile}: warning: {where}{event.message}")
+        elif isinstance(event, MassDeleteHeld):
+            self._line(
+                f"{event.profile}: {event.folder}: kept everything: the server deleted "
+                f"{event.would_delete} of {event.local_count} messages ({event.reason}); "
+                f"run again with --allow-mass-delete to delete them here too"
+            )
+        elif isinstance(event, MailboxDone):
+            self._mailbox_done(event)
+
+    def _progress(self, event: Progress) -> None:
+        if not self.live:
+            return
+        self._bytes[f"{event.profile}\0{event.folder}"] = event.bytes_done
+        elapsed = max(time.monotonic() - self._started, 1e-3)
+        rate = sum(self._bytes.values()) / elapsed
+        text = f"{event.profile}: {event.folder}: {event.done} items, {human_bytes(int(rate))}/s"
+        self.out.write("\r\033[K" + text[:200])
+        self.out.flush()
+        self._progress_shown = True
+
+    def _mailbox_done(self, event: MailboxDone) -> None:
+        if event.ok:
+            held = f"; {event.held} folder(s) held back (mass delete)" if event.held else ""
+            summary = describe_counts(event.counts)
+            self._line(f"{event.profile}: synced in {event.elapsed_s:.1f} s: {summary}{held}")
+        else:
+            self._line(f"{event.profile}: failed ({event.topic}): {event.detail}")
+
+    def done(self, results: dict[str, SyncResult]) -> None:
+        """Name the failed profiles and their help topics at the end."""
+        failed = {name: r for name, r in results.items() if not r.ok}
+        for name, result in sorted(failed.items()):
+            self._line(f"not synced: {name}: {result.topic}: see `exsync diagnose {name}`")

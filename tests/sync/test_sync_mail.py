@@ -1,0 +1,169 @@
+"""Syncing mail against the sandbox: first run, no-op run, and every kind of change between."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from exsync_tui.core.store.lock import ProfileLock
+from exsync_tui.core.sync.events import FolderChanged, MassDeleteHeld
+from exsync_tui.sandbox import Sandbox
+from tests.sources.helpers import truth_items
+from tests.sync.helpers import (
+    all_files,
+    assert_mail_matches,
+    operations,
+    profile_for,
+    run_sync,
+)
+
+
+def test_first_sync_writes_every_message_byte_identical_and_a_second_changes_nothing(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb = fresh_sandbox(messages=25, events=0)
+    profile = profile_for(sb)
+
+    first, _ = run_sync(sb, profile)
+    assert first.ok, first
+    count = assert_mail_matches(sb, profile)
+    assert first.counts.new == count > 20
+
+    files_before = all_files(profile.effective_mail_dir())
+    with_state = len(sb.control.request_log())
+    sb.control.clear_request_log()
+    second, _ = run_sync(sb, profile)
+    assert second.ok and second.counts.new == second.counts.deleted == 0
+    ops = operations(sb)
+    folders = len([f for f in truth_folders(sb) if (f["folder_class"] or "").startswith("IPF.")])
+    # One hierarchy sync plus one item sync per synced folder, nothing else.
+    assert ops["SyncFolderHierarchy"] == 1
+    assert set(ops) == {"SyncFolderHierarchy", "SyncFolderItems"}, ops
+    assert ops["SyncFolderItems"] <= folders
+    assert with_state > sum(ops.values())
+    assert all_files(profile.effective_mail_dir()) == files_before
+
+
+def truth_folders(sb: Sandbox) -> list[dict[str, object]]:
+    return list(sb.control.truth(sb.info.users[0].email)["folders"])
+
+
+def test_new_read_flagged_and_deleted_messages_follow_the_server(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb = fresh_sandbox(messages=12, events=0)
+    email = sb.info.users[0].email
+    profile = profile_for(sb)
+    assert run_sync(sb, profile)[0].ok
+    inbox = sorted(truth_items(sb, "inbox"))
+    sb.control.add_message(email, "inbox", subject="brand new")
+    sb.control.mark_read(email, inbox[0], True)
+    sb.control.mark_read(email, inbox[1], False)
+    sb.control.set_flag(email, inbox[2], 2)
+    sb.control.delete_message(email, inbox[3])
+
+    result, _ = run_sync(sb, profile)
+
+    assert result.ok, result
+    assert result.counts.new == 1 and result.counts.deleted == 1
+    assert_mail_matches(sb, profile)
+
+
+def test_a_message_moved_between_folders_is_renamed_on_disk_not_fetched_again(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb = fresh_sandbox(messages=12, events=0)
+    email = sb.info.users[0].email
+    profile = profile_for(sb)
+    assert run_sync(sb, profile)[0].ok
+    inodes = set(all_files(profile.effective_mail_dir()).values())
+    archive = next(str(f["id"]) for f in truth_folders(sb) if f["name"] == "Archive")
+    for item_id in sorted(truth_items(sb, "inbox"))[:2]:
+        sb.control.move_message(email, item_id, archive)
+    sb.control.clear_request_log()
+
+    result, _ = run_sync(sb, profile)
+
+    assert result.ok and result.counts.moved == 2 and result.counts.new == 0, result
+    assert "GetItem" not in operations(sb)
+    assert set(all_files(profile.effective_mail_dir()).values()) <= inodes
+    assert_mail_matches(sb, profile)
+
+
+def test_a_renamed_folder_is_renamed_on_disk_with_its_files(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb = fresh_sandbox(messages=12, events=0)
+    email = sb.info.users[0].email
+    profile = profile_for(sb)
+    assert run_sync(sb, profile)[0].ok
+    archive = next(str(f["id"]) for f in truth_folders(sb) if f["name"] == "Archive")
+    inodes = set(all_files(profile.effective_mail_dir()).values())
+    sb.control.rename_folder(email, archive, "Old stuff")
+    sb.control.clear_request_log()
+
+    result, events = run_sync(sb, profile)
+
+    assert result.ok, result
+    renamed = [e for e in events if isinstance(e, FolderChanged) and e.action == "renamed"]
+    assert [(e.old_path, e.path) for e in renamed] == [("Archive", "Old stuff")]
+    assert (profile.effective_mail_dir() / "Old stuff" / "cur").is_dir()
+    assert not (profile.effective_mail_dir() / "Archive").exists()
+    assert "GetItem" not in operations(sb)
+    assert set(all_files(profile.effective_mail_dir()).values()) == inodes
+    assert_mail_matches(sb, profile)
+
+
+def test_a_mass_delete_is_held_until_allowed(fresh_sandbox: Callable[..., Sandbox]) -> None:
+    sb = fresh_sandbox(messages=12, events=0)
+    email = sb.info.users[0].email
+    profile = profile_for(sb)
+    assert run_sync(sb, profile)[0].ok
+    inbox = sorted(truth_items(sb, "inbox"))
+    for item_id in inbox[: len(inbox) * 3 // 4]:
+        sb.control.delete_message(email, item_id)
+    files_before = all_files(profile.effective_mail_dir())
+
+    held, events = run_sync(sb, profile)
+
+    assert held.ok and held.held == 1
+    assert [e for e in events if isinstance(e, MassDeleteHeld)]
+    assert all_files(profile.effective_mail_dir()) == files_before  # nothing deleted
+    again, _ = run_sync(sb, profile)
+    assert again.held == 1  # still held: the server's pages were not skipped
+    allowed, _ = run_sync(sb, profile, allow_mass_delete=True)
+    assert allowed.ok and allowed.held == 0 and allowed.counts.deleted == len(inbox) * 3 // 4
+    assert_mail_matches(sb, profile)
+
+
+def test_a_refused_sync_state_resyncs_without_downloading_again(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb = fresh_sandbox(messages=12, events=0)
+    email = sb.info.users[0].email
+    profile = profile_for(sb)
+    assert run_sync(sb, profile)[0].ok
+    inbox = sorted(truth_items(sb, "inbox"))
+    sb.control.mark_read(email, inbox[0], False)
+    sb.control.add_message(email, "inbox", subject="arrived meanwhile")
+    sb.control.invalidate_sync_states(email)
+    inodes = set(all_files(profile.effective_mail_dir()).values())
+    sb.control.clear_request_log()
+
+    result, _ = run_sync(sb, profile)
+
+    assert result.ok, result
+    assert result.counts.new == 1
+    assert_mail_matches(sb, profile)
+    kept = set(all_files(profile.effective_mail_dir()).values()) & inodes
+    assert len(kept) == len(inodes)  # every file already here was kept, none re-fetched
+
+
+def test_a_second_sync_of_the_same_profile_is_refused_while_one_runs(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb = fresh_sandbox(messages=1, events=0)
+    profile = profile_for(sb)
+    with ProfileLock(profile.state_dir()):
+        result, _ = run_sync(sb, profile)
+    assert result.locked and not result.ok and result.topic == "sync-locked"
+    assert sb.control.request_log() == []
