@@ -77,6 +77,9 @@ def _window(ctx: SyncContext) -> tuple[datetime, datetime]:
 def sync_calendar_folder(ctx: SyncContext, folder: FolderRecord) -> FolderCounts:
     """Bring one calendar up to date (see the module docstring)."""
     ctx.emit(FolderStarted(ctx.profile, folder.local_path, "calendar"))
+    if not ctx.options.dry_run:
+        # The hierarchy commit may have been the last thing a crashed run did.
+        ctx.vdir.create_calendar(folder.local_path, displayname=folder.display_name)
     state = folder.sync_state
     counts = FolderCounts()
     relisting: set[str] | None = None  # item ids seen while listing again from no state

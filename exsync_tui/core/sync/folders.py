@@ -37,6 +37,9 @@ from exsync_tui.core.sync.mail import PagePlan, apply_page, guard_deletes, plan_
 def sync_mail_folder(ctx: SyncContext, folder: FolderRecord) -> FolderCounts:
     """Bring one mail folder up to date; returns what changed on disk."""
     ctx.emit(FolderStarted(ctx.profile, folder.local_path, "mail"))
+    if not ctx.options.dry_run:
+        # The hierarchy commit may have been the last thing a crashed run did.
+        ctx.maildir.create_folder(folder.local_path)
     try:
         counts, stopped = _page_loop(ctx, folder)
     except SyncStateInvalid:

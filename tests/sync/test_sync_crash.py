@@ -1,0 +1,99 @@
+"""Kill -9 at every crash point of a first and of an incremental sync; a rerun must be exact.
+
+The crash run is the real `exsync sync` in a child process that SIGKILLs itself at
+the N-th pass of a named point (``EXSYNC_CRASH_AT``, see
+:mod:`exsync_tui.core.sync.crashpoints`): no cleanup, no flush. After a normal
+rerun, the Maildir must hold exactly the server's messages (nothing lost,
+nothing duplicated, flags right), the calendars every event once, and no
+temporary file may be left. The sandbox data is seeded, so how often each point
+is passed is known; a case whose process was not killed fails (the list below
+must then be updated), so every case listed is a real crash.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+import icalendar
+import pytest
+
+from exsync_tui.core.profiles import Profile
+from exsync_tui.core.sync import crashpoints
+from exsync_tui.sandbox import Sandbox
+from tests.sync.cli_helpers import run_cli, save_sandbox_profile
+from tests.sync.helpers import assert_mail_matches, run_sync
+
+_PAGE_POINTS = tuple(p for p in crashpoints.POINTS if p.startswith("page-"))
+_ONCE = ("hierarchy-before-commit", "hierarchy-after-commit", "calendar-after-write",
+         "run-before-cleanup")  # fmt: skip
+FIRST_SYNC = [(p, 1) for p in _ONCE] + [(p, n) for p in _PAGE_POINTS for n in (1, 9, 17)]
+INCREMENTAL = [
+    (p, 1) for p in (*_ONCE, "folder-moves-before-apply", "folder-moves-after-apply")
+] + [(p, n) for p in _PAGE_POINTS for n in (1, 5, 9, 13, 17)]
+
+
+def test_there_are_at_least_fifty_distinct_crash_points() -> None:
+    cases = {("first", *case) for case in FIRST_SYNC} | {("incr", *c) for c in INCREMENTAL}
+    assert len(cases) >= 50
+    assert {point for _, point, _ in cases} <= set(crashpoints.POINTS)
+
+
+def _change_the_mailbox(sb: Sandbox) -> None:
+    """New, read, unread, flagged, deleted and moved messages, and a renamed folder."""
+    email = sb.info.users[0].email
+    truth = sb.control.truth(email)
+    inbox_id = next(f["id"] for f in truth["folders"] if f["distinguished"] == "inbox")
+    archive = next(f["id"] for f in truth["folders"] if f["name"] == "Archive")
+    inbox = sorted(i["id"] for i in truth["items"] if i["folder_id"] == inbox_id)
+    sb.control.add_message(email, "inbox", subject="arrived before the crash")
+    sb.control.mark_read(email, inbox[0], False)
+    sb.control.set_flag(email, inbox[1], 2)
+    sb.control.delete_message(email, inbox[2])
+    sb.control.move_message(email, inbox[3], archive)
+    sb.control.rename_folder(email, archive, "Archive 2026")
+
+
+def _assert_exact(sb: Sandbox, profile: Profile) -> None:
+    assert_mail_matches(sb, profile)
+    leftovers = [p for p in profile.effective_mail_dir().rglob("tmp/*") if p.is_file()]
+    assert leftovers == []
+    uids: list[str] = []
+    for path in profile.effective_calendar_dir().rglob("*.ics"):
+        calendar = icalendar.Calendar.from_ical(path.read_bytes())
+        uids.append(str(next(iter(calendar.walk("VEVENT")))["UID"]))
+    assert uids and len(uids) == len(set(uids))  # every event once
+
+
+def _crash(profile: Profile, point: str, hit: int) -> None:
+    crashed = run_cli("sync", profile.name, env={crashpoints.ENV: f"{point}:{hit}"})
+    assert crashed.returncode == -signal.SIGKILL, (
+        f"{point}:{hit} was not reached (exit {crashed.returncode}): update the case list"
+    )
+
+
+@pytest.mark.parametrize(("point", "hit"), FIRST_SYNC)
+def test_killed_during_a_first_sync(
+    fresh_sandbox: Callable[..., Sandbox], tmp_path: Path, point: str, hit: int
+) -> None:
+    sb = fresh_sandbox(messages=10, events=3)
+    profile = save_sandbox_profile(sb, tmp_path)
+    _crash(profile, point, hit)
+    result, _ = run_sync(sb, profile)
+    assert result.ok, result
+    _assert_exact(sb, profile)
+
+
+@pytest.mark.parametrize(("point", "hit"), INCREMENTAL)
+def test_killed_during_an_incremental_sync(
+    fresh_sandbox: Callable[..., Sandbox], tmp_path: Path, point: str, hit: int
+) -> None:
+    sb = fresh_sandbox(messages=10, events=3)
+    profile = save_sandbox_profile(sb, tmp_path)
+    assert run_sync(sb, profile)[0].ok
+    _change_the_mailbox(sb)
+    _crash(profile, point, hit)
+    result, _ = run_sync(sb, profile)
+    assert result.ok, result
+    _assert_exact(sb, profile)
