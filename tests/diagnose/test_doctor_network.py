@@ -30,7 +30,8 @@ def test_every_step_passes_for_a_good_profile(sandbox: Sandbox) -> None:
     assert set(main_statuses(diagnosis).values()) == {"ok"}
     name = next(step for step in diagnosis.steps if step.name == "Name resolution")
     assert "example.com → 127.0.0.1" in name.detail and "--connect-to" in name.detail
-    assert [s.status.value for s in live if s.name == "TLS"] == ["running", "ok"]
+    # Autodiscover mode: TLS is checked on both hosts used, the autodiscover and the EWS host.
+    assert [s.status.value for s in live if s.name == "TLS"] == ["running", "ok"] * 2
 
 
 def test_private_address_without_a_route_is_reported_and_never_dialled(

@@ -8,9 +8,10 @@ a test keeps them in step.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import MappingProxyType
 
-from exsync_tui.core.steps import HelpTopic
+from exsync_tui.core.steps import Diagnosis, HelpTopic
 
 _ADMIN_SETTINGS = (
     "Ask your Exchange administrator for the exact settings: the EWS server address, "
@@ -154,6 +155,27 @@ _TOPICS = (
         field="ca_file",
     ),
     HelpTopic(
+        id="tls-silent",
+        title="The server accepted the connection but never started TLS",
+        explanation=(
+            "Something at that address accepted the connection and then stayed silent: it "
+            "never began the secure (TLS) handshake. Usually the port is not the server's "
+            "https port, or a firewall or load balancer holds the connection without passing "
+            "it on, or the server is hung."
+        ),
+        advice=(
+            "Check the server address and port: EWS uses https on port 443 (Server in the "
+            "advanced settings, or --server).",
+            "Try again in a few minutes; if it stays silent, the server or the load balancer "
+            "in front of it is not working.",
+        ),
+        admin=(
+            "Ask whether https on port 443 of the Exchange server (or its load balancer) "
+            "answers: it accepts connections but never completes TLS."
+        ),
+        field="server",
+    ),
+    HelpTopic(
         id="autodiscover-failed",
         title="The server could not be found automatically",
         explanation=(
@@ -232,7 +254,7 @@ _TOPICS = (
         explanation="The server accepted the user name but the password must be changed first.",
         advice=(
             "Change the password (for example in Outlook on the web), then give exsync the "
-            "new one (edit the mailbox, or exsync profiles edit NAME --password-prompt).",
+            "new one: edit the mailbox, or run exsync profiles edit with --password-prompt.",
         ),
         admin="If you cannot change it yourself, ask the help desk.",
         field="password",
@@ -244,9 +266,16 @@ _TOPICS = (
             "The server does not accept a password here; it offers only OAuth (modern) "
             "sign-in. This is how Microsoft 365 and hybrid accounts work."
         ),
-        advice=("Choose Microsoft 365 / Office 365 as the account type (or --office365).",),
-        admin="Ask whether your mailbox is in Microsoft 365, or whether passwords are allowed.",
-        field="office365",
+        advice=(
+            "This version of exsync signs in with a password only (Microsoft 365 sign-in comes "
+            "in a later version): ask your administrator to allow NTLM or Basic sign-in on "
+            "Exchange Web Services for your mailbox.",
+        ),
+        admin=(
+            "Ask whether NTLM or Basic authentication can be allowed on EWS for this mailbox "
+            "(for example an authentication policy or a client access rule that permits it)."
+        ),
+        field=None,
     ),
     HelpTopic(
         id="office365-signin-pending",
@@ -320,6 +349,25 @@ _TOPICS = (
         field=None,
     ),
     HelpTopic(
+        id="server-silent",
+        title="The server does not answer",
+        explanation=(
+            "The connection and TLS worked and the request was sent, but the server never "
+            "answered: it stayed silent until the time allowed ran out, or closed the "
+            "connection without a word. This is not throttling (a busy server says so); the "
+            "Exchange server, or something in front of it, is not working."
+        ),
+        advice=(
+            "Try again in a few minutes.",
+            "Check whether Outlook on the web works: if it does not either, the server is down.",
+        ),
+        admin=(
+            "Ask the administrator to check the Exchange web services (IIS, the EWS and "
+            "Autodiscover application pools) and any load balancer in front of them."
+        ),
+        field=None,
+    ),
+    HelpTopic(
         id="proxy-error",
         title="The proxy refused or failed the connection",
         explanation=(
@@ -342,9 +390,10 @@ _TOPICS = (
         ),
         advice=(
             "Start a keyring (for example gnome-keyring or KeePassXC with Secret Service).",
-            "Or set a password command in the profile (password_command in the config, or "
-            "--password-command), for example pass show exchange.",
-            "Or type the password when asked, for this session only.",
+            "Or let a password manager give it: --password-command with exsync profiles add "
+            "or edit (password_command in the config), for example pass show exchange.",
+            "Or give the password for this run only: exsync diagnose asks for it on a "
+            "terminal, or reads it with --password-stdin.",
         ),
         admin="No action needed from the Exchange administrator.",
         field="password",
@@ -373,7 +422,7 @@ _TOPICS = (
             "wrong. The report holds the details an administrator or support needs."
         ),
         advice=(
-            "Save the report (Save report on the help screen, or exsync diagnose NAME "
+            "Save the report (Save report on the help screen, or exsync diagnose with "
             "--report FILE) and send it to your administrator or support.",
             "Try again later: the server may be having a problem.",
         ),
@@ -389,3 +438,46 @@ HELP_TOPICS: MappingProxyType[str, HelpTopic] = MappingProxyType({t.id: t for t 
 def topic_by_id(topic_id: str) -> HelpTopic:
     """The help topic with that id; raises KeyError for an unknown id."""
     return HELP_TOPICS[topic_id]
+
+
+# Advice that names a command for one mailbox: the generic wording (shown when the mailbox is
+# not known, e.g. in the README) and the same advice with the profile's name filled in.
+_WITH_PROFILE_NAME: MappingProxyType[str, tuple[tuple[str, str], ...]] = MappingProxyType(
+    {
+        "password-expired": (
+            (
+                "run exsync profiles edit with --password-prompt",
+                "run exsync profiles edit {name} --password-prompt",
+            ),
+        ),
+        "unexpected-error": (
+            ("exsync diagnose with --report FILE", "exsync diagnose {name} --report FILE"),
+        ),
+        "keyring-unavailable": (
+            (
+                "reads it with --password-stdin",
+                "reads it with exsync diagnose {name} --password-stdin",
+            ),
+        ),
+    }
+)
+
+
+def for_profile(topic: HelpTopic, name: str | None) -> HelpTopic:
+    """``topic`` with the commands in its advice naming the profile ``name`` (when known)."""
+    pairs = _WITH_PROFILE_NAME.get(topic.id, ())
+    if not name or not pairs:
+        return topic
+    advice = []
+    for line in topic.advice:
+        for generic, named in pairs:
+            line = line.replace(generic, named.format(name=name))
+        advice.append(line)
+    return replace(topic, advice=tuple(advice))
+
+
+def personalised(diagnosis: Diagnosis, name: str | None) -> Diagnosis:
+    """``diagnosis`` with its help topic's advice naming the profile ``name``."""
+    if diagnosis.topic is None:
+        return diagnosis
+    return replace(diagnosis, topic=for_profile(diagnosis.topic, name))
