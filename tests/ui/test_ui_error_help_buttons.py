@@ -35,3 +35,20 @@ def test_a_report_of_a_failure_inside_exsync_is_redacted_too() -> None:
     text = report_text(Diagnosis(ok=False, steps=(leaked,)), request=None)
     assert "Sign-in" in text
     assert "YWxpY2U6c2VjcmV0" not in text
+
+
+@synchronous
+async def test_the_advice_names_the_mailbox_instead_of_a_placeholder() -> None:
+    from exsync_tui.core.diagnose import topic_by_id
+    from exsync_tui.core.steps import Diagnosis
+
+    expired = Diagnosis(ok=False, steps=(), topic=topic_by_id("password-expired"))
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.push_screen(ErrorHelpScreen(expired, profile_name="work"))
+        await wait_for_screen(pilot, app, ErrorHelpScreen)
+        screen = app.screen
+        advice = str(screen.query_one("#help-advice").render())
+        additional = str(screen.query_one("#help-additional").render())
+        assert "exsync profiles edit work --password-prompt" in advice
+        assert "exsync diagnose work" in additional and "NAME" not in additional
