@@ -82,3 +82,17 @@ def test_a_registered_secret_is_redacted_anywhere_until_released() -> None:
 def test_prose_about_schemes_stays_readable() -> None:
     text = "NTLM accepted (server offers Negotiate, NTLM, Basic)"
     assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("  password:    (not included)", "  password:    (not included)"),
+        ("password: (none), user: bob", "password: (none), user: bob"),
+        ("password=(hunter2", f"password={REDACTED}"),
+        ("password: hunter2", f"password: {REDACTED}"),
+        ("'password': '(not included)'", f"'password': '{REDACTED}'"),
+    ],
+)
+def test_a_remark_in_parentheses_is_not_taken_for_a_password(text: str, expected: str) -> None:
+    assert redact(text) == expected
