@@ -104,6 +104,8 @@ def _explain_autodiscover_failure(
 ) -> TopicError:
     """Run the network steps where autodiscover failed; a network step failing for the same
     reason tells it in more detail (and offers the certificate to pin)."""
+    if error.topic_id == "cancelled":
+        return error  # nobody is waiting for the answer any more
     try:
         _network_steps(recorder, request, _failed_on(recorder, error))
     except TopicError as found:
