@@ -3,7 +3,6 @@ report and the log, silent servers told apart from busy ones, and where a connec
 
 from __future__ import annotations
 
-import logging
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -13,11 +12,10 @@ import pytest
 from exchangelib.protocol import BaseProtocol
 
 from exsync_tui.core.diagnose import checks, diagnose, render_report
-from exsync_tui.core.logging_setup import PrivateRotatingFileHandler, setup_logging
 from exsync_tui.core.steps import Step
 from exsync_tui.sandbox import Sandbox
 from tests.connect.helpers import sandbox_request
-from tests.diagnose.helpers import main_statuses, run_doctor, topic_id
+from tests.diagnose.helpers import logging_to_file, main_statuses, run_doctor, topic_id
 from tests.diagnose.listeners import expired_tls_server
 
 SERVER = "mail.example.com"
@@ -26,13 +24,8 @@ RAW_MARKERS = ("Error(", "Error:", "Reraised", "RemoteDisconnected", "<s:", "{ht
 
 @pytest.fixture
 def log_file() -> Iterator[Path]:
-    path = setup_logging()
-    yield path
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        if isinstance(handler, PrivateRotatingFileHandler):
-            root.removeHandler(handler)
-            handler.close()
+    with logging_to_file() as path:
+        yield path
 
 
 def _step(steps: tuple[Step, ...], name: str) -> Step:

@@ -9,24 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from exsync_tui.core.logging_setup import PrivateRotatingFileHandler, setup_logging
 from exsync_tui.core.paths import log_dir
 from exsync_tui.core.redaction import REDACTED, redact, register_secret
 from exsync_tui.sandbox import Sandbox
 from tests.connect.helpers import run_connect, sandbox_request
+from tests.diagnose.helpers import logging_to_file
 
 
 @pytest.fixture
 def log_file() -> Iterator[Path]:
-    path = setup_logging(debug_network=True)
-    yield path
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        if isinstance(handler, PrivateRotatingFileHandler):
-            root.removeHandler(handler)
-            handler.close()
-    for name in ("exchangelib", "urllib3", "requests_ntlm", "spnego"):
-        logging.getLogger(name).setLevel(logging.NOTSET)
+    with logging_to_file(debug_network=True) as path:
+        yield path
 
 
 def test_the_log_is_private_and_under_the_state_directory(log_file: Path) -> None:
