@@ -193,3 +193,20 @@ def test_plain_http_on_the_tls_port_is_something_else_answering(
     diagnosis, _ = run_doctor(request)
 
     assert topic_id(diagnosis) == "tls-intercepted"
+
+
+def test_when_autodiscover_fails_the_network_steps_say_why_where_it_failed(
+    sandbox: Sandbox,
+) -> None:
+    untrusted, _ = run_doctor(sandbox_request(sandbox, ca_file=None))
+    unknown, _ = run_doctor(sandbox_request(sandbox, email="alice@nowhere.example", connect_to=()))
+
+    assert topic_id(untrusted) == "tls-untrusted"
+    assert main_statuses(untrusted)["TLS"] == "fail"
+    assert untrusted.facts["certificate_sha256"] == sandbox.control.certificate_sha256()
+    assert topic_id(unknown) == "autodiscover-failed"  # what connecting says, too
+    name = next(step for step in unknown.steps if step.name == "Name resolution")
+    assert name.status.value == "fail"
+    assert "autodiscover.nowhere.example" in name.detail and "nowhere.example:" in name.detail
+    for step in unknown.steps:
+        assert "HTTPSConnection" not in step.detail and "Failed to resolve" not in step.detail

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from exsync_tui.core.diagnose.topics import HELP_TOPICS, for_profile, personalised, topic_by_id
+from exsync_tui.core.diagnose.personal import for_profile, personalised
+from exsync_tui.core.diagnose.topics import HELP_TOPICS, topic_by_id
 
 if TYPE_CHECKING:
     from exsync_tui.core.diagnose.doctor import diagnose

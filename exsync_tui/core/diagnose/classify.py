@@ -126,7 +126,10 @@ def _network(error: BaseException) -> Classified | None:
     if isinstance(error, NameNotFoundError):
         return Classified("dns-not-found", str(error), {"host": error.host})
     if isinstance(error, urllib3.exceptions.NameResolutionError | socket.gaierror):
-        return Classified("dns-not-found", f"name not found: {error}")
+        # urllib3's text names its connection class; the resolver's own words are plainer.
+        reason: BaseException = getattr(error, "_reason", error)
+        words = reason.strerror if isinstance(reason, OSError) and reason.strerror else error
+        return Classified("dns-not-found", f"name not found: {words}")
     if isinstance(error, ConnectionRefusedError):
         return Classified("connection-refused", "the server refused the connection")
     if isinstance(error, urllib3.exceptions.ProxyError | requests.exceptions.ProxyError):

@@ -84,19 +84,20 @@ def _hosts_used(endpoint: Endpoint) -> list[Candidate]:
 
 
 def _failed_on(recorder: StepRecorder, error: TopicError) -> list[Candidate] | None:
-    """The host autodiscover failed on (the telling attempt's, else the last https one);
-    None when it reached none (then the usual candidates are looked at)."""
+    """Where autodiscover failed: the telling attempt's host, else the https hosts it tried,
+    latest first (name resolution takes the first that resolves, and lists the others);
+    None when it tried none (then the usual candidates are looked at)."""
     url = error.facts.get("url")
-    if not url:
-        tried = [
-            step.url
-            for step in recorder.steps
-            if step.name.startswith(f"{AUTODISCOVER_STEP}: ")
-            and step.url
-            and step.url.startswith("https://")
-        ]
-        url = tried[-1] if tried else None
-    return [target_of(url)] if url else None
+    if url:
+        return [target_of(url)]
+    tried: list[Candidate] = []
+    for step in reversed(recorder.steps):
+        attempt = step.name.startswith(f"{AUTODISCOVER_STEP}: ")
+        if attempt and step.url and step.url.startswith("https://"):
+            host = target_of(step.url)
+            if host not in tried:
+                tried.append(host)
+    return tried or None
 
 
 def _explain_autodiscover_failure(

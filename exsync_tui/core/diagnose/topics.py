@@ -8,10 +8,9 @@ a test keeps them in step.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from types import MappingProxyType
 
-from exsync_tui.core.steps import Diagnosis, HelpTopic
+from exsync_tui.core.steps import HelpTopic
 
 _ADMIN_SETTINGS = (
     "Ask your Exchange administrator for the exact settings: the EWS server address, "
@@ -438,46 +437,3 @@ HELP_TOPICS: MappingProxyType[str, HelpTopic] = MappingProxyType({t.id: t for t 
 def topic_by_id(topic_id: str) -> HelpTopic:
     """The help topic with that id; raises KeyError for an unknown id."""
     return HELP_TOPICS[topic_id]
-
-
-# Advice that names a command for one mailbox: the generic wording (shown when the mailbox is
-# not known, e.g. in the README) and the same advice with the profile's name filled in.
-_WITH_PROFILE_NAME: MappingProxyType[str, tuple[tuple[str, str], ...]] = MappingProxyType(
-    {
-        "password-expired": (
-            (
-                "run exsync profiles edit with --password-prompt",
-                "run exsync profiles edit {name} --password-prompt",
-            ),
-        ),
-        "unexpected-error": (
-            ("exsync diagnose with --report FILE", "exsync diagnose {name} --report FILE"),
-        ),
-        "keyring-unavailable": (
-            (
-                "reads it with --password-stdin",
-                "reads it with exsync diagnose {name} --password-stdin",
-            ),
-        ),
-    }
-)
-
-
-def for_profile(topic: HelpTopic, name: str | None) -> HelpTopic:
-    """``topic`` with the commands in its advice naming the profile ``name`` (when known)."""
-    pairs = _WITH_PROFILE_NAME.get(topic.id, ())
-    if not name or not pairs:
-        return topic
-    advice = []
-    for line in topic.advice:
-        for generic, named in pairs:
-            line = line.replace(generic, named.format(name=name))
-        advice.append(line)
-    return replace(topic, advice=tuple(advice))
-
-
-def personalised(diagnosis: Diagnosis, name: str | None) -> Diagnosis:
-    """``diagnosis`` with its help topic's advice naming the profile ``name``."""
-    if diagnosis.topic is None:
-        return diagnosis
-    return replace(diagnosis, topic=for_profile(diagnosis.topic, name))

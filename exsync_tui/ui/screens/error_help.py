@@ -12,7 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, Static
 
-from exsync_tui.core.diagnose.topics import personalised
+from exsync_tui.core.diagnose.personal import personalised
 from exsync_tui.core.steps import Diagnosis, Step
 from exsync_tui.ui import binding_ids as ids
 from exsync_tui.ui.messages import StepsUpdated
