@@ -193,6 +193,8 @@ def test_plain_http_on_the_tls_port_is_something_else_answering(
     diagnosis, _ = run_doctor(request)
 
     assert topic_id(diagnosis) == "tls-intercepted"
+    tls = next(step for step in diagnosis.steps if step.name == "TLS")
+    assert "not TLS (probably plain HTTP)" in tls.detail and "_ssl.c" not in tls.detail
 
 
 def test_when_autodiscover_fails_the_network_steps_say_why_where_it_failed(

@@ -184,7 +184,8 @@ def check_tls(
             cert = None
         return _explain_failure(error, cert)
     except ssl.SSLError as error:
-        return TlsCheck(False, f"the answer on this port is not TLS: {error}", "tls-intercepted")
+        what = "probably plain HTTP" if "wrong version number" in str(error).lower() else "unknown"
+        return TlsCheck(False, f"the answer on this port is not TLS ({what})", "tls-intercepted")
     except TimeoutError:
         return TlsCheck(
             False,
