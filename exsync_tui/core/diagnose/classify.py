@@ -8,6 +8,7 @@ Errors exsync raises itself carry their topic (:class:`TopicError`).
 
 from __future__ import annotations
 
+import http.client
 import re
 import socket
 import ssl
@@ -18,6 +19,7 @@ import requests.exceptions
 import urllib3.exceptions
 from exchangelib import errors as ews_errors
 
+from exsync_tui.core.diagnose.technical import plain_unexpected
 from exsync_tui.core.net.errors import (
     CancelledByUserError,
     CredentialsRefusedError,
@@ -87,6 +89,10 @@ _SERVER_BUSY = (
 
 def _tls(error: BaseException) -> Classified | None:
     text = str(error)
+    if isinstance(error, TimeoutError) and "handshake" in text.lower():
+        return Classified(
+            "tls-silent", "the server accepted the connection but never answered the TLS handshake"
+        )
     match = _FINGERPRINT.search(text)
     if match:
         return Classified(
@@ -121,7 +127,10 @@ def _network(error: BaseException) -> Classified | None:
     if isinstance(error, NameNotFoundError):
         return Classified("dns-not-found", str(error), {"host": error.host})
     if isinstance(error, urllib3.exceptions.NameResolutionError | socket.gaierror):
-        return Classified("dns-not-found", f"name not found: {error}")
+        # urllib3's text names its connection class; the resolver's own words are plainer.
+        reason: BaseException = getattr(error, "_reason", error)
+        words = reason.strerror if isinstance(reason, OSError) and reason.strerror else error
+        return Classified("dns-not-found", f"name not found: {words}")
     if isinstance(error, ConnectionRefusedError):
         return Classified("connection-refused", "the server refused the connection")
     if isinstance(error, urllib3.exceptions.ProxyError | requests.exceptions.ProxyError):
@@ -132,7 +141,9 @@ def _network(error: BaseException) -> Classified | None:
     ) and not isinstance(error, urllib3.exceptions.NewConnectionError):
         return Classified("connection-timeout", "the connection timed out")
     if isinstance(error, urllib3.exceptions.ReadTimeoutError | requests.exceptions.ReadTimeout):
-        return Classified("server-busy", "the server did not answer in time")
+        return Classified("server-silent", "the server did not answer in time")
+    if isinstance(error, http.client.RemoteDisconnected | ConnectionResetError | BrokenPipeError):
+        return Classified("server-silent", "the server closed the connection without answering")
     return None
 
 
@@ -177,6 +188,4 @@ def classify(error: BaseException, *, cancelled: bool = False) -> Classified:
             found = check(link)
             if found is not None:
                 return found
-    if any(isinstance(link, ConnectionResetError | BrokenPipeError) for link in chain):
-        return Classified("unexpected-error", "the server closed the connection without answering")
-    return Classified("unexpected-error", f"{type(error).__name__}: {error}")
+    return Classified("unexpected-error", plain_unexpected(chain))
