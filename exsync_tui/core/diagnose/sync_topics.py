@@ -1,0 +1,39 @@
+"""Help topics that only syncing meets: the local copy, not the connection."""
+
+from __future__ import annotations
+
+from exsync_tui.core.steps import HelpTopic
+
+SYNC_TOPICS = (
+    HelpTopic(
+        id="sync-locked",
+        title="This mailbox is already being synced",
+        explanation=(
+            "Another exsync (a timer, a cron job, or the terminal UI) is syncing this mailbox "
+            "right now. Two syncs of one mailbox never run at once, so this one did nothing."
+        ),
+        advice=(
+            "Wait for the other sync to finish; the next run picks up everything.",
+            "If no other exsync is running, the lock is free already: try again (the lock "
+            "file in the profile's state directory is released when its process ends).",
+        ),
+        admin="No action needed from the Exchange administrator.",
+        field=None,
+    ),
+    HelpTopic(
+        id="local-store-error",
+        title="exsync could not write the local copy",
+        explanation=(
+            "Writing the mail, the calendars or the sync state on this machine failed: the "
+            "disk may be full, a directory may not be writable, or a path may point "
+            "somewhere unusable. Nothing already synced was lost."
+        ),
+        advice=(
+            "Read the details for the path and the reason; free space or fix the permissions.",
+            "Check mail_dir and calendar_dir in the profile (exsync profiles show).",
+            "Run the sync again: it resumes where it stopped.",
+        ),
+        admin="No action needed from the Exchange administrator.",
+        field=None,
+    ),
+)
