@@ -54,7 +54,9 @@ class FolderRecord:
 class ItemRecord:
     """One item: where it is on the server and on disk.
 
-    ``base`` is the Maildir base name (mail) or the ``.ics`` file name (calendar).
+    ``base`` is the Maildir base name (mail) or the ``.ics`` file name (calendar);
+    ``size`` is the size the server reports (with ``message_id`` it recognises a message
+    that moved between folders), not the file's size.
     """
 
     folder_id: str
