@@ -150,6 +150,9 @@ def test_move_between_folders_renames_the_same_file(store: MaildirStore) -> None
     assert moved.path.stat().st_ino == inode
     assert store.find("Inbox", delivered.base) is None
     assert store.locate(delivered.base) == ("Archive", moved)
+    assert store.move("Inbox", "Archive", delivered.base) == moved  # a replay is harmless
+    with pytest.raises(StoreError, match="not in folder"):
+        store.move("Inbox", "Archive", "no-such-base")
 
 
 def test_delete_is_idempotent(store: MaildirStore) -> None:

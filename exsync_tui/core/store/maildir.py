@@ -205,8 +205,15 @@ class MaildirStore:
         return moved
 
     def move(self, src_relpath: str, dst_relpath: str, base: str) -> MessageFile:
-        """Move message ``base`` to another folder by renaming it (same name, same flags)."""
-        current = self._require(src_relpath, base)
+        """Move message ``base`` to another folder by renaming it (same name, same flags).
+
+        Already in ``dst_relpath`` (a replay after a crash before the state commit): done.
+        """
+        current = self.find(src_relpath, base)
+        if current is None:
+            if (already := self.find(dst_relpath, base)) is not None:
+                return already
+            current = self._require(src_relpath, base)
         target = self.folder_dir(dst_relpath) / current.path.parent.name / current.path.name
         os.rename(current.path, target)
         self._dirty.update({current.path.parent, target.parent})
