@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from exsync_tui.core.files import FILE_MODE, ensure_private_directory, fsync_directory
+from exsync_tui.core.files import FILE_MODE, ensure_private_directory
 from exsync_tui.core.store import maildir_names as names
 from exsync_tui.core.store.errors import StoreError
 from exsync_tui.core.store.folder_names import Layout
@@ -38,6 +38,7 @@ from exsync_tui.core.store.folder_ops import (
     checked_relpath,
     delete_folder_tree,
     finish_folder_moves,
+    fsync_touched,
 )
 
 SUBDIRS = ("cur", "new", "tmp")
@@ -297,10 +298,7 @@ class MaildirStore:
                 # Concurrent fsyncs share journal commits: much faster than one by one.
                 list(pool.map(self._fsync_delivered, self._unsynced))
             self._unsynced.clear()
-        for directory in sorted(self._dirty):
-            if directory.is_dir():
-                fsync_directory(directory)
-        self._dirty.clear()
+        fsync_touched(self._dirty)
 
     def recover(self) -> list[Path]:
         """Clean up after a crash; returns the files removed from ``tmp/``.
