@@ -273,3 +273,12 @@ def test_base_names_are_unique() -> None:
     bases = {new_base() for _ in range(10_000)}
     assert len(bases) == 10_000
     assert all(":" not in b and "/" not in b and not b.startswith(".") for b in bases)
+
+
+def test_every_new_directory_entry_is_in_the_batch_fsync(tmp_path: Path) -> None:
+    store = MaildirStore(tmp_path / "mail")
+    store.create_folder("A/B")
+    root = tmp_path / "mail"
+    assert {tmp_path, root, root / "A", root / "A" / "B"} <= store._dirty
+    store.sync_dirs()
+    assert not store._dirty

@@ -118,9 +118,12 @@ class MaildirStore:
 
     def _make_maildir(self, folder: Path) -> None:
         for sub in SUBDIRS:
-            if not (folder / sub).is_dir():
-                ensure_private_directory(folder / sub)
-                self._dirty.update({folder, folder.parent})
+            target = folder / sub
+            if not target.is_dir():
+                # Every new directory's entry lives in its parent: all of those get fsynced.
+                created = [d for d in (target, *target.parents) if not d.exists()]
+                ensure_private_directory(target)
+                self._dirty.update(d.parent for d in created)
 
     def delete_folder(self, relpath: str) -> bool:
         """Delete folder ``relpath`` with its messages (and, in ``verbatim``, its subfolders)."""
