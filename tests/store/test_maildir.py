@@ -238,6 +238,11 @@ def test_recover_removes_our_tmp_leftovers_not_a_fresh_foreign_file(
     assert foreign.exists()
 
 
+def test_delivering_to_a_missing_folder_says_so(store: MaildirStore) -> None:
+    with pytest.raises(StoreError, match="'Nope' does not exist; create it first"):
+        store.deliver("Nope", MESSAGE)
+
+
 def test_bad_flags_and_base_names_are_refused(store: MaildirStore) -> None:
     with pytest.raises(ValueError, match="not a Maildir flag"):
         store.deliver("Inbox", MESSAGE, flags="S:")

@@ -166,7 +166,12 @@ class MaildirStore:
         if base in self._folder_index(relpath):  # no rescan: a fresh base is a miss every time
             raise StoreError(f"a message named {base!r} is already in folder {relpath!r}")
         temp = folder / "tmp" / base
-        size = _write_new_file(temp, content, max_size, fsync=self._fsync_each)
+        try:
+            size = _write_new_file(temp, content, max_size, fsync=self._fsync_each)
+        except FileNotFoundError:
+            if (folder / "tmp").is_dir():
+                raise
+            raise StoreError(f"folder {relpath!r} does not exist; create it first") from None
         target = folder / ("cur" if flags else "new") / names.file_name(base, flags or None)
         os.rename(temp, target)
         self._dirty.update({temp.parent, target.parent})
@@ -195,15 +200,22 @@ class MaildirStore:
         A message in ``new/`` stays there while it has no flags.
         """
         flags = names.validate_flags(flags)
-        current = self._require(relpath, base)
-        merged = names.merge_flags(current.flags, flags)
-        stem = names.parse_name(current.path.name).stem
-        if current.in_new and not merged:
-            return current
-        target = self.folder_dir(relpath) / "cur" / names.file_name(stem, merged)
-        if target != current.path:
-            os.rename(current.path, target)
-            self._dirty.update({current.path.parent, target.parent})
+        for attempt in (1, 2):
+            current = self._require(relpath, base)
+            merged = names.merge_flags(current.flags, flags)
+            stem = names.parse_name(current.path.name).stem
+            if current.in_new and not merged:
+                return current
+            target = self.folder_dir(relpath) / "cur" / names.file_name(stem, merged)
+            if target != current.path:
+                try:
+                    os.rename(current.path, target)
+                except FileNotFoundError:
+                    if attempt == 2:
+                        raise
+                    continue  # a client renamed it just now: look again, once
+                self._dirty.update({current.path.parent, target.parent})
+            break
         moved = MessageFile(base=base, path=target, flags=merged)
         self._folder_index(relpath)[base] = moved
         return moved
