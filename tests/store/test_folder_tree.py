@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from exsync_tui.core.store.folder_names import Layout, collision_key
 from exsync_tui.core.store.folder_tree import FolderNode, plan_paths
+from exsync_tui.core.store.maildir import MaildirStore
+from exsync_tui.sandbox.generator import HOSTILE_FOLDER_NAMES
 
 ROOT = "root-id"  # the mailbox root: not synced itself, its children are top level
 
@@ -131,3 +136,22 @@ def test_any_change_gives_unique_paths_that_avoid_gone_folders(
     assert not gone & set(keys)
     assert set(second.moves) <= {path for _n, path in known.values()}
     assert plan_paths(after, known, layout) == second  # deterministic
+
+
+@pytest.mark.parametrize("layout", [Layout.VERBATIM, Layout.MAILDIRPP])
+def test_the_sandbox_hostile_names_become_distinct_folders_on_disk(
+    tmp_path: Path, layout: Layout
+) -> None:
+    nodes = [node("i", ROOT, "Inbox")]
+    nodes += [node(f"h{n}", "i", name) for n, name in enumerate(HOSTILE_FOLDER_NAMES)]
+    plan = plan_paths(nodes, {}, layout)
+    store = MaildirStore(tmp_path / "mail", layout)
+    for path in plan.paths.values():
+        store.create_folder(path)
+    root = store.root.resolve()
+    made = {(root / p).resolve() for p in plan.paths.values()}
+    assert len(made) == len(nodes)
+    # "Reports" and "reports" are distinct on ext4; they must be on any filesystem too.
+    assert len({collision_key(p) for p in plan.paths.values()}) == len(nodes)
+    assert all(p.is_relative_to(root) and p != root for p in made)
+    assert sorted(store.folders()) == sorted(plan.paths.values())
