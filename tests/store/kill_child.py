@@ -121,11 +121,7 @@ def main_moves(root: Path, state_dir: Path, point: str, k: int) -> None:
         return
     moves = {before: after for before, after in MOVE_FOLDERS.values()}
     with state.transaction():
-        # Swaps pass through an intermediate path so the unique (kind, path) index holds.
-        for folder_id, (before, _after) in MOVE_FOLDERS.items():
-            state.put_folder(FolderRecord(folder_id, None, folder_id, "mail", "~" + before))
-        for folder_id, (_before, after) in MOVE_FOLDERS.items():
-            state.put_folder(FolderRecord(folder_id, None, folder_id, "mail", after))
+        state.set_folder_paths({rid: after for rid, (_before, after) in MOVE_FOLDERS.items()})
         state.set_folder_moves("mail", moves)
         state.set_hierarchy_state("h2")
     if point == "move-before-apply":

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from exsync_tui.core.store.folder_names import Layout
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from exsync_tui.core.store.folder_names import Layout, collision_key
 from exsync_tui.core.store.folder_tree import FolderNode, plan_paths
+from exsync_tui.core.store.maildir import MaildirStore
+from exsync_tui.sandbox.generator import HOSTILE_FOLDER_NAMES
 
 ROOT = "root-id"  # the mailbox root: not synced itself, its children are top level
 
@@ -86,3 +94,64 @@ def test_order_of_input_does_not_matter() -> None:
     one = plan_paths(TREE + [node("x", ROOT, "inbox")], {}, Layout.VERBATIM)
     two = plan_paths(list(reversed(TREE)) + [node("x", ROOT, "inbox")], {}, Layout.VERBATIM)
     assert one == two
+
+
+def test_a_gone_folders_path_is_not_reused_so_moves_can_run_before_deletes() -> None:
+    known = _known(Layout.VERBATIM)
+    # Inbox is deleted on the server; its child Projects moved to the top, and Sent
+    # Items was renamed to "Inbox" in the same change.
+    changed = [node("p", ROOT, "Projects"), TREE[2], node("s", ROOT, "Inbox")]
+    plan = plan_paths(changed, known, Layout.VERBATIM)
+    assert plan.paths["p"] == "Projects"
+    assert plan.paths["s"].startswith("Inbox~")  # "Inbox" is still on disk until deleted
+    assert plan.moves == {
+        "Inbox/Projects": "Projects",
+        "Inbox/Projects/Q1": "Projects/Q1",
+        "Sent Items": plan.paths["s"],
+    }
+
+
+@st.composite
+def trees(draw: st.DrawFn) -> list[FolderNode]:
+    count = draw(st.integers(min_value=1, max_value=12))
+    names = st.sampled_from(["Inbox", "inbox", "INBOX", "a/b", "..", "cur", "Café", "x" * 300])
+    nodes = []
+    for index in range(count):
+        parent = draw(st.sampled_from([ROOT, *[f"f{i}" for i in range(index)]]))
+        nodes.append(FolderNode(f"f{index}", parent, draw(names)))
+    return nodes
+
+
+@given(trees(), trees(), st.sampled_from(list(Layout)))
+def test_any_change_gives_unique_paths_that_avoid_gone_folders(
+    before: list[FolderNode], after: list[FolderNode], layout: Layout
+) -> None:
+    first = plan_paths(before, {}, layout)
+    assert len({collision_key(p) for p in first.paths.values()}) == len(before)
+    known = {n.remote_id: (n, first.paths[n.remote_id]) for n in before}
+    second = plan_paths(after, known, layout)
+    keys = [collision_key(p) for p in second.paths.values()]
+    assert len(set(keys)) == len(after)
+    gone = {collision_key(path) for rid, (_n, path) in known.items() if rid not in second.paths}
+    assert not gone & set(keys)
+    assert set(second.moves) <= {path for _n, path in known.values()}
+    assert plan_paths(after, known, layout) == second  # deterministic
+
+
+@pytest.mark.parametrize("layout", [Layout.VERBATIM, Layout.MAILDIRPP])
+def test_the_sandbox_hostile_names_become_distinct_folders_on_disk(
+    tmp_path: Path, layout: Layout
+) -> None:
+    nodes = [node("i", ROOT, "Inbox")]
+    nodes += [node(f"h{n}", "i", name) for n, name in enumerate(HOSTILE_FOLDER_NAMES)]
+    plan = plan_paths(nodes, {}, layout)
+    store = MaildirStore(tmp_path / "mail", layout)
+    for path in plan.paths.values():
+        store.create_folder(path)
+    root = store.root.resolve()
+    made = {(root / p).resolve() for p in plan.paths.values()}
+    assert len(made) == len(nodes)
+    # "Reports" and "reports" are distinct on ext4; they must be on any filesystem too.
+    assert len({collision_key(p) for p in plan.paths.values()}) == len(nodes)
+    assert all(p.is_relative_to(root) and p != root for p in made)
+    assert sorted(store.folders()) == sorted(plan.paths.values())

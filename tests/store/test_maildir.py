@@ -150,6 +150,9 @@ def test_move_between_folders_renames_the_same_file(store: MaildirStore) -> None
     assert moved.path.stat().st_ino == inode
     assert store.find("Inbox", delivered.base) is None
     assert store.locate(delivered.base) == ("Archive", moved)
+    assert store.move("Inbox", "Archive", delivered.base) == moved  # a replay is harmless
+    with pytest.raises(StoreError, match="not in folder"):
+        store.move("Inbox", "Archive", "no-such-base")
 
 
 def test_delete_is_idempotent(store: MaildirStore) -> None:
@@ -235,6 +238,11 @@ def test_recover_removes_our_tmp_leftovers_not_a_fresh_foreign_file(
     assert foreign.exists()
 
 
+def test_delivering_to_a_missing_folder_says_so(store: MaildirStore) -> None:
+    with pytest.raises(StoreError, match="'Nope' does not exist; create it first"):
+        store.deliver("Nope", MESSAGE)
+
+
 def test_bad_flags_and_base_names_are_refused(store: MaildirStore) -> None:
     with pytest.raises(ValueError, match="not a Maildir flag"):
         store.deliver("Inbox", MESSAGE, flags="S:")
@@ -246,14 +254,36 @@ def test_bad_flags_and_base_names_are_refused(store: MaildirStore) -> None:
     assert store.find("Inbox", taken) is not None
 
 
-def test_sync_dirs_clears_the_batch(store: MaildirStore) -> None:
-    store.deliver("Inbox", MESSAGE)
-    assert store._dirty  # the delivery's directories wait for the batch fsync
+def test_sync_dirs_settles_the_batch_even_after_client_renames(store: MaildirStore) -> None:
+    renamed = store.deliver("Inbox", MESSAGE)
+    deleted = store.deliver("Inbox", MESSAGE)
+    kept = store.deliver("Inbox", MESSAGE, flags="S")
+    assert store._unsynced and store._dirty  # waiting for the batch fsync
+    os.rename(renamed.path, store.root / "Inbox" / "cur" / f"{renamed.base}:2,S")
+    deleted.path.unlink()
     store.sync_dirs()
-    assert not store._dirty
+    assert not store._unsynced and not store._dirty
+    assert kept.path.exists()
+
+
+def test_fsync_each_mode_has_nothing_left_for_the_batch(tmp_path: Path) -> None:
+    store = MaildirStore(tmp_path / "mail", fsync_each=True)
+    store.create_folder("Inbox")
+    delivered = store.deliver("Inbox", MESSAGE)
+    assert delivered.path.read_bytes() == MESSAGE
+    assert store._unsynced == []
 
 
 def test_base_names_are_unique() -> None:
     bases = {new_base() for _ in range(10_000)}
     assert len(bases) == 10_000
     assert all(":" not in b and "/" not in b and not b.startswith(".") for b in bases)
+
+
+def test_every_new_directory_entry_is_in_the_batch_fsync(tmp_path: Path) -> None:
+    store = MaildirStore(tmp_path / "mail")
+    store.create_folder("A/B")
+    root = tmp_path / "mail"
+    assert {tmp_path, root, root / "A", root / "A" / "B"} <= store._dirty
+    store.sync_dirs()
+    assert not store._dirty

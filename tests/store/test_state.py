@@ -113,6 +113,18 @@ def test_local_paths_and_bases_are_unique(state: StateDB) -> None:
     assert state.items("F1") == []
 
 
+def test_folders_can_swap_paths_in_one_transaction(state: StateDB) -> None:
+    with state.transaction():
+        state.put_folder(FolderRecord("F2", None, "Archive", "mail", "Archive"))
+    with state.transaction():
+        state.set_folder_paths({"F1": "Archive", "F2": "Inbox"})
+    assert state.folder("F1").local_path == "Archive"  # type: ignore[union-attr]
+    assert state.folder("F2").local_path == "Inbox"  # type: ignore[union-attr]
+    with pytest.raises(StateError, match="no folder"), state.transaction():
+        state.set_folder_paths({"F1": "X", "nope": "Y"})
+    assert state.folder("F1").local_path == "Archive"  # type: ignore[union-attr]
+
+
 def test_unknown_folder_sync_state_is_an_error(state: StateDB) -> None:
     with pytest.raises(StateError, match="no folder"), state.transaction():
         state.set_folder_sync_state("nope", "x")

@@ -128,6 +128,14 @@ def finish_folder_moves(root: Path) -> None:
     fsync_directory(root)
 
 
+def fsync_touched(directories: set[Path]) -> None:
+    """fsync each directory in ``directories`` that still exists, then empty the set."""
+    for directory in sorted(directories):
+        if directory.is_dir():
+            fsync_directory(directory)
+    directories.clear()
+
+
 def delete_folder_tree(root: Path, relpath: str) -> bool:
     """Remove the folder directory ``relpath`` and everything in it; False if it was not there."""
     target = root / checked_relpath(relpath)

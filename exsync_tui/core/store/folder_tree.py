@@ -5,6 +5,10 @@ has the paths it gave them before. :func:`plan_paths` keeps every path it can (a
 whose name and parent are unchanged, under a parent that kept its path), gives new
 paths to the rest (new, renamed or moved folders and everything below them), and
 names the renames that turn the old tree into the new one. Pure and deterministic.
+
+The paths of known folders that are gone from the server stay taken, so the engine
+can apply the moves first and delete the gone folders after: in the nested layout a
+child that left a deleted parent is moved out before the parent's directory goes.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ def plan_paths(
 
     paths: dict[str, str] = {}
     kept: set[str] = set()
+    gone = [path for rid, (_node, path) in known.items() if rid not in by_id]
     # Parents before children; among siblings, known folders first so that a newcomer
     # (say a case-only twin) never takes the plain name from a folder that has it.
     order: list[FolderNode] = []
@@ -65,7 +70,7 @@ def plan_paths(
         if before is None:
             return False
         old, _path = before
-        old_parent = old.parent_id if old.parent_id in by_id else None
+        old_parent = old.parent_id if old.parent_id in known else None
         new_parent = node.parent_id if node.parent_id in by_id else None
         parent_kept = new_parent is None or new_parent in kept
         return old.display_name == node.display_name and old_parent == new_parent and parent_kept
@@ -79,7 +84,8 @@ def plan_paths(
             continue
         parent = node.parent_id if node.parent_id in by_id else None
         parent_path = "" if parent is None else paths[parent]
-        paths[node.remote_id] = child_path(parent_path, node.display_name, layout, paths.values())
+        taken = [*paths.values(), *gone]
+        paths[node.remote_id] = child_path(parent_path, node.display_name, layout, taken)
 
     moves = {
         known[rid][1]: path for rid, path in paths.items() if rid in known and known[rid][1] != path

@@ -1,15 +1,20 @@
 """The Maildir writer: atomic delivery, flags by rename, moves, and nothing ever rewritten.
 
-Delivery writes ``tmp/<base>``, fsyncs the file and renames it into place. Where a
-message goes (one rule, documented in the README): **no flags → ``new/<base>``;
-any flag → ``cur/<base>:2,FLAGS``**; once a message is in ``cur/`` it stays there.
-notmuch, neomutt and mutt read both. Flags change by renaming; a message moves to
-another folder by renaming; its bytes are never written twice.
+Delivery writes ``tmp/<base>`` and renames it into place; a reader never sees a
+partial file. Where a message goes (one rule, documented in the README): **no flags
+→ ``new/<base>``; any flag → ``cur/<base>:2,FLAGS``**; once a message is in ``cur/``
+it stays there. notmuch, neomutt and mutt read both. Flags change by renaming; a
+message moves to another folder by renaming; its bytes are never written twice.
 
-Renames are made durable in batches: every delivery, rename and delete notes the
-directories it touched, and :meth:`MaildirStore.sync_dirs` fsyncs them all at once.
-The engine calls it after a page of work and *before* committing that page's state,
-so "files durable before state saved" costs one fsync per directory per page.
+Durability comes in batches: :meth:`MaildirStore.sync_dirs` fsyncs every file
+delivered and every directory touched since the last call, the files concurrently.
+The engine calls it after a page and *before* committing that page's state. Per-file
+fsync before the rename (``fsync_each=True``) is the textbook order but costs a
+journal commit per message (measured here: 230 msgs/s against over 1,000 batched).
+Batched is as safe with the engine's pending protocol (see :mod:`recovery`): until
+the state commit, every new file is listed as pending, and recovery deletes pending
+files, so a power cut before the batch fsync can leave no empty or partial message
+that the state believes in.
 
 Each folder's messages are indexed by base name on first use (see
 :mod:`maildir_names`), so a file that a client renamed is found, not fetched again.
@@ -20,10 +25,11 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from exsync_tui.core.files import FILE_MODE, ensure_private_directory, fsync_directory
+from exsync_tui.core.files import FILE_MODE, ensure_private_directory
 from exsync_tui.core.store import maildir_names as names
 from exsync_tui.core.store.errors import StoreError
 from exsync_tui.core.store.folder_names import Layout
@@ -32,9 +38,11 @@ from exsync_tui.core.store.folder_ops import (
     checked_relpath,
     delete_folder_tree,
     finish_folder_moves,
+    fsync_touched,
 )
 
 SUBDIRS = ("cur", "new", "tmp")
+_FSYNC_WORKERS = 16
 STALE_TMP_SECONDS = 36 * 3600
 """The Maildir spec's age after which anyone may delete a file in ``tmp/``."""
 
@@ -78,13 +86,17 @@ class MaildirStore:
     Not thread-safe: drive it from one thread (the engine's disk stage).
     """
 
-    def __init__(self, root: Path, layout: Layout = Layout.VERBATIM) -> None:
+    def __init__(
+        self, root: Path, layout: Layout = Layout.VERBATIM, *, fsync_each: bool = False
+    ) -> None:
         if layout is Layout.FLAT:
             raise StoreError("layout: 'flat' is for calendars; use 'verbatim' or 'maildir++'")
         self.root = root
         self.layout = layout
         self._index: dict[str, dict[str, MessageFile]] = {}
         self._dirty: set[Path] = set()
+        self._unsynced: list[tuple[str, str, Path]] = []  # delivered, data not yet fsynced
+        self._fsync_each = fsync_each
 
     # -- folders ----------------------------------------------------------------------------
 
@@ -106,9 +118,12 @@ class MaildirStore:
 
     def _make_maildir(self, folder: Path) -> None:
         for sub in SUBDIRS:
-            if not (folder / sub).is_dir():
-                ensure_private_directory(folder / sub)
-                self._dirty.update({folder, folder.parent})
+            target = folder / sub
+            if not target.is_dir():
+                # Every new directory's entry lives in its parent: all of those get fsynced.
+                created = [d for d in (target, *target.parents) if not d.exists()]
+                ensure_private_directory(target)
+                self._dirty.update(d.parent for d in created)
 
     def delete_folder(self, relpath: str) -> bool:
         """Delete folder ``relpath`` with its messages (and, in ``verbatim``, its subfolders)."""
@@ -148,13 +163,20 @@ class MaildirStore:
         base = base or names.new_base()
         if "/" in base or ":" in base or base.startswith("."):
             raise StoreError(f"base name {base!r} is not a valid Maildir file name")
-        if self.find(relpath, base) is not None:
+        if base in self._folder_index(relpath):  # no rescan: a fresh base is a miss every time
             raise StoreError(f"a message named {base!r} is already in folder {relpath!r}")
         temp = folder / "tmp" / base
-        size = _write_new_file(temp, content, max_size)
+        try:
+            size = _write_new_file(temp, content, max_size, fsync=self._fsync_each)
+        except FileNotFoundError:
+            if (folder / "tmp").is_dir():
+                raise
+            raise StoreError(f"folder {relpath!r} does not exist; create it first") from None
         target = folder / ("cur" if flags else "new") / names.file_name(base, flags or None)
         os.rename(temp, target)
         self._dirty.update({temp.parent, target.parent})
+        if not self._fsync_each:
+            self._unsynced.append((relpath, base, target))
         self._folder_index(relpath)[base] = MessageFile(base=base, path=target, flags=flags)
         return Delivered(base=base, path=target, size=size)
 
@@ -199,22 +221,36 @@ class MaildirStore:
         A message in ``new/`` stays there while it has no flags.
         """
         flags = names.validate_flags(flags)
-        current = self._require(relpath, base)
-        merged = names.merge_flags(current.flags, flags)
-        stem = names.parse_name(current.path.name).stem
-        if current.in_new and not merged:
-            return current
-        target = self.folder_dir(relpath) / "cur" / names.file_name(stem, merged)
-        if target != current.path:
-            os.rename(current.path, target)
-            self._dirty.update({current.path.parent, target.parent})
+        for attempt in (1, 2):
+            current = self._require(relpath, base)
+            merged = names.merge_flags(current.flags, flags)
+            stem = names.parse_name(current.path.name).stem
+            if current.in_new and not merged:
+                return current
+            target = self.folder_dir(relpath) / "cur" / names.file_name(stem, merged)
+            if target != current.path:
+                try:
+                    os.rename(current.path, target)
+                except FileNotFoundError:
+                    if attempt == 2:
+                        raise
+                    continue  # a client renamed it just now: look again, once
+                self._dirty.update({current.path.parent, target.parent})
+            break
         moved = MessageFile(base=base, path=target, flags=merged)
         self._folder_index(relpath)[base] = moved
         return moved
 
     def move(self, src_relpath: str, dst_relpath: str, base: str) -> MessageFile:
-        """Move message ``base`` to another folder by renaming it (same name, same flags)."""
-        current = self._require(src_relpath, base)
+        """Move message ``base`` to another folder by renaming it (same name, same flags).
+
+        Already in ``dst_relpath`` (a replay after a crash before the state commit): done.
+        """
+        current = self.find(src_relpath, base)
+        if current is None:
+            if (already := self.find(dst_relpath, base)) is not None:
+                return already
+            current = self._require(src_relpath, base)
         target = self.folder_dir(dst_relpath) / current.path.parent.name / current.path.name
         os.rename(current.path, target)
         self._dirty.update({current.path.parent, target.parent})
@@ -273,12 +309,32 @@ class MaildirStore:
 
     # -- durability and recovery ----------------------------------------------------------
 
+    def _fsync_delivered(self, entry: tuple[str, str, Path]) -> None:
+        relpath, base, path = entry
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            # A client renamed it meanwhile (flags, new/ → cur/); gone entirely is fine too.
+            moved = _scan(self.folder_dir(relpath)).get(base)
+            if moved is None:
+                return
+            fd = os.open(moved.path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
     def sync_dirs(self) -> None:
-        """fsync every directory touched since the last call: the batch is now durable."""
-        for directory in sorted(self._dirty):
-            if directory.is_dir():
-                fsync_directory(directory)
-        self._dirty.clear()
+        """fsync every file delivered and directory touched since the last call.
+
+        When it returns, the batch is durable: commit the state after this, not before.
+        """
+        if self._unsynced:
+            with ThreadPoolExecutor(max_workers=_FSYNC_WORKERS) as pool:
+                # Concurrent fsyncs share journal commits: much faster than one by one.
+                list(pool.map(self._fsync_delivered, self._unsynced))
+            self._unsynced.clear()
+        fsync_touched(self._dirty)
 
     def recover(self) -> list[Path]:
         """Clean up after a crash; returns the files removed from ``tmp/``.
@@ -325,8 +381,8 @@ def _scan(folder: Path) -> dict[str, MessageFile]:
     return index
 
 
-def _write_new_file(path: Path, content: Content, max_size: int | None) -> int:
-    """Write ``content`` to a new file at ``path`` (0600), fsync it; return its size."""
+def _write_new_file(path: Path, content: Content, max_size: int | None, *, fsync: bool) -> int:
+    """Write ``content`` to a new file at ``path`` (0600), fsync it if asked; return its size."""
     chunks: Iterable[bytes] = (
         [bytes(content)] if isinstance(content, bytes | bytearray | memoryview) else content
     )
@@ -340,7 +396,8 @@ def _write_new_file(path: Path, content: Content, max_size: int | None) -> int:
                     raise MessageTooLarge(max_size)
                 handle.write(chunk)
             handle.flush()
-            os.fsync(handle.fileno())
+            if fsync:
+                os.fsync(handle.fileno())
     except BaseException:
         path.unlink(missing_ok=True)
         raise

@@ -15,11 +15,13 @@ page's sync state was not saved, so the server will report those items again.
 :func:`recover` deletes such files (and ``tmp/`` leftovers), so the rerun delivers
 each message exactly once.
 
-Folder renames and moves:
+Folder renames and moves (paths and moves from :func:`folder_tree.plan_paths`):
 
 1. in one transaction, save the folders' new paths and ``state.set_folder_moves``;
 2. ``store.move_folders(moves)``;
-3. ``state.clear_folder_moves`` in a transaction, then ``store.finish_folder_moves()``.
+3. ``state.clear_folder_moves`` in a transaction, then ``store.finish_folder_moves()``;
+4. only then delete the folders gone from the server (a child that left a deleted
+   parent has moved out by now).
 
 A crash anywhere leaves the moves in the state; :func:`recover` applies them again,
 which resumes or confirms the half-done run (see :mod:`folder_ops`).

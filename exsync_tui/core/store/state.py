@@ -54,7 +54,9 @@ class FolderRecord:
 class ItemRecord:
     """One item: where it is on the server and on disk.
 
-    ``base`` is the Maildir base name (mail) or the ``.ics`` file name (calendar).
+    ``base`` is the Maildir base name (mail) or the ``.ics`` file name (calendar);
+    ``size`` is the size the server reports (with ``message_id`` it recognises a message
+    that moved between folders), not the file's size.
     """
 
     folder_id: str
@@ -179,6 +181,24 @@ class StateDB:
                 folder.sync_state,
             ),
         )
+
+    def set_folder_paths(self, paths: Mapping[str, str]) -> None:
+        """Give folders new local paths at once: ``{remote id: path}`` (swaps allowed).
+
+        Each path is unique per kind, so a swap goes through placeholders that no real
+        path can equal (they contain NUL) within the same transaction.
+        """
+        for remote_id in paths:
+            self._write(
+                "UPDATE folders SET local_path = ? WHERE remote_id = ?",
+                (f"\0moving\0{remote_id}", remote_id),
+            )
+        for remote_id, path in paths.items():
+            cursor = self._write(
+                "UPDATE folders SET local_path = ? WHERE remote_id = ?", (path, remote_id)
+            )
+            if cursor.rowcount != 1:
+                raise StateError(f"no folder with remote id {remote_id!r} in the state")
 
     def set_folder_sync_state(self, remote_id: str, sync_state: str | None) -> None:
         """Save a folder's item sync state (None starts the folder over with a full sync)."""

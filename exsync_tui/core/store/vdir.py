@@ -18,7 +18,7 @@ from pathlib import Path
 
 import icalendar
 
-from exsync_tui.core.files import atomic_write_bytes, ensure_private_directory, fsync_directory
+from exsync_tui.core.files import atomic_write_bytes, ensure_private_directory
 from exsync_tui.core.store.errors import StoreError
 from exsync_tui.core.store.folder_ops import (
     STAGING,
@@ -26,6 +26,7 @@ from exsync_tui.core.store.folder_ops import (
     checked_relpath,
     delete_folder_tree,
     finish_folder_moves,
+    fsync_touched,
 )
 
 ICS_SUFFIX = ".ics"
@@ -163,10 +164,7 @@ class VdirStore:
 
     def sync_dirs(self) -> None:
         """fsync every directory touched since the last call."""
-        for directory in sorted(self._dirty):
-            if directory.is_dir():
-                fsync_directory(directory)
-        self._dirty.clear()
+        fsync_touched(self._dirty)
 
     def recover(self) -> list[Path]:
         """Remove the temporary files a crash left (folder moves: see :mod:`recovery`)."""
