@@ -23,17 +23,25 @@ def test_batches_go_out_in_parallel_on_separate_connections(
 ) -> None:
     sb = fresh_sandbox(messages=10, events=0, faults="hang*2/GetItem")
     expected = truth_items(sb, "inbox")
-    results: list[object] = []
-    with open_source(sb, max_connections=3, batch_size=2) as source:
-        worker = threading.Thread(target=lambda: results.extend(source.fetch_mime(list(expected))))
+    cancel = threading.Event()
+    errors: list[TopicError] = []
+
+    def fetch(source: EwsSource) -> None:
+        try:
+            list(source.fetch_mime(list(expected)))
+        except TopicError as error:
+            errors.append(error)
+
+    with open_source(sb, cancel=cancel, max_connections=3, batch_size=2) as source:
+        worker = threading.Thread(target=fetch, args=(source,))
         worker.start()
         # Two requests held by the server at the same time: both were in flight at once.
         assert sb.control.wait_for_request(lambda e: len(_hung(sb)) == 2, timeout=10)
         assert len(set(_hung(sb))) == 2
-        sb.control.clear_faults()  # release them; everything still arrives
-        worker.join(timeout=30)
+        cancel.set()
+        worker.join(timeout=10)
     assert not worker.is_alive()
-    assert len(results) == len(expected)
+    assert [e.topic_id for e in errors] == ["cancelled"]
 
 
 def _source(sb: Sandbox, budget_s: float) -> EwsSource:
