@@ -73,8 +73,11 @@ class HierarchyPage:
     """Folder changes since a hierarchy sync state.
 
     A rename or a move is an entry in ``updated`` (same id; new name or
-    parent). ``deleted`` holds folder ids. Save ``sync_state`` once these are
-    applied; ask again with it while ``includes_last`` is False.
+    parent). ``deleted`` holds folder ids; treat a delete as covering the
+    folder's subfolders (servers need not list them one by one). The root
+    itself is never reported: a folder whose parent is not among the folders
+    is at the top. Save ``sync_state`` once these are applied; ask again with
+    it while ``includes_last`` is False.
     """
 
     created: tuple[RemoteFolder, ...]

@@ -165,5 +165,6 @@ class EwsSource(MailboxSource):
         if self._closed:
             return
         self._closed = True
+        self._scope.abort()  # wake any request still blocked, so its worker ends now
         forget_protocol(self._account.protocol.config)
         self._stack.close()
