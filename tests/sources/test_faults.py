@@ -154,7 +154,7 @@ def test_a_busy_server_is_waited_for_within_the_budget_and_the_page_arrives(
 
 @pytest.mark.parametrize(
     ("fault", "topic"),
-    [("truncate", "unexpected-error"), ("500", "unexpected-error"), ("drop", "server-busy")],
+    [("truncate", "unexpected-error"), ("500", "unexpected-error"), ("drop", "server-silent")],
 )
 def test_a_broken_answer_stops_with_a_topic_and_no_page(
     fresh_sandbox: Callable[..., Sandbox], fault: str, topic: str

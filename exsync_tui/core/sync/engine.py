@@ -9,10 +9,14 @@ returns at once with ``locked``.
 
 from __future__ import annotations
 
+import sqlite3
+import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from exsync_tui.core.diagnose.classify import TopicError, classify
 from exsync_tui.core.profiles import Profile
@@ -22,7 +26,7 @@ from exsync_tui.core.store.folder_names import Layout
 from exsync_tui.core.store.lock import ProfileLock, SyncLocked
 from exsync_tui.core.store.maildir import MaildirStore
 from exsync_tui.core.store.recovery import recover
-from exsync_tui.core.store.state import FolderRecord, StateDB
+from exsync_tui.core.store.state import DB_NAME, FolderRecord, StateDB
 from exsync_tui.core.store.vdir import VdirStore
 from exsync_tui.core.sync import crashpoints
 from exsync_tui.core.sync.calendar import sync_calendar_folder
@@ -179,6 +183,25 @@ def sync_profile(
         lock.release()
 
 
+@contextmanager
+def _state_for(profile: Profile, options: SyncOptions) -> Iterator[StateDB]:
+    """The profile's state; for a dry run, a throwaway copy, so planning can write to it."""
+    if not options.dry_run:
+        with StateDB.open(profile.state_dir()) as state:
+            yield state
+        return
+    with tempfile.TemporaryDirectory(prefix="exsync-dry-run-") as scratch:
+        source = profile.state_dir() / DB_NAME
+        if source.exists():
+            with (
+                closing(sqlite3.connect(source)) as live,
+                closing(sqlite3.connect(Path(scratch) / DB_NAME)) as copy,
+            ):
+                live.backup(copy)
+        with StateDB.open(Path(scratch)) as state:
+            yield state
+
+
 def _locked_run(
     profile: Profile,
     password: str,
@@ -191,7 +214,7 @@ def _locked_run(
     layout = Layout(profile.sync.maildir_layout.value)
     ctx: SyncContext | None = None
     try:
-        with StateDB.open(profile.state_dir()) as state:
+        with _state_for(profile, options) as state:
             maildir = MaildirStore(profile.effective_mail_dir(), layout)
             vdir = VdirStore(profile.effective_calendar_dir())
             if not options.dry_run:

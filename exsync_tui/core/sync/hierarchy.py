@@ -39,8 +39,7 @@ def sync_hierarchy(ctx: SyncContext) -> None:
             ctx.emit(SyncWarning(ctx.profile, "the server refused the folder list's sync "
                                  "state: listing every folder again"))  # fmt: skip
             page = full_listing(ctx)
-        if not ctx.options.dry_run:
-            apply_page(ctx, page)
+        apply_page(ctx, page)
         state = page.sync_state
         if page.includes_last:
             return
@@ -80,7 +79,8 @@ def apply_page(ctx: SyncContext, page: HierarchyPage) -> None:
         f.folder_id for f in (*page.created, *page.updated) if f.kind not in _KINDS
     }
     removed = [known[folder_id] for folder_id in gone if folder_id in known]
-    for record in sorted(removed, key=lambda r: r.local_path, reverse=True):
+    disk = not ctx.options.dry_run  # a dry run plans into a throwaway copy of the state
+    for record in sorted(removed, key=lambda r: r.local_path, reverse=True) if disk else ():
         if record.kind == "mail":
             ctx.maildir.delete_folder(record.local_path)
         else:
@@ -98,6 +98,11 @@ def apply_page(ctx: SyncContext, page: HierarchyPage) -> None:
     with ctx.state.transaction():
         for record in removed:
             ctx.state.delete_folder(record.remote_id)
+        # Existing folders change paths all at once (a swap of two names included),
+        # before their other details and the new folders are written.
+        ctx.state.set_folder_paths(
+            {r.remote_id: r.local_path for r in records if r.remote_id in known}
+        )
         for record in records:
             ctx.state.put_folder(record)
         for kind, kind_moves in moves.items():
@@ -105,8 +110,9 @@ def apply_page(ctx: SyncContext, page: HierarchyPage) -> None:
                 ctx.state.set_folder_moves(kind, kind_moves)  # type: ignore[arg-type]
         ctx.state.set_hierarchy_state(page.sync_state)
     crashpoints.reached("hierarchy-after-commit")
-    _apply_moves(ctx, moves)
-    _create_new(ctx, records, known)
+    if disk:
+        _apply_moves(ctx, moves)
+        _create_new(ctx, records, known)
 
 
 def _plan(
