@@ -19,7 +19,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from bench.sandbox_throughput import _exchangelib
-from exsync_tui.core.profiles import MailboxMetadata, TlsTrust, new_profile
+from exsync_tui.core.profiles import MailboxMetadata, Profile, TlsTrust, new_profile
 from exsync_tui.core.sources import FolderKind, MailboxSource
 from exsync_tui.core.sources.ews import EwsSource
 from exsync_tui.sandbox import SandboxUser
@@ -27,16 +27,19 @@ from exsync_tui.sandbox import SandboxUser
 SERVER_VERSION = "Microsoft Exchange Server 2016 (15.1.2507.6)"
 
 
-def _start_sandbox(messages: int, latency_ms: int) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+def start_sandbox(
+    messages: int, latency_ms: int, *, users: int = 1, events: int = 0
+) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+    """`exsync sandbox --json` as its own process; returns it and its endpoints line."""
     command = [
         sys.executable,
         "-m",
         "exsync_tui",
         "sandbox",
         "--json",
-        "--users=1",
+        f"--users={users}",
         f"--messages={messages}",
-        "--events=0",
+        f"--events={events}",
         "--seed=11",
         f"--latency-ms={latency_ms}",
     ]
@@ -46,12 +49,13 @@ def _start_sandbox(messages: int, latency_ms: int) -> tuple[subprocess.Popen[str
     return process, info
 
 
-def _source(info: dict[str, Any], connections: int, batch_size: int) -> EwsSource:
-    user = info["users"][0]
+def bench_profile(info: dict[str, Any], index: int = 0) -> Profile:
+    """A connected profile for the sandbox's ``index``-th user, as a sync would load it."""
+    user = info["users"][index]
     port = info["ews_url"].split(":")[2].split("/")[0]
     ews_url = f"https://mail.{info['domain']}/EWS/Exchange.asmx"
-    profile = new_profile(
-        "bench",
+    return new_profile(
+        f"bench{index}",
         user["email"],
         username=user["username"],
         ews_url=ews_url,
@@ -59,6 +63,11 @@ def _source(info: dict[str, Any], connections: int, batch_size: int) -> EwsSourc
         connect_to=(f"mail.{info['domain']}:443:127.0.0.1:{port}",),
         metadata=MailboxMetadata(ews_url=ews_url, server_version=SERVER_VERSION, auth_type="basic"),
     )
+
+
+def _source(info: dict[str, Any], connections: int, batch_size: int) -> EwsSource:
+    user = info["users"][0]
+    profile = bench_profile(info)
     return EwsSource.from_profile(
         profile, user["password"], max_connections=connections, batch_size=batch_size
     )
@@ -100,7 +109,7 @@ def _baseline(info: dict[str, Any], ids: list[str]) -> None:
 
 def run(messages: int, connections: list[int], batch_size: int, latency_ms: int) -> None:
     """Print item-list and MIME-fetch rates for each connection count."""
-    process, info = _start_sandbox(messages, latency_ms)
+    process, info = start_sandbox(messages, latency_ms)
     try:
         print(f"EWS source against `exsync sandbox` (own process), latency {latency_ms} ms")
         print(f"  {'connections':>11} {'list s':>7} {'fetch msgs/s':>13} {'MB/s':>6}  batch")

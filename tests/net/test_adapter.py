@@ -18,6 +18,7 @@ from exsync_tui.core.net import (
     net_scope,
     parse_connect_to,
 )
+from exsync_tui.core.net.policy import PolicyRegistry, PolicyScope
 from exsync_tui.core.net.resolve import AddressSource, resolve_addresses
 from exsync_tui.sandbox import Sandbox
 from tests.loopback_guard import LoopbackGuard
@@ -137,3 +138,21 @@ def test_abort_wakes_a_request_blocked_on_a_hung_server(
     assert time.monotonic() - started < 1.0
     worker.join()
     assert errors
+
+
+def test_overlapping_registrations_for_one_host_end_independently() -> None:
+    """Two syncs of mailboxes on one server: the first to finish keeps the other's policy."""
+    registry = PolicyRegistry()
+    first, second = HostPolicy(ca_file="/first.pem"), HostPolicy(ca_file="/second.pem")
+    with applied(first, ["mail.example.com"], registry):
+        with applied(second, ["MAIL.example.com."], registry):
+            assert registry.lookup("mail.example.com") == second
+        assert registry.lookup("mail.example.com") == first
+    outer = PolicyScope(registry, first)
+    outer.add_hosts(["mail.example.com"])
+    inner = PolicyScope(registry, second)
+    inner.add_hosts(["mail.example.com"])
+    outer.close()  # ends first, out of order
+    assert registry.lookup("mail.example.com") == second
+    inner.close()
+    assert registry.lookup("mail.example.com") == HostPolicy()

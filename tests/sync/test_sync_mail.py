@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from exsync_tui.core.store.lock import ProfileLock
-from exsync_tui.core.sync.events import FolderChanged, MassDeleteHeld
+from exsync_tui.core.sync.engine import options_for
+from exsync_tui.core.sync.events import FolderChanged, MailboxDone, MassDeleteHeld, SyncEvent
+from exsync_tui.core.sync.runner import Job, SyncRun
 from exsync_tui.sandbox import Sandbox
 from tests.sources.helpers import truth_items
 from tests.sync.helpers import (
@@ -167,3 +169,23 @@ def test_a_second_sync_of_the_same_profile_is_refused_while_one_runs(
         result, _ = run_sync(sb, profile)
     assert result.locked and not result.ok and result.topic == "sync-locked"
     assert sb.control.request_log() == []
+
+
+def test_several_mailboxes_on_one_server_sync_at_once_and_each_is_exact(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb = fresh_sandbox(users=3, messages=8, events=0)
+    profiles = [profile_for(sb, user) for user in range(3)]
+    jobs = [
+        Job(profile, sb.info.users[user].password, options_for(profile))
+        for user, profile in enumerate(profiles)
+    ]
+    events: list[SyncEvent] = []
+
+    results = SyncRun(jobs, events.append).start().wait()
+
+    assert all(result.ok for result in results.values()), results
+    for user, profile in enumerate(profiles):
+        assert assert_mail_matches(sb, profile, user) > 0
+    done = [e for e in events if isinstance(e, MailboxDone)]
+    assert sorted(e.profile for e in done) == sorted(p.name for p in profiles)

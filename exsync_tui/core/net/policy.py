@@ -10,6 +10,7 @@ same host with different trust would have to take turns.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -59,36 +60,47 @@ DEFAULT_POLICY = HostPolicy()
 
 
 class PolicyRegistry:
-    """Thread-safe map from host name to :class:`HostPolicy`."""
+    """Thread-safe map from host name to :class:`HostPolicy`, for overlapping users.
+
+    Each registration is kept until its own scope ends: when two syncs (or a sync
+    and a connect) use the same host at once, the one that ends first takes away
+    only its own registration, never the other's. While both are active the most
+    recent registration applies.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._by_host: dict[str, HostPolicy] = {}
+        self._by_host: dict[str, list[tuple[int, HostPolicy]]] = {}
+        self._tokens = itertools.count(1)
 
     def lookup(self, host: str) -> HostPolicy:
         """The policy for ``host``, or the default (system trust and resolver)."""
         with self._lock:
-            return self._by_host.get(normalise_host(host), DEFAULT_POLICY)
+            stack = self._by_host.get(normalise_host(host))
+            return stack[-1][1] if stack else DEFAULT_POLICY
 
-    def register(self, hosts: Iterable[str], policy: HostPolicy) -> dict[str, HostPolicy | None]:
-        """Set ``policy`` for ``hosts`` and every connect-to host; returns what was there before."""
+    def register(self, hosts: Iterable[str], policy: HostPolicy, token: int | None = None) -> int:
+        """Add ``policy`` for ``hosts`` and every connect-to host; returns the token to
+        :meth:`unregister` with (pass a token to add hosts to an earlier registration)."""
         names = {normalise_host(host) for host in hosts if host}
         names |= {rule.host for rule in policy.connect_to}
-        previous: dict[str, HostPolicy | None] = {}
         with self._lock:
+            token = token if token is not None else next(self._tokens)
             for name in names:
-                previous[name] = self._by_host.get(name)
-                self._by_host[name] = policy
-        return previous
+                stack = self._by_host.setdefault(name, [])
+                if not any(entry == token for entry, _ in stack):
+                    stack.append((token, policy))
+        return token
 
-    def restore(self, previous: dict[str, HostPolicy | None]) -> None:
-        """Undo a :meth:`register` (given what it returned)."""
+    def unregister(self, token: int) -> None:
+        """Take away everything registered under ``token``."""
         with self._lock:
-            for name, policy in previous.items():
-                if policy is None:
-                    self._by_host.pop(name, None)
+            for name in list(self._by_host):
+                stack = [entry for entry in self._by_host[name] if entry[0] != token]
+                if stack:
+                    self._by_host[name] = stack
                 else:
-                    self._by_host[name] = policy
+                    del self._by_host[name]
 
 
 REGISTRY = PolicyRegistry()
@@ -100,17 +112,17 @@ class PolicyScope:
     def __init__(self, registry: PolicyRegistry, policy: HostPolicy) -> None:
         self.policy = policy
         self._registry = registry
-        self._previous: dict[str, HostPolicy | None] = {}
+        self._token: int | None = None
 
     def add_hosts(self, hosts: Iterable[str]) -> None:
         """Apply this scope's policy to more hosts (kept until the scope ends)."""
-        for name, before in self._registry.register(hosts, self.policy).items():
-            self._previous.setdefault(name, before)
+        self._token = self._registry.register(hosts, self.policy, self._token)
 
     def close(self) -> None:
-        """Put back what was registered before this scope."""
-        self._registry.restore(self._previous)
-        self._previous = {}
+        """Take this scope's registrations away (others' stay)."""
+        if self._token is not None:
+            self._registry.unregister(self._token)
+            self._token = None
 
 
 @contextmanager

@@ -1,0 +1,224 @@
+"""`exsync sync` beside its peers, as ratios from one run: first and no-op sync, memory, 8 at once.
+
+`python -m bench.sync_bench [--messages N] [--latency-ms 0,30] [--mailboxes 8]`
+
+Every figure comes from the same sandbox process (`exsync sandbox --json`, its own
+interpreter) in the same run:
+
+- raw: the transport ceiling, GetItem MIME over one kept-alive connection, no parsing;
+- naive: a straightforward exchangelib script as users write it,
+  ``folder.all().only("mime_content")`` into ``mailbox.Maildir.add``, unmodified exchangelib;
+- exsync: a first `sync_profile` in a child process (its peak RSS read from the kernel);
+- no-op: a second sync of the same mailbox, with the requests it made;
+- N mailboxes synced at once (one `SyncRun`) against one after another.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import mailbox
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import requests
+from exchangelib import BASIC, DELEGATE, Account, Configuration, Credentials
+from exchangelib.folders import Messages
+from exchangelib.protocol import BaseProtocol, close_connections
+
+from bench.sandbox_throughput import _batches
+from bench.source_fetch import start_sandbox
+
+_CHILD = """
+import json, resource, sys, time
+from bench.source_fetch import bench_profile
+from exsync_tui.core.sync.engine import SyncResult, sync_profile
+from exsync_tui.core.sync.runner import Job, SyncRun
+from exsync_tui.core.sync.engine import options_for
+info, indexes, together = json.loads(sys.argv[1])
+profiles = [bench_profile(info, i) for i in indexes]
+started = time.perf_counter()
+if together:
+    run = SyncRun([Job(p, info["users"][i]["password"], options_for(p))
+                   for p, i in zip(profiles, indexes)], lambda e: None).start()
+    results = list(run.wait().values())
+else:
+    results = [sync_profile(p, info["users"][i]["password"]) for p, i in zip(profiles, indexes)]
+elapsed = time.perf_counter() - started
+print(json.dumps({"elapsed": elapsed, "ok": all(r.ok for r in results),
+                  "new": sum(r.counts.new for r in results),
+                  "bytes": sum(r.counts.bytes for r in results),
+                  "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def _control(info: dict[str, Any], method: str) -> Any:
+    response = requests.post(f"{info['control_url']}/{method}", json={}, timeout=30)
+    response.raise_for_status()
+    return response.json()
+
+
+def _child_sync(
+    info: dict[str, Any], indexes: list[int], together: bool, xdg: Path
+) -> dict[str, Any]:
+    env = {
+        **os.environ,
+        **{f"XDG_{k}_HOME": str(xdg / k.lower()) for k in ("DATA", "STATE", "CONFIG")},
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, json.dumps([info, indexes, together])],
+        capture_output=True, text=True, env=env, check=True, timeout=3600,
+    )  # fmt: skip
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    if not result["ok"]:
+        raise RuntimeError(f"sync failed: {done.stdout} {done.stderr[-2000:]}")
+    return result
+
+
+class _TrustSandbox(requests.adapters.HTTPAdapter):
+    """Plain requests trust of the sandbox CA, for the unmodified-exchangelib script."""
+
+    ca_file = ""
+
+    def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        kwargs["verify"] = self.ca_file
+        return super().send(request, *args, **kwargs)
+
+
+def _naive(info: dict[str, Any], index: int, target: Path) -> tuple[int, int, float]:
+    """The script a user writes: every mail folder's MIME into a Maildir; (count, bytes, s)."""
+    user = info["users"][index]
+    previous = BaseProtocol.HTTP_ADAPTER_CLS
+    _TrustSandbox.ca_file = info["ca_file"]
+    BaseProtocol.HTTP_ADAPTER_CLS = _TrustSandbox
+    try:
+        config = Configuration(
+            service_endpoint=info["ews_url"],
+            credentials=Credentials(user["username"], user["password"]),
+            auth_type=BASIC,
+        )
+        account = Account(user["email"], config=config, autodiscover=False, access_type=DELEGATE)
+        box = mailbox.Maildir(target, create=True)
+        count = size = 0
+        started = time.perf_counter()
+        for folder in account.msg_folder_root.walk():
+            if not isinstance(folder, Messages):
+                continue
+            for item in folder.all().only("mime_content"):
+                box.add(item.mime_content)
+                count += 1
+                size += len(item.mime_content)
+        return count, size, time.perf_counter() - started
+    finally:
+        close_connections()
+        BaseProtocol.HTTP_ADAPTER_CLS = previous
+
+
+def _raw(info: dict[str, Any], index: int) -> tuple[int, int, float]:
+    """GetItem MIME for every message over one connection, no parsing: the ceiling."""
+    user = info["users"][index]
+    truth = requests.post(
+        f"{info['control_url']}/truth", json={"email": user["email"]}, timeout=60
+    ).json()["result"]
+    ids = [i["id"] for i in truth["items"] if i["kind"] == "message"]
+    received = 0
+    started = time.perf_counter()
+    with requests.Session() as session:
+        for body in _batches(ids):
+            response = session.post(
+                info["ews_url"], data=body, auth=(user["username"], user["password"]),
+                verify=info["ca_file"], timeout=120,
+                headers={"Content-Type": "text/xml; charset=utf-8"},
+            )  # fmt: skip
+            response.raise_for_status()
+            received += len(response.content)
+    return len(ids), received, time.perf_counter() - started
+
+
+def _rate(count: int, seconds: float) -> float:
+    return count / seconds if seconds else 0.0
+
+
+def run_latency(messages: int, latency_ms: int, mailboxes: int) -> dict[str, Any]:
+    """Every figure at one latency."""
+    users = max(3, mailboxes + 2)
+    process, info = start_sandbox(messages, latency_ms, users=users, events=0)
+    figures: dict[str, Any] = {"latency_ms": latency_ms, "messages": messages}
+    try:
+        with tempfile.TemporaryDirectory(prefix="exsync-bench-") as scratch:
+            root = Path(scratch)
+            count, size, seconds = _raw(info, 0)
+            figures["raw"] = {"msgs_s": _rate(count, seconds), "mb_s": size / seconds / 1e6}
+            count, size, seconds = _naive(info, 1, root / "naive")
+            figures["naive"] = {"msgs_s": _rate(count, seconds), "count": count}
+            first = _child_sync(info, [0], False, root / "one")
+            figures["exsync"] = {
+                "msgs_s": _rate(first["new"], first["elapsed"]),
+                "count": first["new"],
+                "maxrss_mb": first["maxrss_kb"] / 1024,
+            }
+            _control(info, "clear_request_log")
+            noop = _child_sync(info, [0], False, root / "one")
+            log = _control(info, "request_log")
+            figures["noop"] = {
+                "seconds": noop["elapsed"],
+                "requests": dict(Counter(str(e.get("operation")) for e in log["result"])),
+            }
+            if mailboxes:
+                many = list(range(2, 2 + mailboxes))
+                together = _child_sync(info, many, True, root / "together")
+                apart = _child_sync(info, many, False, root / "apart")
+                figures["mailboxes"] = {
+                    "count": mailboxes,
+                    "together_s": together["elapsed"],
+                    "one_by_one_s": apart["elapsed"],
+                }
+    finally:
+        process.terminate()
+        process.wait(30)
+    return figures
+
+
+def report(figures: dict[str, Any]) -> None:
+    """Print one latency's figures and the ratios the sync issue sets targets for."""
+    exsync, naive, raw = figures["exsync"], figures["naive"], figures["raw"]
+    print(f"latency {figures['latency_ms']} ms, {figures['messages']} messages per mailbox")
+    print(f"  raw GetItem ceiling   {raw['msgs_s']:8.0f} msgs/s  {raw['mb_s']:6.1f} MB/s")
+    print(f"  naive exchangelib     {naive['msgs_s']:8.0f} msgs/s")
+    rss = f"peak RSS {exsync['maxrss_mb']:.0f} MB"
+    print(f"  exsync first sync     {exsync['msgs_s']:8.0f} msgs/s  {rss}")
+    print(f"  exsync / naive        {exsync['msgs_s'] / naive['msgs_s']:8.1f}x")
+    print(f"  exsync / raw          {exsync['msgs_s'] / raw['msgs_s']:8.2f}")
+    noop = figures["noop"]
+    print(f"  no-op sync            {noop['seconds']:8.2f} s   requests {noop['requests']}")
+    if "mailboxes" in figures:
+        many = figures["mailboxes"]
+        speedup = many["one_by_one_s"] / many["together_s"]
+        print(f"  {many['count']} mailboxes at once   {many['together_s']:8.1f} s vs "
+              f"{many['one_by_one_s']:.1f} s one by one: {speedup:.1f}x")  # fmt: skip
+
+
+def main() -> int:
+    """Parse the flags and run every latency."""
+    parser = argparse.ArgumentParser(prog="python -m bench.sync_bench", description=__doc__)
+    parser.add_argument("--messages", type=int, default=3000)
+    parser.add_argument("--latency-ms", default="0,30")
+    parser.add_argument("--mailboxes", type=int, default=8)
+    parser.add_argument("--json", action="store_true", help="print the raw figures too")
+    args = parser.parse_args()
+    for latency in (int(value) for value in args.latency_ms.split(",")):
+        figures = run_latency(args.messages, latency, args.mailboxes)
+        report(figures)
+        if args.json:
+            print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
