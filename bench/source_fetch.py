@@ -14,6 +14,7 @@ import json
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -54,7 +55,7 @@ def bench_profile(info: dict[str, Any], index: int = 0) -> Profile:
     user = info["users"][index]
     port = info["ews_url"].split(":")[2].split("/")[0]
     ews_url = f"https://mail.{info['domain']}/EWS/Exchange.asmx"
-    return new_profile(
+    profile = new_profile(
         f"bench{index}",
         user["email"],
         username=user["username"],
@@ -63,6 +64,7 @@ def bench_profile(info: dict[str, Any], index: int = 0) -> Profile:
         connect_to=(f"mail.{info['domain']}:443:127.0.0.1:{port}",),
         metadata=MailboxMetadata(ews_url=ews_url, server_version=SERVER_VERSION, auth_type="basic"),
     )
+    return replace(profile, id=f"{index + 1:032x}")  # the same state from one run to the next
 
 
 def _source(info: dict[str, Any], connections: int, batch_size: int) -> EwsSource:

@@ -18,6 +18,7 @@ from exsync_tui.core.profiles import ConfigError, Profile, load_config, resolve_
 from exsync_tui.core.profiles.retention import purge_expired
 from exsync_tui.core.secrets import KeyringUnavailable, PasswordCommandError, SecretStore
 from exsync_tui.core.sync.engine import SyncResult, options_for
+from exsync_tui.core.sync.record import record_sync
 from exsync_tui.core.sync.runner import Job, SyncRun
 
 EXIT_OK = 0
@@ -125,12 +126,26 @@ def run(args: argparse.Namespace) -> int:
             continue
         jobs.append(Job(profile, password, options_for(profile, **overrides)))
     sync_run = SyncRun(jobs, output).start()
+    interrupted = False
     try:
         results |= sync_run.wait()
     except KeyboardInterrupt:
+        interrupted = True
         sync_run.stop()
         results |= sync_run.wait()
-        output.done(results)
-        return EXIT_INTERRUPTED
+    if not args.dry_run:
+        _remember(chosen, results)
     output.done(results)
-    return _exit_code(results)
+    return EXIT_INTERRUPTED if interrupted else _exit_code(results)
+
+
+def _remember(profiles: list[Profile], results: dict[str, SyncResult]) -> None:
+    """Keep each outcome on its profile (the dashboard shows it); a failure to save warns."""
+    for profile in profiles:
+        result = results.get(profile.name)
+        if result is None:
+            continue
+        try:
+            record_sync(profile, result)
+        except (ConfigError, OSError) as error:
+            print(f"warning: {profile.name}: the outcome was not saved: {error}", file=sys.stderr)

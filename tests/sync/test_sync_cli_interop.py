@@ -12,6 +12,8 @@ from pathlib import Path
 import icalendar
 import pytest
 
+from exsync_tui.core.profiles import load_config
+from exsync_tui.core.sync.record import local_counts
 from exsync_tui.sandbox import Sandbox
 from tests.sync.cli_helpers import json_events, run_cli, save_sandbox_profile
 from tests.sync.helpers import assert_mail_matches
@@ -34,12 +36,16 @@ def test_sync_all_json_fills_a_maildir_notmuch_indexes_and_calendars_khal_lists(
     done = run_cli("sync", "--all", "--json")
 
     assert done.returncode == 0, done.stderr
+    saved = load_config().profiles[profile.name]
+    assert saved.metadata.last_synced is not None and saved.metadata.last_error_topic is None
+    held = local_counts(saved)
     events = json_events(done.stdout)
     assert events[-1]["event"] == "done"
     assert events[-1]["profiles"][profile.name]["ok"] is True
     kinds = {event["event"] for event in events}
     assert {"mailbox-started", "folder-started", "folder-done", "mailbox-done"} <= kinds
     messages = assert_mail_matches(sb, profile)
+    assert held.messages == messages and held.events > 0
 
     notmuch_config = tmp_path / "notmuch-config"
     mail_root = profile.effective_mail_dir()
@@ -109,4 +115,5 @@ def test_a_failing_profile_is_named_with_its_topic_and_exit_1(
 
     assert done.returncode == 1
     assert f"not synced: {profile.name}: credentials-rejected" in done.stdout
+    assert load_config().profiles[profile.name].metadata.last_error_topic == "credentials-rejected"
     assert sb.info.users[0].password not in done.stdout + done.stderr

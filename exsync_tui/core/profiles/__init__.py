@@ -20,6 +20,7 @@ from exsync_tui.core.profiles.lifecycle import (
     remove_profile,
     saving_fresh,
     saving_into,
+    update_metadata,
     update_profile,
 )
 from exsync_tui.core.profiles.model import (
@@ -84,6 +85,7 @@ __all__ = [
     "purge_profile_data",
     "purge_secrets",
     "record_outcome",
+    "update_metadata",
     "remove_profile",
     "resolve_password",
     "save_config",

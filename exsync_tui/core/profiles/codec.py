@@ -168,6 +168,7 @@ def _parse_metadata(table: TableReader, path: Path | None) -> MailboxMetadata:
         granted_scopes=table.strings("granted_scopes"),
         last_verified=table.timestamp("last_verified"),
         last_error_topic=table.string("last_error_topic"),
+        last_synced=table.timestamp("last_synced"),
         extra=table.rest(path),
     )
 
@@ -279,6 +280,7 @@ def profile_to_data(profile: Profile) -> dict[str, Any]:
                 "granted_scopes": list(meta.granted_scopes) or None,
                 "last_verified": meta.last_verified,
                 "last_error_topic": meta.last_error_topic,
+                "last_synced": meta.last_synced,
             }
         )
         | meta.extra

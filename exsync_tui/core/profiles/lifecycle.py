@@ -193,14 +193,28 @@ def record_outcome(
     fine; a profile removed meanwhile stays removed). Returns None, without
     saving, when the profile already says so.
     """
-    if outcome_metadata(profile.metadata, diagnosis, learned) is None:
+    return update_metadata(
+        profile, lambda current: outcome_metadata(current, diagnosis, learned), save
+    )
+
+
+def update_metadata(
+    profile: Profile,
+    compute: Callable[[MailboxMetadata], MailboxMetadata | None],
+    save: Callable[[ConfigChange], _Saved],
+) -> _Saved | None:
+    """Save ``compute(metadata)`` on the saved profile (found by id; None: nothing to save).
+
+    Returns None, without saving, when ``compute`` says nothing changes.
+    """
+    if compute(profile.metadata) is None:
         return None
 
     def change(config: Config) -> None:
         current = config.by_id(profile.id)
         if current is None:
-            return
-        metadata = outcome_metadata(current.metadata, diagnosis, learned)
+            return  # removed meanwhile: stays removed
+        metadata = compute(current.metadata)
         if metadata is not None:
             config.update(current.name, replace(current, metadata=metadata))
 

@@ -93,8 +93,9 @@ class SyncSelection:
 class MailboxMetadata:
     """What exsync learned about the mailbox when it last connected.
 
-    ``last_error_topic`` is the help-topic id of the last failed connect (None after
-    a success), so the dashboard can show why a mailbox is unhappy.
+    ``last_error_topic`` is the help-topic id of the last failed connect or sync (None
+    after a success), so the dashboard can show why a mailbox is unhappy;
+    ``last_synced`` is when a sync last completed.
     """
 
     primary_smtp_address: str | None = None
@@ -104,6 +105,7 @@ class MailboxMetadata:
     granted_scopes: tuple[str, ...] = ()
     last_verified: datetime | None = None
     last_error_topic: str | None = None
+    last_synced: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 

@@ -36,6 +36,7 @@ def profile_summary(profile: Profile, now: datetime) -> dict[str, Any]:
         "enabled": profile.enabled,
         "last_verified": json_ready(profile.metadata.last_verified),
         "last_error_topic": profile.metadata.last_error_topic,
+        "last_synced": json_ready(profile.metadata.last_synced),
         "retention": notice.text() if notice else None,
         "purge_due_at": json_ready(notice.due_at) if notice else None,
     }
