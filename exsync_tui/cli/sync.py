@@ -12,9 +12,10 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from exsync_tui.cli.profiles_common import UsageError, guarded, load
 from exsync_tui.cli.sync_output import JsonLines, TextLines
 from exsync_tui.core.logging_setup import setup_logging
-from exsync_tui.core.profiles import ConfigError, Profile, load_config, resolve_password
+from exsync_tui.core.profiles import ConfigError, Profile, resolve_password
 from exsync_tui.core.profiles.retention import purge_expired
 from exsync_tui.core.secrets import KeyringUnavailable, PasswordCommandError, SecretStore
 from exsync_tui.core.sync.engine import SyncResult, options_for
@@ -23,7 +24,6 @@ from exsync_tui.core.sync.runner import Job, SyncRun
 
 EXIT_OK = 0
 EXIT_FAILED = 1
-EXIT_USAGE = 2
 EXIT_HELD = 3
 EXIT_LOCKED = 75  # EX_TEMPFAIL: cron and systemd may simply try again later
 EXIT_INTERRUPTED = 130
@@ -51,23 +51,24 @@ def register(subparsers: Any) -> None:
         help="delete locally even when the server deleted most of a folder",
     )
     parser.add_argument("--debug", action="store_true", help="log network traffic (redacted)")
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=guarded(run))
 
 
-def _chosen(args: argparse.Namespace, profiles: dict[str, Profile]) -> list[Profile] | str:
+def _chosen(args: argparse.Namespace, profiles: dict[str, Profile]) -> list[Profile]:
+    """The profiles to sync; UsageError (exit 2, nothing sent) for a wrong choice."""
     if args.all and args.names:
-        return "give profile names or --all, not both"
+        raise UsageError("give profile names or --all, not both")
     if args.all:
         return [p for p in profiles.values() if p.enabled]
     if not args.names:
-        return "name the profiles to sync, or use --all (see `exsync profiles list`)"
+        raise UsageError("name the profiles to sync, or use --all (see `exsync profiles list`)")
     chosen = []
     for name in args.names:
         profile = profiles.get(name)
         if profile is None:
-            return f"no profile named {name!r} (see `exsync profiles list`)"
+            raise UsageError(f"no profile named {name!r} (see `exsync profiles list`)")
         if not profile.enabled:
-            return f"{name} is disabled; enable it with `exsync profiles enable {name}`"
+            raise UsageError(f"{name} is disabled; enable it with `exsync profiles enable {name}`")
         chosen.append(profile)
     return chosen
 
@@ -90,15 +91,8 @@ def _exit_code(results: dict[str, SyncResult]) -> int:
 def run(args: argparse.Namespace) -> int:
     """Sync the chosen profiles concurrently; see the module docstring for exit codes."""
     setup_logging(debug_network=args.debug)
-    try:
-        config = load_config()
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    config = load()
     chosen = _chosen(args, config.profiles)
-    if isinstance(chosen, str):
-        print(f"error: {chosen}", file=sys.stderr)
-        return EXIT_USAGE
     output = JsonLines() if args.json else TextLines()
     for name, report in purge_expired(list(config.profiles.values()), datetime.now(UTC)).items():
         removed = ", ".join(str(path) for path in report.removed_paths) or "nothing"

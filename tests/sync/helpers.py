@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mailbox
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,23 @@ MAIL_CLASSES = ("IPF.Note",)
 def profile_for(sb: Sandbox, user: int = 0, **changes: Any) -> Profile:
     """A saved, connected profile for a sandbox mailbox (data under this test's XDG dirs)."""
     return replace(sandbox_profile(sb, user), **changes)
+
+
+def synced_mailbox(
+    fresh_sandbox: Callable[..., Sandbox], **config: Any
+) -> tuple[Sandbox, str, Profile]:
+    """A fresh sandbox (no events unless asked) whose first mailbox was synced once."""
+    sb = fresh_sandbox(**{"events": 0, **config})
+    profile = profile_for(sb)
+    first, _ = run_sync(sb, profile)
+    assert first.ok, first
+    return sb, sb.info.users[0].email, profile
+
+
+def folder_named(sb: Sandbox, name: str, user: int = 0) -> str:
+    """The server id of the folder called ``name``."""
+    truth = sb.control.truth(sb.info.users[user].email)
+    return next(str(f["id"]) for f in truth["folders"] if f["name"] == name)
 
 
 def run_sync(

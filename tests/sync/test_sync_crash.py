@@ -23,7 +23,7 @@ from exsync_tui.core.profiles import Profile
 from exsync_tui.core.sync import crashpoints
 from exsync_tui.sandbox import Sandbox
 from tests.sync.cli_helpers import run_cli, save_sandbox_profile
-from tests.sync.helpers import assert_mail_matches, run_sync
+from tests.sync.helpers import assert_mail_matches, folder_named, run_sync
 
 _PAGE_POINTS = tuple(p for p in crashpoints.POINTS if p.startswith("page-"))
 _ONCE = ("hierarchy-before-commit", "hierarchy-after-commit", "calendar-after-write",
@@ -45,7 +45,7 @@ def _change_the_mailbox(sb: Sandbox) -> None:
     email = sb.info.users[0].email
     truth = sb.control.truth(email)
     inbox_id = next(f["id"] for f in truth["folders"] if f["distinguished"] == "inbox")
-    archive = next(f["id"] for f in truth["folders"] if f["name"] == "Archive")
+    archive = folder_named(sb, "Archive")
     inbox = sorted(i["id"] for i in truth["items"] if i["folder_id"] == inbox_id)
     sb.control.add_message(email, "inbox", subject="arrived before the crash")
     sb.control.mark_read(email, inbox[0], False)

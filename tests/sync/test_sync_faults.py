@@ -14,7 +14,13 @@ from exsync_tui.core.sync.engine import sync_profile
 from exsync_tui.core.sync.events import FolderStarted, Progress, SyncEvent
 from exsync_tui.sandbox import Sandbox
 from tests.sources.helpers import truth_items
-from tests.sync.helpers import all_files, assert_mail_matches, profile_for, run_sync
+from tests.sync.helpers import (
+    all_files,
+    assert_mail_matches,
+    profile_for,
+    run_sync,
+    synced_mailbox,
+)
 
 # What each fault may end in when it cannot be ridden out: its own topic, never a crash.
 FAULTS = {
@@ -35,9 +41,7 @@ FAULTS = {
 def test_a_fault_is_ridden_out_or_named_and_nothing_is_lost(
     fresh_sandbox: Callable[..., Sandbox], spec: str, allowed: set[str | None]
 ) -> None:
-    sb = fresh_sandbox(messages=10, events=0)
-    profile = profile_for(sb)
-    assert run_sync(sb, profile)[0].ok
+    sb, _email, profile = synced_mailbox(fresh_sandbox, messages=10)
     sb.control.add_message(sb.info.users[0].email, "inbox", subject="during the fault")
     sb.control.inject_fault(spec)
 

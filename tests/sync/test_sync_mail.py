@@ -13,9 +13,11 @@ from tests.sources.helpers import truth_items
 from tests.sync.helpers import (
     all_files,
     assert_mail_matches,
+    folder_named,
     operations,
     profile_for,
     run_sync,
+    synced_mailbox,
 )
 
 
@@ -52,10 +54,7 @@ def truth_folders(sb: Sandbox) -> list[dict[str, object]]:
 def test_new_read_flagged_and_deleted_messages_follow_the_server(
     fresh_sandbox: Callable[..., Sandbox],
 ) -> None:
-    sb = fresh_sandbox(messages=12, events=0)
-    email = sb.info.users[0].email
-    profile = profile_for(sb)
-    assert run_sync(sb, profile)[0].ok
+    sb, email, profile = synced_mailbox(fresh_sandbox, messages=12)
     inbox = sorted(truth_items(sb, "inbox"))
     sb.control.add_message(email, "inbox", subject="brand new")
     sb.control.mark_read(email, inbox[0], True)
@@ -73,12 +72,9 @@ def test_new_read_flagged_and_deleted_messages_follow_the_server(
 def test_a_message_moved_between_folders_is_renamed_on_disk_not_fetched_again(
     fresh_sandbox: Callable[..., Sandbox],
 ) -> None:
-    sb = fresh_sandbox(messages=12, events=0)
-    email = sb.info.users[0].email
-    profile = profile_for(sb)
-    assert run_sync(sb, profile)[0].ok
+    sb, email, profile = synced_mailbox(fresh_sandbox, messages=12)
     inodes = set(all_files(profile.effective_mail_dir()).values())
-    archive = next(str(f["id"]) for f in truth_folders(sb) if f["name"] == "Archive")
+    archive = folder_named(sb, "Archive")
     for item_id in sorted(truth_items(sb, "inbox"))[:2]:
         sb.control.move_message(email, item_id, archive)
     sb.control.clear_request_log()
@@ -94,11 +90,8 @@ def test_a_message_moved_between_folders_is_renamed_on_disk_not_fetched_again(
 def test_a_renamed_folder_is_renamed_on_disk_with_its_files(
     fresh_sandbox: Callable[..., Sandbox],
 ) -> None:
-    sb = fresh_sandbox(messages=12, events=0)
-    email = sb.info.users[0].email
-    profile = profile_for(sb)
-    assert run_sync(sb, profile)[0].ok
-    archive = next(str(f["id"]) for f in truth_folders(sb) if f["name"] == "Archive")
+    sb, email, profile = synced_mailbox(fresh_sandbox, messages=12)
+    archive = folder_named(sb, "Archive")
     inodes = set(all_files(profile.effective_mail_dir()).values())
     sb.control.rename_folder(email, archive, "Old stuff")
     sb.control.clear_request_log()
@@ -116,10 +109,7 @@ def test_a_renamed_folder_is_renamed_on_disk_with_its_files(
 
 
 def test_a_mass_delete_is_held_until_allowed(fresh_sandbox: Callable[..., Sandbox]) -> None:
-    sb = fresh_sandbox(messages=12, events=0)
-    email = sb.info.users[0].email
-    profile = profile_for(sb)
-    assert run_sync(sb, profile)[0].ok
+    sb, email, profile = synced_mailbox(fresh_sandbox, messages=12)
     inbox = sorted(truth_items(sb, "inbox"))
     for item_id in inbox[: len(inbox) * 3 // 4]:
         sb.control.delete_message(email, item_id)
@@ -140,10 +130,7 @@ def test_a_mass_delete_is_held_until_allowed(fresh_sandbox: Callable[..., Sandbo
 def test_a_refused_sync_state_resyncs_without_downloading_again(
     fresh_sandbox: Callable[..., Sandbox],
 ) -> None:
-    sb = fresh_sandbox(messages=12, events=0)
-    email = sb.info.users[0].email
-    profile = profile_for(sb)
-    assert run_sync(sb, profile)[0].ok
+    sb, email, profile = synced_mailbox(fresh_sandbox, messages=12)
     inbox = sorted(truth_items(sb, "inbox"))
     sb.control.mark_read(email, inbox[0], False)
     sb.control.add_message(email, "inbox", subject="arrived meanwhile")
