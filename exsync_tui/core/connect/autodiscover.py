@@ -62,6 +62,7 @@ _TELLING_TOPICS = (
     "redirect-declined",
     "server-busy",
     "proxy-error",
+    "response-rejected",
 )
 
 ConfirmRedirect = Callable[[str], bool]

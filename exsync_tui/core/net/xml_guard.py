@@ -24,12 +24,20 @@ SAFE_ENCODINGS = frozenset(
 )
 _EBCDIC_START = b"\x4c\x6f\xa7\x94"  # "<?xm" in EBCDIC
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_STARTS = (_EBCDIC_START, *_BOMS)
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _DOCTYPE_ROOT = re.compile(rb"<!doctype\s+([^\s>\[]+)", re.IGNORECASE)
 
 
 class UnsafeXml(ValueError):
     """The prolog declares something exsync refuses; the message says what."""
+
+
+def _too_long() -> UnsafeXml:
+    return UnsafeXml(
+        f"the XML prolog is longer than {MAX_PROLOG_BYTES // 1024} KiB; no Exchange server "
+        "sends that"
+    )
 
 
 class PrologCheck:
@@ -48,19 +56,18 @@ class PrologCheck:
         """Look at the next bytes of the body."""
         if self.done or not chunk:
             return
-        if self._raw_seen == 0 and chunk.startswith(_EBCDIC_START):
-            raise UnsafeXml("the answer is XML in EBCDIC, which exsync does not read")
         self._raw_seen += len(chunk)
         self._buffer.extend(chunk.replace(b"\x00", b""))
         self._scan()
         if not self.done and self._raw_seen > MAX_PROLOG_BYTES:
-            raise UnsafeXml(
-                f"the XML prolog is longer than {MAX_PROLOG_BYTES // 1024} KiB; no Exchange "
-                "server sends that"
-            )
+            raise _too_long()
 
     def _scan(self) -> None:
         data = bytes(self._buffer)
+        if data.startswith(_EBCDIC_START):
+            raise UnsafeXml("the answer is XML in EBCDIC, which exsync does not read")
+        if any(len(data) < len(start) and start.startswith(data) for start in _STARTS):
+            return  # need more bytes to tell
         for bom in _BOMS:
             if data.startswith(bom):
                 data = data[len(bom) :]
@@ -70,8 +77,10 @@ class PrologCheck:
             while position < len(data) and data[position : position + 1].isspace():
                 position += 1
             rest = data[position:]
-            if not rest:
-                return  # need more bytes
+            if len(rest) < 4 and (not rest or rest.startswith(b"<")):
+                return  # need more bytes to tell "<?", "<!--", "<!" and "<root" apart
+            if position > MAX_PROLOG_BYTES:
+                raise _too_long()
             if not rest.startswith(b"<"):
                 self.done = True  # not XML at all: nothing a parser could expand
                 return
