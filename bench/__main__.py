@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import sandbox_throughput
+from bench import exchangelib_chunks, sandbox_throughput
 
 
 def main() -> int:
@@ -13,6 +13,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="smaller data, fewer rounds")
     args = parser.parse_args()
     sandbox_throughput.run(quick=args.quick)
+    exchangelib_chunks.run(quick=args.quick)
     return 0
 
 
