@@ -76,10 +76,14 @@ def _open_socket(conn: HTTPConnection) -> socket.socket:
     except OSError as error:
         message = f"Failed to establish a new connection: {error}"
         raise NewConnectionError(conn, message) from error
+    _track(conn)
+    return dialled.sock
+
+
+def _track(conn: HTTPConnection) -> None:
     scope = current_scope()
     if scope is not None:
         scope.track(conn)
-    return dialled.sock
 
 
 class MappedHTTPConnection(HTTPConnection):
@@ -94,6 +98,12 @@ class MappedHTTPSConnection(HTTPSConnection):
 
     def _new_conn(self) -> socket.socket:
         return _open_socket(self)
+
+    def connect(self) -> None:
+        super().connect()
+        # Tracked again once TLS is up: an abort while the plain socket was being
+        # wrapped found no socket to shut; tracking re-aborts a cancelled scope.
+        _track(self)
 
 
 class MappedHTTPConnectionPool(HTTPConnectionPool):
