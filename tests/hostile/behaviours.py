@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import threading
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -122,6 +123,20 @@ def flood(total_bytes: int, status: int = 200) -> Behaviour:
 
     def behave(request: Request, reply: Reply) -> None:
         reply.stream(status, _flood_blocks(total_bytes), total_bytes)
+
+    return behave
+
+
+def gzip_bomb(decoded_bytes: int) -> Behaviour:
+    """A gzip-encoded answer a thousand times smaller than what it decodes to."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: the gzip container
+    block = b"A" * (1 << 20)
+    parts = [compressor.compress(b"<?xml version='1.0'?><Envelope>")]
+    parts += [compressor.compress(block) for _ in range(decoded_bytes >> 20)]
+    body = b"".join(parts) + compressor.flush()
+
+    def behave(request: Request, reply: Reply) -> None:
+        reply.send(200, body, headers=[("Content-Encoding", "gzip")])
 
     return behave
 

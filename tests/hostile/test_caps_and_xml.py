@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.hostile.behaviours import entity_bomb, flood, malformed_ntlm
+from tests.hostile.behaviours import entity_bomb, flood, gzip_bomb, malformed_ntlm
 from tests.hostile.helpers import add_profile, exsync_child, timed_connect, timed_diagnose
 from tests.hostile.server import PASSWORD, HostileServer
 
@@ -42,6 +42,15 @@ def test_a_flooding_autodiscover_answer_is_refused_by_name(hostile: HostileServe
         f"Autodiscover: https://{domain}/autodiscover/autodiscover.svc",
         f"Autodiscover: https://autodiscover.{domain}/autodiscover/autodiscover.svc",
     } <= refused
+
+
+def test_a_gzip_bomb_is_capped_by_what_it_decodes_to(hostile: HostileServer) -> None:
+    hostile.behave(gzip_bomb(256 * 1024 * 1024))
+
+    run = timed_diagnose(hostile.request(server=f"mail.{hostile.domain}"), BUDGET_S)
+
+    assert run.topic_id == "response-rejected"
+    assert "larger than 4 MiB" in run.failed_detail()
 
 
 @pytest.mark.parametrize("where", ["autodiscover", "ews"])
