@@ -1,5 +1,6 @@
 # The two commands a newcomer needs: `make demo` and `make test`.
-# Both create .venv and install the project into it on first use (only python3 and make needed).
+# Both create .venv and install the project into it on first use (only python3 and make needed);
+# `make test` first installs the Debian packages its tests need (`make deps`, scripts/system-deps).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -7,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo test lint typecheck imports unit screenshots bench clean
+.PHONY: demo deps test test-nosystem lint typecheck imports unit screenshots bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +35,18 @@ imports: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-test: lint typecheck imports unit
+# Installs missing Debian packages (apt-get as root or via `sudo -n`), or stops naming the command.
+deps:
+	@sh scripts/system-deps
+
+# deps first and alone: nothing else starts (not even under -j) when a package is missing.
+test: deps
+	@$(MAKE) --no-print-directory lint typecheck imports unit
+
+# For a machine where packages cannot be installed: everything but the tests marked `system`.
+test-nosystem:
+	@$(MAKE) --no-print-directory lint typecheck imports unit PYTEST_ARGS='-m "not system" $(PYTEST_ARGS)'
+	@echo 'test-nosystem: NOT a full pass: the tests marked `system` (they need Debian packages) were deselected; `make test` runs everything.'
 
 screenshots: $(STAMP)
 	$(BIN)/python -m exsync_tui.ui.screenshots screenshots

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import exchangelib_chunks, sandbox_throughput
+from bench import exchangelib_chunks, sandbox_start, sandbox_throughput
 
 
 def main() -> int:
@@ -12,6 +12,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller data, fewer rounds")
     args = parser.parse_args()
+    sandbox_start.run(quick=args.quick)
     sandbox_throughput.run(quick=args.quick)
     exchangelib_chunks.run(quick=args.quick)
     return 0

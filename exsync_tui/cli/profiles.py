@@ -1,4 +1,4 @@
-"""`exsync profiles`: list, add, show, edit and remove mailbox profiles.
+"""`exsync profiles`: list, add, show, edit, enable, disable and remove mailbox profiles.
 
 Exit codes: 0 done, 1 could not be done (keyring unavailable, read-only config,
 connection not verified), 2 bad usage or invalid input (nothing is written).
@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import Any
 
-from exsync_tui.cli import profiles_change, profiles_remove, profiles_view
+from exsync_tui.cli import profiles_change, profiles_remove, profiles_state, profiles_view
 from exsync_tui.cli.connect_output import add_time_limit_flag
 from exsync_tui.cli.profiles_common import EXIT_USAGE, guarded
 from exsync_tui.cli.profiles_flags import add_profile_flags
@@ -41,6 +41,14 @@ def register(subparsers: Any) -> None:
     state.add_argument("--enable", action="store_true", help="sync this profile again")
     state.add_argument("--disable", action="store_true", help="stop syncing, keep the data")
     edit.set_defaults(handler=guarded(profiles_change.edit))
+
+    for action, enable, text in (
+        ("enable", True, "sync this mailbox again"),
+        ("disable", False, "stop syncing this mailbox; its data is kept for retention_days"),
+    ):
+        toggle = actions.add_parser(action, help=text)
+        toggle.add_argument("name", metavar="NAME")
+        toggle.set_defaults(handler=guarded(profiles_state.set_enabled), enable=enable)
 
     show = actions.add_parser("show", help="show one profile (never its secrets)")
     show.add_argument("name", metavar="NAME")

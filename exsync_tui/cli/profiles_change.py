@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import TextIO
 
 from exsync_tui.cli.password_prompt import NOT_A_TERMINAL, can_prompt, prompt_password
@@ -17,6 +16,7 @@ from exsync_tui.cli.profiles_common import (
     say_saved,
 )
 from exsync_tui.cli.profiles_flags import connection_fields
+from exsync_tui.cli.profiles_state import describe_state, now_utc
 from exsync_tui.core.profiles import (
     ConnectionMode,
     Profile,
@@ -120,7 +120,7 @@ def edit(args: argparse.Namespace) -> int:
     if args.rename:
         fields["name"] = args.rename
     if args.disable:
-        old = old.disabled(datetime.now(UTC).replace(microsecond=0))
+        old = old.disabled(now_utc())
     elif args.enable:
         old = old.reenabled()
     profile = validate_profile(replace(old, **fields))
@@ -131,6 +131,8 @@ def edit(args: argparse.Namespace) -> int:
     result = update_profile(old.name, profile, password, store, saving_into(config))
     say_saved(result.path, result.backup_path, sys.stdout)
     print(f"updated profile {profile.name} in {result.path}")
+    if args.enable or args.disable:
+        print(describe_state(profile, now_utc()))
     if password is not None:
         print(f"password stored in {store.describe()}")
         if profile.password_command:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from exsync_tui.cli.profiles_common import EXIT_OK, find, load
@@ -21,7 +22,8 @@ from exsync_tui.core.secrets import KeyringUnavailable, SecretStore
 def list_profiles(args: argparse.Namespace) -> int:
     """`profiles list`: one line (or a JSON row) per profile."""
     config = load()
-    rows = [profile_summary(profile) for profile in config.profiles.values()]
+    now = datetime.now(UTC)
+    rows = [profile_summary(profile, now) for profile in config.profiles.values()]
     if args.json:
         print(json.dumps({"config": str(config.path), "profiles": rows}, indent=2))
         return EXIT_OK
@@ -30,7 +32,7 @@ def list_profiles(args: argparse.Namespace) -> int:
         return EXIT_OK
     width = max(len(row["name"]) for row in rows)
     for row in rows:
-        state = "enabled" if row["enabled"] else "disabled"
+        state = row["retention"] or "enabled"
         where = row["server"] or row["mode"]
         print(f"{row['name']:<{width}}  {row['email']}  {where}  {state}")
     return EXIT_OK

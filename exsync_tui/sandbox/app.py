@@ -73,6 +73,8 @@ class MainApp:
 
     def _route(self, request: Request) -> tuple[str | None, Response, AuthOutcome | None]:
         path = request.path
+        if request.host in self.switches.trap_hosts:
+            return None, *self._trap(request)
         if path == AUTODISCOVER_PATH and not self._allowed_host(request.host):
             return None, Response(404, _page("404 - File or directory not found.", ""), _HTML), None
         if path not in (EWS_PATH, AUTODISCOVER_PATH):
@@ -97,6 +99,15 @@ class MainApp:
         if path == AUTODISCOVER_PATH:
             return op_name, self._autodiscover(request), outcome
         return op_name, self._ews(request, outcome.mailbox, header, operation), outcome
+
+    def _trap(self, request: Request) -> tuple[Response, AuthOutcome]:
+        """Ask for a password on any path and never accept one (the log shows what came)."""
+        outcome = self.auth.check(
+            request.headers.get("Authorization"), request.connection, request.host
+        )
+        if outcome.ok:
+            outcome = AuthOutcome(None, outcome.scheme, self.auth.challenges(request.host))
+        return self._unauthorized(outcome), outcome
 
     def _unauthorized(self, outcome: AuthOutcome) -> Response:
         headers = [("WWW-Authenticate", value) for value in outcome.challenges]

@@ -24,6 +24,8 @@ CONTROL_METHODS = (
     "set_autodiscover",
     "set_srv",
     "set_redirect_target",
+    "set_redirect_location",
+    "set_trap_hosts",
     "set_ews_url",
     "set_redirect_address",
     "set_redirect_url",
@@ -113,6 +115,22 @@ class Control:
         if scheme not in ("http", "https"):
             raise ValueError("scheme must be http or https")
         self._switches.redirect_host, self._switches.redirect_scheme = host, scheme
+
+    def set_redirect_location(self, location: str | None) -> None:
+        """Answer the HTTP redirect with this exact Location (None: the normal one).
+
+        Anyone on the path can forge this plain-HTTP answer; tests use it to send
+        clients addresses that parsers read differently.
+        """
+        self._switches.redirect_location = location
+
+    def set_trap_hosts(self, hosts: list[str]) -> None:
+        """Make these Host names play an attacker: a sign-in challenge on every path.
+
+        Map the names to the sandbox (connect-to) and the request log shows, by Host,
+        every password a client sent there.
+        """
+        self._switches.trap_hosts = frozenset(host.lower() for host in hosts)
 
     def set_ews_url(self, url: str | None) -> None:
         """The EWS URL Autodiscover returns (None: https://mail.<domain>/EWS/Exchange.asmx)."""

@@ -63,6 +63,8 @@ class PlainApp:
         switches = self.switches
         host = switches.redirect_host or f"mail.{self.domain}"
         location = redirect_location(path, host, switches.redirect_scheme)
+        if location is not None and switches.redirect_location is not None:
+            location = switches.redirect_location
         if (
             location is not None
             and request.method in ("GET", "HEAD")

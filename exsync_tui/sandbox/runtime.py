@@ -21,6 +21,10 @@ class Switches:
     # redirect useless: method 2 already tried it).
     redirect_host: str | None = None  # default mail.<domain>
     redirect_scheme: str = "https"
+    # A raw Location for the HTTP redirect, as a hostile network would forge it.
+    redirect_location: str | None = None
+    # Hosts that play an attacker: every path asks for a password, whatever the request.
+    trap_hosts: frozenset[str] = frozenset()
     srv: bool = True
     srv_target: str | None = None  # default autodiscover.<domain>
     srv_port: int = 443

@@ -173,6 +173,19 @@ async def _settle(pilot: Pilot[None]) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+    _steady_cursors(pilot)
+
+
+def _steady_cursors(pilot: Pilot[None]) -> None:
+    """Show every text field's cursor without blinking.
+
+    A blinking cursor turns off 0.5 s after focus, so on a busy machine the
+    picture would depend on how long the steps took.
+    """
+    from textual.widgets import Input
+
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
 
 
 async def _add(pilot: Pilot[None]) -> None:

@@ -2,7 +2,7 @@
 
 The keyring daemon runs with private XDG directories, so the developer's own
 keyring is never touched. Missing ``dbus-run-session`` or ``gnome-keyring-daemon``
-is a failure, not a skip: `.ci/run` installs them (Debian: dbus, gnome-keyring).
+is a failure, not a skip: `make test` installs them first (scripts/system-deps).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.secret_service
+pytestmark = [pytest.mark.system, pytest.mark.secret_service]
 
 CANARY = "canary-SecretService-9c1e"
 
@@ -46,7 +46,7 @@ def _require(program: str) -> str:
     if path is None:
         pytest.fail(
             f"{program} is missing: install the Debian packages dbus and gnome-keyring "
-            "(.ci/run does) to run the Secret Service test"
+            "(`make deps` does) to run the Secret Service test"
         )
     return path
 

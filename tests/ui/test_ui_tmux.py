@@ -16,7 +16,7 @@ import pytest
 
 from tests.loopback_guard import child_env
 
-pytestmark = pytest.mark.tmux
+pytestmark = [pytest.mark.system, pytest.mark.tmux]
 
 TMUX = shutil.which("tmux") or "/usr/bin/tmux"
 DEADLINE_S = 60.0

@@ -15,14 +15,19 @@ with SOAP GetUserSettings through exsync's adapter (so connect-to, the
 nameserver, TLS trust and the route guard apply). RedirectAddress and
 RedirectUrl answers are followed up to :data:`MAX_REDIRECTS` hops; before
 credentials go to a host outside the user's domain (the EWS host it finds
-included), ``confirm_redirect`` asks.
+included), ``confirm_redirect`` asks. Every address an answer names (a
+redirect, an SRV target, a RedirectUrl, a RedirectAddress domain, the EWS URL)
+is checked by :func:`~exsync_tui.core.net.urls.check_url` before it is trusted,
+and each host the user agrees to is granted in the attempt's
+:class:`~exsync_tui.core.net.credentials.CredentialScope`, which the HTTP
+adapter enforces on every request.
 A refused sign-in ends autodiscover at once: the password is wrong everywhere.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
@@ -48,6 +53,8 @@ from exsync_tui.core.connect.request import ConnectRequest
 from exsync_tui.core.connect.server_text import ServerTextError, normalise_server
 from exsync_tui.core.diagnose.classify import Classified, TopicError, classify
 from exsync_tui.core.net import NameNotFoundError, PolicyScope, current_scope, lookup_srv
+from exsync_tui.core.net.credentials import CredentialScope
+from exsync_tui.core.net.urls import UnsafeAddressError, check_host, check_url, wire_host
 from exsync_tui.core.steps import StepStatus
 
 MAX_REDIRECTS = 10
@@ -140,13 +147,15 @@ class AutodiscoverDriver:
         recorder: StepRecorder,
         policy_scope: PolicyScope,
         confirm_redirect: ConfirmRedirect,
+        credentials: CredentialScope,
     ) -> None:
         self.request = request
         self.session = session
         self.recorder = recorder
         self.policy_scope = policy_scope
         self.confirm_redirect = confirm_redirect
-        self.trusted_domains = {request.domain}
+        self.credentials = credentials
+        self.trusted_domains: set[str] = set()
         self.declined: set[str] = set()
         self.hops = 0
         self.visited: set[str] = set()
@@ -164,28 +173,43 @@ class AutodiscoverDriver:
 
     def _run(self) -> AutodiscoverResult:
         email = self.request.email
+        self._trust(self._domain_of(email))
         seen_emails = {email.lower()}
         while True:
             outcome = self._discover(email)
             if isinstance(outcome, AutodiscoverResult):
-                self._check_ews_url(outcome.ews_url)
-                return outcome
+                return replace(outcome, ews_url=self._check_ews_url(outcome.ews_url))
             self._count_hop(outcome.email)
             if outcome.email.lower() in seen_emails:
                 self._give_up(f"redirect loop: {outcome.email} was already looked up")
             seen_emails.add(outcome.email.lower())
-            new_domain = outcome.email.rpartition("@")[2].lower()
-            self._ensure_trusted(new_domain, outcome.email)
+            self._ensure_trusted(self._domain_of(outcome.email), outcome.email)
             email = outcome.email
 
-    def _check_ews_url(self, ews_url: str) -> None:
-        """The EWS address gets the password next: https only, and outside the trusted
-        domains only once the user agrees, as for a redirect."""
+    def _domain_of(self, email: str) -> str:
+        """The checked domain of an address (a RedirectAddress can name anything)."""
         try:
-            host = normalise_server(ews_url).host
+            return check_host(email.rpartition("@")[2])
+        except UnsafeAddressError as error:
+            self._give_up(f"the address {email!r} has no valid domain: {error.reason}")
+
+    def _check_ews_url(self, ews_url: str) -> str:
+        """The EWS address gets the password next: https only, and outside the trusted
+        domains only once the user agrees, as for a redirect. Returns it normalised."""
+        try:
+            check_url(ews_url)
+            spec = normalise_server(ews_url)
+        except UnsafeAddressError as error:
+            self._give_up(f"autodiscover named {ews_url!r} for EWS: {error.reason}")
         except ServerTextError as error:
-            self._give_up(f"autodiscover named {ews_url} for EWS: {error.reason}")
-        self._ensure_trusted(host, host)
+            self._give_up(f"autodiscover named {ews_url!r} for EWS: {error.reason}")
+        self._ensure_trusted(spec.host, spec.host)
+        return spec.ews_url
+
+    def _trust(self, host: str) -> None:
+        """From now on the password may go to ``host`` and its subdomains."""
+        self.trusted_domains.add(host)
+        self.credentials.allow(host)
 
     def _give_up(self, detail: str) -> NoReturn:
         self.recorder.record(STEP_PREFIX, StepStatus.FAIL, detail)
@@ -209,12 +233,12 @@ class AutodiscoverDriver:
             step.finish(StepStatus.FAIL, declined)
             raise TopicError("redirect-declined", declined)
         step.finish(StepStatus.OK, f"redirect to {shown} accepted")
-        self.trusted_domains.add(host.lower().rstrip("."))
+        self._trust(host)
 
     # -- one email address ------------------------------------------------------------------
 
     def _discover(self, email: str) -> AutodiscoverResult | _NewAddress:
-        domain = email.rpartition("@")[2].lower()
+        domain = self._domain_of(email)
         failures: list[Classified] = []
         for url in self._candidate_urls(domain, failures):
             outcome = self._follow_chain(url, email)
@@ -240,7 +264,13 @@ class AutodiscoverDriver:
         """Try ``url`` and any RedirectUrl chain from it."""
         current = url
         while True:
-            host = urlsplit(current).hostname or ""
+            try:
+                checked = check_url(current)
+            except UnsafeAddressError as error:
+                detail = f"not followed: {current!r} is not a safe address ({error.reason})"
+                self.recorder.record(f"{STEP_PREFIX}: {current!r}", StepStatus.FAIL, detail)
+                return _Skip(Classified("autodiscover-failed", detail))
+            current, host = checked.url, checked.host
             try:
                 self._ensure_trusted(host, host)
             except TopicError as declined:
@@ -276,6 +306,13 @@ class AutodiscoverDriver:
                 step.finish(StepStatus.FAIL, f"redirects to {location}, not https: not followed")
                 failures.append(Classified("autodiscover-failed", "redirect to plain http"))
                 return None
+            try:
+                check_url(location)
+            except UnsafeAddressError as error:
+                detail = f"redirects to {location!r}, not a safe address ({error.reason})"
+                step.finish(StepStatus.FAIL, f"{detail}: not followed")
+                failures.append(Classified("autodiscover-failed", detail))
+                return None
             step.finish(StepStatus.OK, f"redirects to {location}")
             self._count_hop(location)
             return soap_url_for(location)
@@ -297,9 +334,16 @@ class AutodiscoverDriver:
             failures.append(Classified("autodiscover-failed", "no SRV record"))
             return None
         target = targets[0]
+        try:
+            host = check_host(target.host)
+        except UnsafeAddressError as error:
+            detail = f"points to {target.host!r}, not a safe address ({error.reason})"
+            step.finish(StepStatus.FAIL, f"{detail}: not followed")
+            failures.append(Classified("autodiscover-failed", detail))
+            return None
         port = "" if target.port == 443 else f":{target.port}"
         step.finish(StepStatus.OK, f"points to {target.host}{port}")
-        return f"https://{target.host}{port}{AUTODISCOVER_PATH}"
+        return f"https://{host}{port}{AUTODISCOVER_PATH}"
 
     @property
     def session_cancelled(self) -> bool:
@@ -324,7 +368,7 @@ class AutodiscoverDriver:
     def _attempt(self, url: str, email: str) -> AutodiscoverResult | _NewAddress | _Follow | _Skip:
         step = self.recorder.start(f"{STEP_PREFIX}: {url}", url=url)
         body = build_request(email, url)
-        self.policy_scope.add_hosts([urlsplit(url).hostname or ""])
+        self.policy_scope.add_hosts([wire_host(url)])
         try:
             response = self._post(url, body)
             offered: tuple[str, ...] = ()

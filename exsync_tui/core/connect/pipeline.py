@@ -34,7 +34,9 @@ from exsync_tui.core.connect.server_text import normalise_server
 from exsync_tui.core.connect.session import BackOffCallback, BudgetRetryPolicy, build_account
 from exsync_tui.core.diagnose.classify import TopicError, classify
 from exsync_tui.core.net import ExsyncHTTPAdapter, NetScope, PolicyScope
+from exsync_tui.core.net.credentials import CredentialScope
 from exsync_tui.core.net.tls_probe import fetch_certificate
+from exsync_tui.core.net.urls import wire_host
 from exsync_tui.core.steps import StepStatus
 
 SERVER_STEP = "Server"
@@ -86,6 +88,7 @@ class ConnectContext:
     recorder: StepRecorder
     scope: NetScope
     policy_scope: PolicyScope
+    credentials: CredentialScope
     session: requests.Session
     confirm_redirect: ConfirmRedirect
     budget_s: float
@@ -191,6 +194,7 @@ def find_endpoint(ctx: ConnectContext) -> Endpoint:
     if request.server:
         spec = normalise_server(request.server)
         ctx.policy_scope.add_hosts([spec.host])
+        ctx.credentials.allow(spec.host)  # the user typed it: that is their confirmation
         ctx.recorder.record(
             SERVER_STEP,
             StepStatus.OK,
@@ -199,7 +203,7 @@ def find_endpoint(ctx: ConnectContext) -> Endpoint:
         )
         return Endpoint(ews_url=spec.ews_url, smtp_address=request.email)
     driver = AutodiscoverDriver(
-        request, ctx.session, ctx.recorder, ctx.policy_scope, ctx.confirm_redirect
+        request, ctx.session, ctx.recorder, ctx.policy_scope, ctx.confirm_redirect, ctx.credentials
     )
     result = driver.run()
     ctx.recorder.record(
@@ -240,7 +244,7 @@ def _version_text(account: Account) -> str | None:
 def sign_in(ctx: ConnectContext, endpoint: Endpoint) -> SignedIn:
     """Choose the scheme and make the first authenticated EWS call (server version)."""
     request = ctx.request
-    ctx.policy_scope.add_hosts([urlsplit(endpoint.ews_url).hostname or ""])
+    ctx.policy_scope.add_hosts([wire_host(endpoint.ews_url)])
     with stage(ctx, SIGN_IN_STEP, url=endpoint.ews_url) as step:
         offered = endpoint.offered
         auth_type = endpoint.auth_type

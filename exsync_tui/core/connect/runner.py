@@ -40,6 +40,7 @@ from exsync_tui.core.net import (
     parse_connect_to_list,
     parse_nameserver,
 )
+from exsync_tui.core.net.credentials import credentials_scope
 from exsync_tui.core.redaction import register_secret
 from exsync_tui.core.steps import Diagnosis, Step, StepStatus
 
@@ -138,9 +139,20 @@ def run_stages(
             recorder.record("Settings", StepStatus.FAIL, error.detail)
             return StagesFailed(error, invalid_settings=True)
         prepare_exchangelib()
-        with applied(policy, hosts) as policy_scope, new_session() as session:
+        with (
+            applied(policy, hosts) as policy_scope,
+            credentials_scope() as credentials,
+            new_session() as session,
+        ):
             ctx = ConnectContext(
-                request, recorder, scope, policy_scope, session, confirm_redirect, budget_s
+                request,
+                recorder,
+                scope,
+                policy_scope,
+                credentials,
+                session,
+                confirm_redirect,
+                budget_s,
             )
             close_all_connections()
             try:

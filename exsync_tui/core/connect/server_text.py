@@ -8,17 +8,16 @@ server; EWS lives at ``/EWS/Exchange.asmx`` on it.
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
+
+from exsync_tui.core.net.urls import UnsafeAddressError, check_host, is_loopback_host
 
 EWS_PATH = "/EWS/Exchange.asmx"
 
 ServerSource = Literal["host", "ews_url", "owa_url"]
 
-_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 # Paths that belong to the Outlook web app or the admin center on the same server.
 _OWA_PREFIXES = ("/owa", "/ecp", "/mail", "/mapi", "/autodiscover", "/oab", "/microsoft-server")
 
@@ -49,25 +48,9 @@ def _check_host(host: str) -> str:
     if not host:
         raise ServerTextError("the server name is missing")
     try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    else:
-        return host
-    name = host.lower().rstrip(".")
-    labels = name.split(".")
-    if not all(_LABEL.match(label) for label in labels):
-        raise ServerTextError(f"{host!r} is not a valid server name")
-    return name
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+        return check_host(host)
+    except UnsafeAddressError as error:
+        raise ServerTextError(f"{host!r} is not a valid server name") from error
 
 
 def normalise_server(text: str) -> ServerSpec:
@@ -80,6 +63,10 @@ def normalise_server(text: str) -> ServerSpec:
         raise ServerTextError("enter a server name or address")
     if any(char.isspace() for char in value):
         raise ServerTextError("a server name has no spaces")
+    if not value.isascii():
+        raise ServerTextError("write an international server name in its xn-- form")
+    if "\\" in value or any(ord(char) < 32 or ord(char) == 127 for char in value):
+        raise ServerTextError("a server address has no backslashes or control characters")
     if "://" not in value and "@" in value.split("/", 1)[0]:
         raise ServerTextError("this looks like an email address; enter the server name")
     has_scheme = "://" in value
@@ -94,7 +81,7 @@ def normalise_server(text: str) -> ServerSpec:
     if parts.username or parts.password:
         raise ServerTextError("leave the user name and password out of the server address")
     host = _check_host(parts.hostname or "")
-    if scheme == "http" and not _is_loopback(host):
+    if scheme == "http" and not is_loopback_host(host):
         raise ServerTextError("exsync only sends passwords over https://")
     port = port or (443 if scheme == "https" else 80)
     default_port = 443 if scheme == "https" else 80

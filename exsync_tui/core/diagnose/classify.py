@@ -24,6 +24,7 @@ from spnego.exceptions import SpnegoError
 
 from exsync_tui.core.net.errors import (
     CancelledByUserError,
+    CredentialsRefusedError,
     DeadlineExceededError,
     NameNotFoundError,
     ResponseRejectedError,
@@ -219,6 +220,8 @@ def classify(error: BaseException, *, cancelled: bool = False) -> Classified:
     for link in chain:
         if isinstance(link, TopicError):
             return Classified(link.topic_id, link.detail, link.facts)
+        if isinstance(link, CredentialsRefusedError):
+            return Classified("redirect-declined", str(link), {"host": link.host})
     for check in (_bounds, _ntlm_challenge, _tls, _network, _exchange):
         for link in chain:
             found = check(link)

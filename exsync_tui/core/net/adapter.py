@@ -10,6 +10,8 @@ process-wide, so everything per host is decided here at request time from
 - TLS trust: a CA file instead of the system store, or a SHA-256 pin of the
   server's certificate (then no CA check: the pin is stricter);
 - the thread's :class:`~exsync_tui.core.net.scope.NetScope`: cancel, timeouts and the deadline;
+- credentials only to granted hosts (:mod:`.credentials`), decided on the host
+  the request really connects to, before anything is sent;
 - the answer: read within a size cap, the deadline, and without a DTD (:mod:`.bounded`).
 
 Proxies come from the environment (``HTTPS_PROXY``, ``NO_PROXY``) through
@@ -21,7 +23,6 @@ from __future__ import annotations
 import socket
 import threading
 from typing import Any
-from urllib.parse import urlsplit
 
 from requests import PreparedRequest, Response
 from requests.adapters import HTTPAdapter
@@ -35,6 +36,7 @@ from exsync_tui.core.net.bounded import (
     SMALL_RESPONSE_MAX_BYTES,
     bounded,
 )
+from exsync_tui.core.net.credentials import guard_credentials
 from exsync_tui.core.net.dial import DialCancelled, NoUsableAddress, open_connection
 from exsync_tui.core.net.errors import (
     CancelledByUserError,
@@ -44,6 +46,7 @@ from exsync_tui.core.net.errors import (
 )
 from exsync_tui.core.net.policy import REGISTRY
 from exsync_tui.core.net.scope import NetScope, current_scope
+from exsync_tui.core.net.urls import wire_host
 
 
 def _open_socket(conn: HTTPConnection) -> socket.socket:
@@ -149,7 +152,7 @@ class ExsyncHTTPAdapter(HTTPAdapter):
     def _verify_for(url: str | None, verify: Any) -> Any:
         if verify is False:
             return False
-        policy = REGISTRY.lookup(urlsplit(url or "").hostname or "")
+        policy = REGISTRY.lookup(wire_host(url))
         if policy.pin_sha256:
             return False  # the fingerprint check below replaces the CA check
         if policy.ca_file:
@@ -162,7 +165,7 @@ class ExsyncHTTPAdapter(HTTPAdapter):
         host_params, pool_kwargs = super().build_connection_pool_key_attributes(
             request, self._verify_for(request.url, verify), cert
         )
-        policy = REGISTRY.lookup(urlsplit(request.url or "").hostname or "")
+        policy = REGISTRY.lookup(wire_host(request.url))
         if policy.pin_sha256 and host_params.get("scheme") == "https":
             pool_kwargs["cert_reqs"] = "CERT_NONE"
             pool_kwargs["assert_fingerprint"] = policy.pin_sha256
@@ -180,6 +183,7 @@ class ExsyncHTTPAdapter(HTTPAdapter):
         cert: Any = None,
         proxies: Any = None,
     ) -> Response:
+        guard_credentials(request.url, request.headers)
         scope = current_scope()
         if scope is not None:
             if scope.cancelled:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from requests.exceptions import RequestException
+from requests.exceptions import InvalidURL, RequestException
 from urllib3.exceptions import NewConnectionError
 
 
@@ -56,6 +56,23 @@ class CancelledByUserError(NewConnectionError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return self.__class__, (None,)
+
+
+class CredentialsRefusedError(InvalidURL):
+    """exsync refused to send credentials with a request, so nothing was sent.
+
+    An ``InvalidURL``, not a connection error: exchangelib retries connection
+    errors, and this one must end the attempt at once.
+    """
+
+    def __init__(self, host: str, reason: str) -> None:
+        self.host = host
+        self.reason = reason
+        shown = host or "an unreadable address"
+        super().__init__(f"exsync refused to send the password to {shown}: {reason}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return self.__class__, (self.host, self.reason)
 
 
 class DeadlineExceededError(Exception):

@@ -16,11 +16,15 @@ from typing import Any
 from exsync_tui.core.profiles import validate
 from exsync_tui.core.profiles.errors import ConfigError, key_path
 from exsync_tui.core.profiles.model import (
+    DEFAULT_CONNECTIONS,
+    DEFAULT_MASS_DELETE_PERCENT,
+    DEFAULT_RETENTION_DAYS,
     SCHEMA_VERSION,
     AuthType,
     Config,
     ConnectionMode,
     MailboxMetadata,
+    MaildirLayout,
     Profile,
     SyncSelection,
     TlsTrust,
@@ -32,6 +36,8 @@ from exsync_tui.core.profiles.reader import TableReader
 # stay the same from one load to the next until the config is saved with them.
 _MISSING_ID_NAMESPACE = uuid.UUID("6f1d2b3e-8c4a-4e59-9a57-0b6f3c2d1e90")
 _MAX_CALENDAR_DAYS = 36500
+_MAX_RETENTION_DAYS = 3650
+_MAX_CONNECTIONS = 16
 
 
 @contextmanager
@@ -83,6 +89,7 @@ def _parse_profile(table: TableReader, name: str, path: Path | None) -> Profile:
         sync=_parse_sync(table.table("sync"), path),
         enabled=table.boolean("enabled", True),
         disabled_at=table.timestamp("disabled_at"),
+        retention_days=table.integer("retention_days", DEFAULT_RETENTION_DAYS, _MAX_RETENTION_DAYS),
         metadata=_parse_metadata(table.table("metadata"), path),
         extra=table.rest(path) | ({"tls": tls_extra} if tls_extra else {}),
     )
@@ -136,8 +143,20 @@ def _parse_sync(table: TableReader, path: Path | None) -> SyncSelection:
         calendar_future_days=table.integer(
             "calendar_future_days", SyncSelection.calendar_future_days, _MAX_CALENDAR_DAYS
         ),
+        maildir_layout=table.choice("maildir_layout", MaildirLayout, MaildirLayout.VERBATIM),
+        connections=_at_least_one(table, "connections", DEFAULT_CONNECTIONS, _MAX_CONNECTIONS),
+        mass_delete_percent=_at_least_one(
+            table, "mass_delete_percent", DEFAULT_MASS_DELETE_PERCENT, 100
+        ),
         extra=table.rest(path),
     )
+
+
+def _at_least_one(table: TableReader, name: str, default: int, maximum: int) -> int:
+    value = table.integer(name, default, maximum)
+    if value < 1:
+        raise table.error(name, f"must be a whole number from 1 to {maximum}")
+    return value
 
 
 def _parse_metadata(table: TableReader, path: Path | None) -> MailboxMetadata:
@@ -242,6 +261,9 @@ def profile_to_data(profile: Profile) -> dict[str, Any]:
                 "folders_exclude": list(sync.folders_exclude) or None,
                 "calendar_past_days": sync.calendar_past_days,
                 "calendar_future_days": sync.calendar_future_days,
+                "maildir_layout": sync.maildir_layout.value,
+                "connections": sync.connections,
+                "mass_delete_percent": sync.mass_delete_percent,
             }
         )
         | sync.extra
@@ -277,6 +299,7 @@ def profile_to_data(profile: Profile) -> dict[str, Any]:
                 "calendar_dir": str(profile.calendar_dir) if profile.calendar_dir else None,
                 "enabled": profile.enabled,
                 "disabled_at": profile.disabled_at,
+                "retention_days": profile.retention_days,
                 "tls": tls,
                 "sync": sync_data,
                 "metadata": metadata,

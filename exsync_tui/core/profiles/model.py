@@ -23,6 +23,10 @@ SCHEMA_VERSION = 1
 
 DEFAULT_CALENDAR_PAST_DAYS = 30
 DEFAULT_CALENDAR_FUTURE_DAYS = 365
+DEFAULT_RETENTION_DAYS = 30
+"""How long a disabled profile's local data is kept before it is purged."""
+DEFAULT_CONNECTIONS = 4
+DEFAULT_MASS_DELETE_PERCENT = 50
 
 
 class ConnectionMode(StrEnum):
@@ -31,6 +35,17 @@ class ConnectionMode(StrEnum):
     AUTODISCOVER = "autodiscover"
     MANUAL = "manual"
     OFFICE365 = "office365"
+
+
+class MaildirLayout(StrEnum):
+    """How nested folders are laid out on disk.
+
+    ``verbatim``: ``Inbox/Projects`` (mbsync's ``SubFolders Verbatim``);
+    ``maildir++``: ``.Inbox.Projects`` under the root (Courier, Dovecot).
+    """
+
+    VERBATIM = "verbatim"
+    MAILDIRPP = "maildir++"
 
 
 class AuthType(StrEnum):
@@ -55,7 +70,12 @@ class TlsTrust:
 
 @dataclass(frozen=True)
 class SyncSelection:
-    """What to sync. Empty ``folders_include`` means every folder."""
+    """What to sync, and how. Empty ``folders_include`` means every folder.
+
+    ``connections`` bounds the requests in flight per mailbox;
+    ``mass_delete_percent`` is the share of a folder's messages a run may delete
+    before it stops and asks (a whole non-empty folder always asks).
+    """
 
     mail: bool = True
     calendar: bool = True
@@ -63,6 +83,9 @@ class SyncSelection:
     folders_exclude: tuple[str, ...] = ()
     calendar_past_days: int = DEFAULT_CALENDAR_PAST_DAYS
     calendar_future_days: int = DEFAULT_CALENDAR_FUTURE_DAYS
+    maildir_layout: MaildirLayout = MaildirLayout.VERBATIM
+    connections: int = DEFAULT_CONNECTIONS
+    mass_delete_percent: int = DEFAULT_MASS_DELETE_PERCENT
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
@@ -116,6 +139,7 @@ class Profile:
     sync: SyncSelection = field(default_factory=SyncSelection)
     enabled: bool = True
     disabled_at: datetime | None = None
+    retention_days: int = DEFAULT_RETENTION_DAYS
     metadata: MailboxMetadata = field(default_factory=MailboxMetadata)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from exsync_tui.core.profiles.model import Profile
+from exsync_tui.core.profiles.retention import retention_notice
 
 
 def json_ready(value: Any) -> Any:
@@ -19,8 +20,13 @@ def json_ready(value: Any) -> Any:
     return value
 
 
-def profile_summary(profile: Profile) -> dict[str, Any]:
-    """The one-line facts about a profile: what `exsync profiles list` shows."""
+def profile_summary(profile: Profile, now: datetime) -> dict[str, Any]:
+    """The one-line facts about a profile at ``now``: what `exsync profiles list` shows.
+
+    ``retention`` is the notice about a disabled profile's data (None while enabled);
+    ``purge_due_at`` when that data is purged.
+    """
+    notice = retention_notice(profile, now)
     return {
         "name": profile.name,
         "id": profile.id,
@@ -30,4 +36,6 @@ def profile_summary(profile: Profile) -> dict[str, Any]:
         "enabled": profile.enabled,
         "last_verified": json_ready(profile.metadata.last_verified),
         "last_error_topic": profile.metadata.last_error_topic,
+        "retention": notice.text() if notice else None,
+        "purge_due_at": json_ready(notice.due_at) if notice else None,
     }
