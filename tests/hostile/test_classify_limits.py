@@ -9,7 +9,7 @@ import requests
 import spnego
 
 from exsync_tui.core.connect.autodiscover_soap import UnsafeAnswerError, parse_response
-from exsync_tui.core.diagnose.classify import classify
+from exsync_tui.core.diagnose.classify import DEADLINE_TOPIC, classify
 from exsync_tui.core.net import DeadlineExceededError, ResponseTooLargeError
 from tests.hostile.behaviours import BILLION_LAUGHS, JUNK_CHALLENGE
 
@@ -24,7 +24,7 @@ def test_the_deadline_wins_over_the_broken_connection_it_caused() -> None:
     except DeadlineExceededError as error:
         found = classify(error)
     assert (found.topic_id, found.detail) == (
-        "server-busy",
+        DEADLINE_TOPIC,
         "the server did not finish answering within the 30 s allowed",
     )
 

@@ -168,10 +168,15 @@ def _exchange(error: BaseException) -> Classified | None:
     return None
 
 
+DEADLINE_TOPIC = "server-busy"
+"""The topic of an attempt that ran out of time (a server answering too slowly, or not at
+all): like a read timeout, which is classified the same way."""
+
+
 def _bounds(error: BaseException) -> Classified | None:
     """exsync's own limits: the attempt's deadline, the size cap, XML with a DTD."""
     if isinstance(error, DeadlineExceededError):
-        return Classified("server-busy", str(error))
+        return Classified(DEADLINE_TOPIC, str(error))
     if isinstance(error, ResponseRejectedError):
         facts = {"url": error.url} if error.url else {}
         return Classified("response-rejected", f"the answer was refused: {error.reason}", facts)
