@@ -27,6 +27,7 @@ from tests.hostile.helpers import (
     timed_diagnose,
     wait_until,
 )
+from tests.hostile.raw import TlsDripServer
 from tests.hostile.server import PASSWORD, HostileServer
 
 BUDGET_S = 4.0
@@ -156,3 +157,20 @@ def test_ctrl_c_cancels_at_once_with_the_cancelled_topic(
     assert "[cancelled]" in run.stdout
     assert "Traceback" not in run.stderr
     assert time.monotonic() - signalled[0] < SLACK_S
+
+
+@pytest.mark.parametrize("attempt", ["diagnose", "connect"])
+def test_a_dripping_tls_handshake_ends_within_budget(hostile: HostileServer, attempt: str) -> None:
+    # The doctor's TLS probe has no request to abort; its handshake timeout is cut to the
+    # time left (CPython applies a socket timeout to the whole handshake), as is connect's.
+    with TlsDripServer() as tls_drip:
+        mail = f"mail.{hostile.domain}"
+        rules = (f"{mail}:443:127.0.0.1:{tls_drip.port}",)
+        request = hostile.request(server=mail, connect_to=rules)
+
+        run = (timed_diagnose if attempt == "diagnose" else timed_connect)(request, BUDGET_S)
+
+    assert tls_drip.accepted.is_set()
+    assert run.elapsed_s < BUDGET_S + SLACK_S
+    failed = [step.name for step in run.diagnosis.steps if step.status.value == "fail"]
+    assert failed == ["TLS" if attempt == "diagnose" else "Sign-in"]
