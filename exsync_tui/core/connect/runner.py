@@ -197,7 +197,7 @@ class _Worker:
             return False
 
 
-DEADLINE_GRACE_S = 3.0
+DEADLINE_GRACE_S = 2.0
 """After the deadline, how long the worker gets to report its own failure (its sockets are
 already shut) before the caller returns without it."""
 
