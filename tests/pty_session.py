@@ -21,6 +21,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 KEYRING_MARK = "[keyring "
+_NO_KEYRING = "EXSYNC_TEST_PTY_NO_KEYRING"
 # Proxies from the developer's environment must not carry the child's traffic.
 _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
@@ -94,9 +95,12 @@ class PtySession:
         raise AssertionError(f"the child printed no keyring summary:\n{self.text()}")
 
 
-def start(commands: list[list[str]]) -> PtySession:
-    """Run ``commands`` (exsync argv lists) one after another in a child on a new pty."""
+def start(commands: list[list[str]], *, keyring_available: bool = True) -> PtySession:
+    """Run ``commands`` (exsync argv lists) one after another in a child on a new pty
+    (with ``keyring_available=False``, a keyring exsync refuses, as on a bare server)."""
     env = {k: v for k, v in os.environ.items() if k.lower() not in _PROXY_VARIABLES}
+    if not keyring_available:
+        env[_NO_KEYRING] = "1"
     argv = [sys.executable, "-m", "tests.pty_session", json.dumps(commands)]
     pid, fd = pty.fork()
     if pid == 0:  # the child: becomes the session leader with the pty as its terminal
@@ -110,12 +114,13 @@ def start(commands: list[list[str]]) -> PtySession:
 
 def _child_main(commands_json: str) -> int:
     import keyring
+    from keyring.backends import null
 
     from exsync_tui.cli import main
     from exsync_tui.core.secrets.memory import MemoryKeyring
 
     backend = MemoryKeyring()
-    keyring.set_keyring(backend)
+    keyring.set_keyring(null.Keyring() if os.environ.get(_NO_KEYRING) else backend)
     for argv in json.loads(commands_json):
         code = main(argv)
         print(f"[exit {code}]", flush=True)

@@ -13,6 +13,7 @@ from typing import TextIO
 
 from exsync_tui.cli.password_prompt import can_prompt, prompt_password
 from exsync_tui.core.connect import connect, request_from_profile
+from exsync_tui.core.diagnose import for_profile
 from exsync_tui.core.profiles import (
     ConnectionMode,
     Profile,
@@ -71,7 +72,7 @@ _MARKS = {
 
 def format_step(step: Step) -> str:
     """One line per finished step: ``  ok    Name resolution  mail.example.com → ...``."""
-    return f"  {_MARKS.get(step.status, '...'):<5} {step.name}: {step.detail}".rstrip(": ")
+    return f"  {_MARKS.get(step.status, '...'):<5} {step.name}: {step.shown_detail}".rstrip(": ")
 
 
 def format_topic(topic: HelpTopic, facts: dict[str, str] | None = None) -> list[str]:
@@ -93,17 +94,36 @@ def format_topic(topic: HelpTopic, facts: dict[str, str] | None = None) -> list[
 
 
 class StepPrinter:
-    """A step callback printing finished steps as they come (running ones are not printed)."""
+    """A step callback printing finished steps as they come (running ones are not printed).
+
+    A step repeated identically (the recorder counts them) is printed once when it first
+    comes, then once more with its count when the run of repeats ends: not 29 lines.
+    """
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
         self._lock = threading.Lock()
+        self._repeated: Step | None = None
 
     def __call__(self, step: Step) -> None:
         if step.status is StepStatus.RUNNING:
             return
         with self._lock:
+            if step.repeats > 1:
+                self._repeated = step
+                return
+            self._print_repeated()
             print(format_step(step), file=self.out, flush=True)
+
+    def flush(self) -> None:
+        """Print the count of a run of repeats still pending (call at the end)."""
+        with self._lock:
+            self._print_repeated()
+
+    def _print_repeated(self) -> None:
+        if self._repeated is not None:
+            print(format_step(self._repeated), file=self.out, flush=True)
+            self._repeated = None
 
 
 def ask_on_terminal(target: str) -> bool:
@@ -158,17 +178,21 @@ def verify_profile_connection(
         print("not verified: no password to sign in with", file=out)
         return 0
     print(f"verifying the connection for {profile.email}...", file=out, flush=True)
+    printer = StepPrinter(out)
     outcome = connect(
         request_from_profile(profile, password.reveal()),
-        on_step=StepPrinter(out),
+        on_step=printer,
         cancel=threading.Event(),
         confirm_redirect=ask_on_terminal,
         budget_s=budget_s,
     )
+    printer.flush()
     if not outcome.ok or outcome.metadata is None:
         topic = outcome.diagnosis.topic
         if topic is not None:
-            for line in format_topic(topic, dict(outcome.diagnosis.facts)):
+            for line in format_topic(
+                for_profile(topic, profile.name), dict(outcome.diagnosis.facts)
+            ):
                 print(line, file=out)
         _forget(profile, out)
         return EXIT_CANCELLED if was_cancelled(outcome.diagnosis) else 1

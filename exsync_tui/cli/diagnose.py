@@ -24,9 +24,15 @@ from exsync_tui.cli.connect_output import (
     profile_password,
     was_cancelled,
 )
-from exsync_tui.cli.password_prompt import NOT_A_TERMINAL, can_prompt
+from exsync_tui.cli.password_prompt import NOT_A_TERMINAL, can_prompt, prompt_password
 from exsync_tui.core.connect import request_from_profile
-from exsync_tui.core.diagnose import diagnose, render_report, report_json, topic_by_id
+from exsync_tui.core.diagnose import (
+    diagnose,
+    personalised,
+    render_report,
+    report_json,
+    topic_by_id,
+)
 from exsync_tui.core.diagnose.doctor import DOCTOR_BUDGET_S
 from exsync_tui.core.files import atomic_write_text
 from exsync_tui.core.logging_setup import setup_logging
@@ -68,18 +74,32 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=_run)
 
 
-def _keyring_diagnosis(reason: str) -> Diagnosis:
+def _keyring_diagnosis(reason: str, name: str) -> Diagnosis:
     step = Step("Password", StepStatus.FAIL, reason)
-    return Diagnosis(ok=False, steps=(step,), topic=topic_by_id("keyring-unavailable"))
+    diagnosis = Diagnosis(ok=False, steps=(step,), topic=topic_by_id("keyring-unavailable"))
+    return personalised(diagnosis, name)
 
 
-def _password(args: argparse.Namespace, profile: Any) -> Secret | None:
+def _password(args: argparse.Namespace, profile: Profile) -> Secret | None:
     if args.password_stdin:
         line = sys.stdin.readline().rstrip("\r\n")
         return Secret(line) if line else None
     # The prompt goes to the terminal, not stdout, so --json output stays clean.
     try:
         return profile_password(profile, SecretStore(), prompt=True)
+    except KeyringUnavailable as error:
+        if not can_prompt():
+            raise
+        # What the keyring-unavailable advice promises: asked for, used for this run only.
+        print(
+            f"note: no secure keyring ({error.reason}): the password is asked for this "
+            "check only and not stored",
+            file=sys.stderr,
+        )
+        try:
+            return prompt_password(profile.sign_in_name)
+        except EOFError:
+            return None
     except EOFError:
         return None
 
@@ -127,7 +147,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         password = _password(args, profile)
     except (KeyringUnavailable, PasswordCommandError) as error:
-        diagnosis = _keyring_diagnosis(str(error))
+        diagnosis = _keyring_diagnosis(str(error), profile.name)
         _print_result(args, diagnosis)
         return EXIT_FAILED
     if password is None and profile.mode.value != "office365":
@@ -143,13 +163,16 @@ def _run(args: argparse.Namespace) -> int:
     )
     if not args.json:
         print(f"checking {profile.name} ({profile.email}) from this machine")
+    printer = StepPrinter(sys.stdout)
     diagnosis = diagnose(
         request,
-        on_step=(lambda step: None) if args.json else StepPrinter(sys.stdout),
+        on_step=(lambda step: None) if args.json else printer,
         cancel=threading.Event(),
         confirm_redirect=(lambda target: False) if args.json else ask_on_terminal,
         budget_s=args.time_limit,
     )
+    printer.flush()
+    diagnosis = personalised(diagnosis, profile.name)
     _print_result(args, diagnosis)
     if was_cancelled(diagnosis):
         return EXIT_CANCELLED  # Ctrl-C: the verdict says nothing about the profile

@@ -43,10 +43,12 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # JSON web tokens.
     (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), REDACTED),
     # password=..., 'password': '...', "access_token": "...", client_secret, refresh_token...
+    # A parenthesised remark in words ("password: (not included)") is prose, not a value.
     (
         re.compile(
             r"(?P<key>['\"]?\b(?:password|passwd|pwd|secret|client_secret|access_token|"
             r"refresh_token|id_token|token|code_verifier|device_code)['\"]?\s*[:=]\s*)"
+            r"(?!\s*\([a-z]+(?: [a-z]+)*\)(?:$|[\s,;.]))"
             r"(?P<quote>['\"]?)(?P<value>[^'\"\s,;&}]*)(?P=quote)",
             re.IGNORECASE,
         ),

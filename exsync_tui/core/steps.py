@@ -24,13 +24,25 @@ class StepStatus(StrEnum):
 
 @dataclass(frozen=True)
 class Step:
-    """One thing that was tried, e.g. a DNS lookup or one autodiscover URL."""
+    """One thing that was tried, e.g. a DNS lookup or one autodiscover URL.
+
+    ``repeats`` counts identical steps in a row (a busy server asking to wait 29
+    times is one step with ``repeats=29``); ``elapsed_s`` is then the last one's.
+    """
 
     name: str
     status: StepStatus
     detail: str
     url: str | None = None
     elapsed_s: float | None = None
+    repeats: int = 1
+
+    @property
+    def shown_detail(self) -> str:
+        """The detail as front ends show it, with the count of repeats."""
+        if self.repeats < 2:
+            return self.detail
+        return f"{self.detail} ({self.repeats} times)" if self.detail else f"{self.repeats} times"
 
 
 @dataclass(frozen=True)
@@ -56,12 +68,15 @@ class Diagnosis:
 
     ``facts`` holds what a front end may offer to act on, e.g.
     ``{"certificate_sha256": "AB:CD:..."}`` for a certificate the user may pin.
+    ``technical`` is the raw, redacted text of the failure (exception types and
+    library messages) for the report's technical section; steps speak plain words.
     """
 
     ok: bool
     steps: tuple[Step, ...]
     topic: HelpTopic | None = None
     facts: Mapping[str, str] = field(default_factory=dict)
+    technical: str = ""
 
 
 StepCallback = Callable[[Step], None]

@@ -45,7 +45,9 @@ def diagnose_profile(app: ExsyncApp, profile: Profile) -> None:
         elif choice.action == "pin":
             app.push_screen(ConnectScreen(current, fix_field="pin_sha256", pin=choice.pin))
 
-    screen = ErrorHelpScreen(runner=runner, can_fix=True, subject=profile.name)
+    screen = ErrorHelpScreen(
+        runner=runner, can_fix=True, subject=profile.name, profile_name=profile.name
+    )
     app.push_screen(screen, chosen)
 
 

@@ -7,8 +7,20 @@ from textual.message import Message
 from exsync_tui.core.steps import Step, StepStatus
 
 
+def _same(earlier: Step, step: Step) -> bool:
+    return (earlier.name, earlier.status, earlier.detail, earlier.url) == (
+        step.name,
+        step.status,
+        step.detail,
+        step.url,
+    )
+
+
 def merge_step(steps: tuple[Step, ...], step: Step) -> tuple[Step, ...]:
-    """The steps with ``step`` added: it replaces the running line of the same step, if any."""
+    """The steps with ``step`` added: it replaces the running line of the same step, if any,
+    or the line it repeats (the recorder counts identical steps in a row)."""
+    if step.repeats > 1 and steps and _same(steps[-1], step):
+        return (*steps[:-1], step)
     for index in range(len(steps) - 1, -1, -1):
         earlier = steps[index]
         if (

@@ -59,7 +59,7 @@ def ago(moment: datetime | None, now: datetime) -> str:
 def step_line(step: Step) -> str:
     """One step as a line: status word, name, detail and time taken."""
     elapsed = f" ({step.elapsed_s:.2f} s)" if step.elapsed_s is not None else ""
-    detail = f": {step.detail}" if step.detail else ""
+    detail = f": {step.shown_detail}" if step.shown_detail else ""
     return f"{STEP_SYMBOLS[step.status]:<11} {step.name}{detail}{elapsed}"
 
 

@@ -101,7 +101,10 @@ def test_a_microsoft_365_style_server_asks_for_modern_auth(
     outcome, _ = run_connect(sandbox_request(sb))
 
     assert topic_id(outcome) == "modern-auth-required"
-    assert outcome.diagnosis.facts["field"] == "office365"
+    # Microsoft 365 sign-in is not available yet: no setting to fix here, the admin can help.
+    assert "field" not in outcome.diagnosis.facts
+    advice = " ".join(outcome.diagnosis.topic.advice) if outcome.diagnosis.topic else ""
+    assert "NTLM or Basic" in advice and "account type" not in advice
 
 
 def test_an_expired_password_is_named(fresh_sandbox: Callable[..., Sandbox]) -> None:

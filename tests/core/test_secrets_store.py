@@ -75,7 +75,7 @@ def test_placeholder_backends_are_refused_with_the_fixes(backend: KeyringBackend
     message = str(caught.value)
     assert "no secure keyring is available" in message
     assert "dbus-run-session" in message and "gnome-keyring-daemon --unlock" in message
-    assert "password_command" in message and "this session only" in message
+    assert "--password-command" in message and "--password-stdin" in message
     assert caught.value.help_topic == "keyring-unavailable"
 
 

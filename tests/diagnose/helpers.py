@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from exsync_tui.core.connect import ConnectRequest
 from exsync_tui.core.diagnose import diagnose
+from exsync_tui.core.logging_setup import PrivateRotatingFileHandler, setup_logging
 from exsync_tui.core.steps import Diagnosis, Step
 
 MAIN_STEPS = (
@@ -35,3 +40,19 @@ def main_statuses(diagnosis: Diagnosis) -> dict[str, str]:
 def topic_id(diagnosis: Diagnosis) -> str | None:
     """The help topic id (None when every step passed)."""
     return diagnosis.topic.id if diagnosis.topic else None
+
+
+@contextmanager
+def logging_to_file(*, debug_network: bool = False) -> Iterator[Path]:
+    """exsync's redacted log file, as the CLI sets it up; removed again afterwards."""
+    path = setup_logging(debug_network=debug_network)
+    try:
+        yield path
+    finally:
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            if isinstance(handler, PrivateRotatingFileHandler):
+                root.removeHandler(handler)
+                handler.close()
+        for name in ("exchangelib", "urllib3", "requests_ntlm", "spnego"):
+            logging.getLogger(name).setLevel(logging.NOTSET)

@@ -15,6 +15,7 @@ from exsync_tui.sandbox import Sandbox
 from tests.cli_runner import run_exsync
 from tests.connect.helpers import sandbox_connect_to
 from tests.diagnose.helpers import MAIN_STEPS
+from tests.pty_session import start
 
 
 def _add_profile(
@@ -134,3 +135,38 @@ def test_the_verdict_is_kept_on_the_profile_for_the_dashboard(
     passed = load_config().profiles["work"].metadata
     assert code == 0, err
     assert passed.last_error_topic is None and passed.last_verified is not None
+
+
+def test_without_a_keyring_diagnose_asks_on_a_terminal_as_the_advice_says(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _add_profile(sandbox, capsys, monkeypatch, "--server", "mail.example.com")
+    password = sandbox.info.users[0].password
+
+    session = start([["diagnose", "work"]], keyring_available=False)
+    session.expect("no secure keyring")
+    session.expect("Password for alice@example.com")
+    session.type_line(password)
+
+    assert session.finish() == 0
+    assert session.exit_codes() == [0], session.text()
+    assert "every step passed" in session.text() and password not in session.text()
+
+
+def test_a_busy_server_is_one_line_with_a_count_not_one_line_per_wait(
+    fresh_sandbox: Callable[..., Sandbox],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sb = fresh_sandbox(messages=1, events=0)
+    _add_profile(sb, capsys, monkeypatch, "--server", "mail.example.com")
+    sb.control.inject_fault("busy:50*6/GetFolder")
+
+    code, out, _ = run_exsync(capsys, monkeypatch, "diagnose", "work")
+
+    assert code == 0, out
+    busy = [line for line in out.splitlines() if "Server busy" in line]
+    assert busy == [
+        "  warn  Server busy: the server asked to wait 0.05 s",
+        "  warn  Server busy: the server asked to wait 0.05 s (6 times)",
+    ]

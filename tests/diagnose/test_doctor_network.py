@@ -30,7 +30,8 @@ def test_every_step_passes_for_a_good_profile(sandbox: Sandbox) -> None:
     assert set(main_statuses(diagnosis).values()) == {"ok"}
     name = next(step for step in diagnosis.steps if step.name == "Name resolution")
     assert "example.com → 127.0.0.1" in name.detail and "--connect-to" in name.detail
-    assert [s.status.value for s in live if s.name == "TLS"] == ["running", "ok"]
+    # Autodiscover mode: TLS is checked on both hosts used, the autodiscover and the EWS host.
+    assert [s.status.value for s in live if s.name == "TLS"] == ["running", "ok"] * 2
 
 
 def test_private_address_without_a_route_is_reported_and_never_dialled(
@@ -192,3 +193,22 @@ def test_plain_http_on_the_tls_port_is_something_else_answering(
     diagnosis, _ = run_doctor(request)
 
     assert topic_id(diagnosis) == "tls-intercepted"
+    tls = next(step for step in diagnosis.steps if step.name == "TLS")
+    assert "not TLS (probably plain HTTP)" in tls.detail and "_ssl.c" not in tls.detail
+
+
+def test_when_autodiscover_fails_the_network_steps_say_why_where_it_failed(
+    sandbox: Sandbox,
+) -> None:
+    untrusted, _ = run_doctor(sandbox_request(sandbox, ca_file=None))
+    unknown, _ = run_doctor(sandbox_request(sandbox, email="alice@nowhere.example", connect_to=()))
+
+    assert topic_id(untrusted) == "tls-untrusted"
+    assert main_statuses(untrusted)["TLS"] == "fail"
+    assert untrusted.facts["certificate_sha256"] == sandbox.control.certificate_sha256()
+    assert topic_id(unknown) == "autodiscover-failed"  # what connecting says, too
+    name = next(step for step in unknown.steps if step.name == "Name resolution")
+    assert name.status.value == "fail"
+    assert "autodiscover.nowhere.example" in name.detail and "nowhere.example:" in name.detail
+    for step in unknown.steps:
+        assert "HTTPSConnection" not in step.detail and "Failed to resolve" not in step.detail

@@ -9,24 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from exsync_tui.core.logging_setup import PrivateRotatingFileHandler, setup_logging
 from exsync_tui.core.paths import log_dir
 from exsync_tui.core.redaction import REDACTED, redact, register_secret
 from exsync_tui.sandbox import Sandbox
 from tests.connect.helpers import run_connect, sandbox_request
+from tests.diagnose.helpers import logging_to_file
 
 
 @pytest.fixture
 def log_file() -> Iterator[Path]:
-    path = setup_logging(debug_network=True)
-    yield path
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        if isinstance(handler, PrivateRotatingFileHandler):
-            root.removeHandler(handler)
-            handler.close()
-    for name in ("exchangelib", "urllib3", "requests_ntlm", "spnego"):
-        logging.getLogger(name).setLevel(logging.NOTSET)
+    with logging_to_file(debug_network=True) as path:
+        yield path
 
 
 def test_the_log_is_private_and_under_the_state_directory(log_file: Path) -> None:
@@ -82,3 +75,17 @@ def test_a_registered_secret_is_redacted_anywhere_until_released() -> None:
 def test_prose_about_schemes_stays_readable() -> None:
     text = "NTLM accepted (server offers Negotiate, NTLM, Basic)"
     assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("  password:    (not included)", "  password:    (not included)"),
+        ("password: (none), user: bob", "password: (none), user: bob"),
+        ("password=(hunter2", f"password={REDACTED}"),
+        ("password: hunter2", f"password: {REDACTED}"),
+        ("'password': 'hunter2'", f"'password': '{REDACTED}'"),
+    ],
+)
+def test_a_remark_in_parentheses_is_not_taken_for_a_password(text: str, expected: str) -> None:
+    assert redact(text) == expected

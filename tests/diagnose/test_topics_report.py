@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from exsync_tui.core.connect import ConnectRequest
-from exsync_tui.core.diagnose import HELP_TOPICS, render_report, report_json, topic_by_id
+from exsync_tui.core.diagnose import (
+    HELP_TOPICS,
+    for_profile,
+    render_report,
+    report_json,
+    topic_by_id,
+)
 from exsync_tui.core.steps import Diagnosis, Step, StepStatus
 
 REQUIRED = (
@@ -78,7 +85,9 @@ def test_advice_works_in_both_front_ends() -> None:
         for advice in topic.advice:
             flags = re.findall(r"(?<![\w-])--[a-z0-9-]+", advice)
             assert set(flags) <= known, f"{topic.id}: unknown flag in {advice!r}"
-            if flags:
+            # A flag comes with where the TUI has it, unless the advice is about a command
+            # only the command line has (exsync diagnose reading a password).
+            if flags and "exsync diagnose" not in advice:
                 assert any(place in advice for place in TUI_PLACES), (
                     f"{topic.id}: {advice!r} names {flags} but not where the TUI has it"
                 )
@@ -104,7 +113,7 @@ def _failed() -> tuple[Diagnosis, ConnectRequest]:
 def test_json_shape() -> None:
     diagnosis, _ = _failed()
     result = report_json(diagnosis)
-    assert set(result) == {"ok", "steps", "topic"}
+    assert set(result) == {"ok", "steps", "topic", "technical"}
     assert result["ok"] is False
     assert result["steps"][1] == {
         "name": "Sign-in",
@@ -126,3 +135,74 @@ def test_the_report_keeps_user_and_server_and_drops_secrets() -> None:
 def test_the_request_repr_never_shows_the_password() -> None:
     _, request = _failed()
     assert "Pa55-word!" not in repr(request) and "Pa55-word!" not in str(request)
+
+
+def test_the_report_says_the_password_is_not_included() -> None:
+    diagnosis, request = _failed()
+    text = render_report(diagnosis, request)
+    assert "  password:    (not included)" in text
+
+
+def test_no_advice_has_a_placeholder_and_the_profile_name_is_filled_in() -> None:
+    for topic in HELP_TOPICS.values():
+        for line in (*topic.advice, topic.admin, topic.explanation):
+            assert not re.search(r"\bNAME\b", line), f"{topic.id}: {line!r}"
+    named = {
+        "password-expired": "exsync profiles edit work --password-prompt",
+        "unexpected-error": "exsync diagnose work --report FILE",
+        "keyring-unavailable": "exsync diagnose work --password-stdin",
+    }
+    for topic_id, command in named.items():
+        generic = topic_by_id(topic_id)
+        assert command not in " ".join(generic.advice)
+        assert command in " ".join(for_profile(generic, "work").advice), topic_id
+    assert for_profile(topic_by_id("password-expired"), None) == topic_by_id("password-expired")
+
+
+def test_keyring_advice_names_the_flags_not_the_profile_file() -> None:
+    advice = " ".join(topic_by_id("keyring-unavailable").advice)
+    assert "--password-command" in advice and "--password-stdin" in advice
+    assert "in the profile" not in advice
+
+
+def test_modern_auth_advice_works_in_this_version() -> None:
+    topic = topic_by_id("modern-auth-required")
+    advice = " ".join(topic.advice)
+    assert "NTLM or Basic" in advice
+    assert "--office365" not in advice and "account type" not in advice
+    assert topic.field is None  # nothing on this side to fix: the Microsoft 365 box would not help
+
+
+def test_the_report_and_json_carry_the_technical_text() -> None:
+    diagnosis, request = _failed()
+    raw = "exchangelib.errors.MalformedResponseError: headers: {...} content: <html>"
+    with_raw = replace(diagnosis, technical=raw)
+    text = render_report(with_raw, request)
+    assert "Technical details" in text and raw in text
+    assert report_json(with_raw)["technical"] == raw
+    assert "Technical details" not in render_report(diagnosis, request)
+
+
+def test_a_failed_autodiscover_attempt_does_not_fail_a_passing_check() -> None:
+    steps = (
+        Step(
+            "Autodiscover: https://example.com/autodiscover/autodiscover.svc", StepStatus.FAIL, "x"
+        ),
+        Step("Autodiscover", StepStatus.OK, "EWS at https://mail.example.com/EWS/Exchange.asmx"),
+        Step("Sign-in", StepStatus.OK, "NTLM accepted"),
+    )
+    assert report_json(Diagnosis(ok=True, steps=steps))["ok"] is True
+    failed_main = (*steps, Step("Mailbox access", StepStatus.FAIL, "no"))
+    assert report_json(Diagnosis(ok=True, steps=failed_main))["ok"] is False
+
+
+def test_repeated_steps_show_their_count() -> None:
+    busy = Step("Server busy", StepStatus.WARN, "the server asked to wait 1 s", repeats=29)
+    result = report_json(Diagnosis(ok=False, steps=(busy,)))
+    assert result["steps"] == [
+        {
+            "name": "Server busy",
+            "status": "warn",
+            "detail": "the server asked to wait 1 s (29 times)",
+        }
+    ]

@@ -68,6 +68,8 @@ _TELLING_TOPICS = (
     "tls-untrusted",
     "redirect-declined",
     "server-busy",
+    "server-silent",
+    "tls-silent",
     "proxy-error",
     "response-rejected",
 )

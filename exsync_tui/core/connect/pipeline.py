@@ -68,10 +68,16 @@ NETWORK_TOPICS = frozenset(
         "tls-pin-mismatch",
         "tls-expired",
         "tls-intercepted",
+        "tls-silent",
+        "server-silent",
         "proxy-error",
     }
 )
 """Topics that mean the server was not reached properly at all."""
+
+MAILBOX_TOPICS = frozenset({"ews-disabled", "mailbox-not-found", "access-denied"})
+"""Topics the server answers with only after accepting the credentials: the mailbox behind
+the sign-in refused, so the sign-in itself worked."""
 
 _SOURCE_LABELS = {
     "host": "from the server name",
@@ -103,6 +109,7 @@ class Endpoint:
     server_version: str | None = None
     auth_type: str = ""  # exchangelib's spelling; empty until chosen
     offered: tuple[str, ...] = ()
+    autodiscover_url: str | None = None  # the autodiscover URL that answered, if any
 
 
 @dataclass(frozen=True)
@@ -215,6 +222,7 @@ def find_endpoint(ctx: ConnectContext) -> Endpoint:
         server_version=result.server_version,
         auth_type=result.auth_type,
         offered=result.offered_schemes,
+        autodiscover_url=result.autodiscover_url,
     )
 
 
@@ -280,11 +288,8 @@ def sign_in(ctx: ConnectContext, endpoint: Endpoint) -> SignedIn:
             server_version = _version_text(account)
         except Exception as error:
             found = classify(error, cancelled=ctx.scope.cancelled)
-            if (
-                found.topic_id in SIGN_IN_TOPICS
-                or found.topic_id in NETWORK_TOPICS
-                or ctx.scope.expired  # out of time: nothing was learned about the mailbox
-            ):
+            if found.topic_id not in MAILBOX_TOPICS:
+                # No answer, an unreadable one, or a refusal: the sign-in is not confirmed.
                 raise
             # Signed in, but the mailbox behind it refused: that is the next step's story.
             pending = TopicError(found.topic_id, found.detail, found.facts)

@@ -4,6 +4,10 @@ A step is reported twice: once ``running`` when it starts (so a screen can show
 what is being tried right now), then with its outcome and duration. After a
 cancel the recorder goes quiet, so a worker thread finishing late cannot paint
 steps onto a screen that has moved on.
+
+Identical steps in a row (a busy server asking to wait again and again) are
+kept as one step with a count: the repeated step is reported again with the
+new count, and a front end replaces the line it showed.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from exsync_tui.core.redaction import redact
 from exsync_tui.core.steps import Step, StepCallback, StepStatus
@@ -19,7 +23,7 @@ from exsync_tui.core.steps import Step, StepCallback, StepStatus
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(eq=False)  # told apart by identity: two attempts at one URL are two steps
 class RunningStep:
     """A step that has started; call :meth:`finish` exactly once."""
 
@@ -32,6 +36,7 @@ class RunningStep:
     def finish(self, status: StepStatus, detail: str) -> Step:
         """Record the outcome with the time since the step started."""
         self.finished = True
+        self.recorder.closed(self)
         return self.recorder.record(
             self.name, status, detail, url=self.url, elapsed_s=time.monotonic() - self.started
         )
@@ -43,6 +48,7 @@ class StepRecorder:
     def __init__(self, on_step: StepCallback | None = None) -> None:
         self._on_step = on_step
         self._steps: list[Step] = []
+        self._open: list[RunningStep] = []
         self._lock = threading.Lock()
         self._muted = False
 
@@ -71,7 +77,25 @@ class StepRecorder:
             muted = self._muted
         if not muted:
             self._emit(Step(name=name, status=StepStatus.RUNNING, detail=redact(detail), url=url))
-        return RunningStep(self, name, url, time.monotonic())
+        running = RunningStep(self, name, url, time.monotonic())
+        with self._lock:
+            self._open.append(running)
+        return running
+
+    def closed(self, running: RunningStep) -> None:
+        """``running`` has its outcome (called by :meth:`RunningStep.finish`)."""
+        with self._lock:
+            if running in self._open:
+                self._open.remove(running)
+
+    def fail_open(self, detail: str) -> None:
+        """Finish every step still running as failed with ``detail``: a failure that escaped
+        a step must not leave it unfinished (it would be reported as not run)."""
+        with self._lock:
+            still_open = list(reversed(self._open))
+        for running in still_open:
+            if not running.finished:
+                running.finish(StepStatus.FAIL, detail)
 
     def record(
         self,
@@ -93,6 +117,16 @@ class StepRecorder:
         with self._lock:
             if self._muted:
                 return step
-            self._steps.append(step)
+            last = self._steps[-1] if self._steps else None
+            if last is not None and (last.name, last.status, last.detail, last.url) == (
+                step.name,
+                step.status,
+                step.detail,
+                step.url,
+            ):
+                step = replace(step, repeats=last.repeats + 1)
+                self._steps[-1] = step
+            else:
+                self._steps.append(step)
         self._emit(step)
         return step

@@ -9,6 +9,7 @@ of them runs, and turns any failure into a help topic.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from exsync_tui.core.connect.request import ConnectRequest
 from exsync_tui.core.connect.server_text import ServerTextError, normalise_server
 from exsync_tui.core.connect.session import close_all_connections, prepare_exchangelib
 from exsync_tui.core.diagnose.classify import TopicError, classify
+from exsync_tui.core.diagnose.technical import technical_text
 from exsync_tui.core.diagnose.topics import topic_by_id
 from exsync_tui.core.net import (
     SMALL_RESPONSE_MAX_BYTES,
@@ -45,6 +47,8 @@ from exsync_tui.core.redaction import register_secret
 from exsync_tui.core.steps import Diagnosis, Step, StepStatus
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 
 def _invalid(field: str, detail: str) -> TopicError:
@@ -96,7 +100,22 @@ def failure(steps: tuple[Step, ...], error: TopicError) -> Diagnosis:
     topic = topic_by_id(error.topic_id)
     if topic.field and "field" not in facts:
         facts["field"] = topic.field
-    return Diagnosis(ok=False, steps=steps, topic=topic, facts=facts)
+    technical = technical_text(error.__cause__)
+    return Diagnosis(ok=False, steps=steps, topic=topic, facts=facts, technical=technical)
+
+
+def _stages_failed(recorder: StepRecorder, error: TopicError) -> StagesFailed:
+    """Finish the step the failure escaped from, and log it (redacted by the log handler)."""
+    recorder.fail_open(error.detail)
+    # INFO, not WARNING: with no log file set up, Python would print warnings (and the
+    # traceback) on stderr, unredacted.
+    log.info(
+        "connection check failed [%s]: %s",
+        error.topic_id,
+        error.detail,
+        exc_info=error.__cause__ or error,
+    )
+    return StagesFailed(error)
 
 
 @dataclass(frozen=True)
@@ -159,10 +178,12 @@ def run_stages(
                 return stages(ctx)
             except TopicError as error:
                 note_sign_in_failure(recorder, error)
-                return StagesFailed(enrich(error))
+                return _stages_failed(recorder, enrich(error))
             except Exception as error:
                 found = classify(error, cancelled=scope.cancelled)
-                return StagesFailed(TopicError(found.topic_id, found.detail, found.facts))
+                classified = TopicError(found.topic_id, found.detail, found.facts)
+                classified.__cause__ = error
+                return _stages_failed(recorder, classified)
             finally:
                 close_all_connections()
 

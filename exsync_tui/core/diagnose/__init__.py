@@ -13,13 +13,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from exsync_tui.core.diagnose.personal import for_profile, personalised
 from exsync_tui.core.diagnose.topics import HELP_TOPICS, topic_by_id
 
 if TYPE_CHECKING:
     from exsync_tui.core.diagnose.doctor import diagnose
     from exsync_tui.core.diagnose.report import render_report, report_json
 
-__all__ = ["HELP_TOPICS", "diagnose", "render_report", "report_json", "topic_by_id"]
+__all__ = [
+    "HELP_TOPICS",
+    "diagnose",
+    "for_profile",
+    "personalised",
+    "render_report",
+    "report_json",
+    "topic_by_id",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -37,6 +37,10 @@ NAME_STEP = "Name resolution"
 TCP_STEP = "TCP connection"
 TLS_STEP = "TLS"
 TCP_TIMEOUT_S = 5.0
+TLS_TIMEOUT_S = 5.0
+
+Candidate = tuple[str, int, str]
+"""(host, port, scheme) the network steps may look at."""
 
 
 @dataclass
@@ -50,7 +54,7 @@ class Target:
     facts: dict[str, str] = field(default_factory=dict)
 
 
-def candidate_targets(request: ConnectRequest) -> list[tuple[str, int, str]]:
+def candidate_targets(request: ConnectRequest) -> list[Candidate]:
     """(host, port, scheme) to examine: the server, or the autodiscover hosts in order."""
     if request.server:
         spec = normalise_server(request.server)
@@ -76,10 +80,21 @@ def _srv_target(request: ConnectRequest) -> tuple[str, int] | None:
     return (targets[0].host, targets[0].port) if targets else None
 
 
-def resolve_step(recorder: StepRecorder, request: ConnectRequest) -> Target:
-    """Step 1: find addresses for the server (or the autodiscover hosts); raises TopicError."""
+def target_of(url: str) -> Candidate:
+    """(host, port, scheme) of an https/http URL."""
+    parts = urlsplit(url)
+    scheme = parts.scheme or "https"
+    return (parts.hostname or "", parts.port or (443 if scheme == "https" else 80), scheme)
+
+
+def resolve_step(
+    recorder: StepRecorder, request: ConnectRequest, candidates: list[Candidate] | None = None
+) -> Target:
+    """Step 1: find addresses for ``candidates`` (by default the server, or the autodiscover
+    hosts and then the SRV target), the first that resolves; raises TopicError."""
     step = recorder.start(NAME_STEP)
-    candidates = candidate_targets(request)
+    srv_allowed = candidates is None and not request.server
+    candidates = candidates if candidates is not None else candidate_targets(request)
     proxy = proxy_for(f"https://{candidates[0][0]}/")
     if proxy:
         host, port, scheme = candidates[0]
@@ -97,7 +112,7 @@ def resolve_step(recorder: StepRecorder, request: ConnectRequest) -> Target:
             misses.append(f"{host}: {error.reason}")
             continue
         return _judge(step, Target(host, port, scheme), resolution)
-    if not request.server:
+    if srv_allowed:
         srv = _srv_target(request)
         if srv is not None:
             try:
@@ -166,8 +181,17 @@ def tcp_step(recorder: StepRecorder, target: Target) -> None:
         raise TopicError("connection-timeout", f"{host}:{port}: {error}") from error
     dialled.sock.close()
     elapsed_ms = (time.monotonic() - started) * 1000
-    via = " (the proxy)" if target.proxy else ""
-    step.finish(StepStatus.OK, f"connected to {dialled.address}:{port}{via} in {elapsed_ms:.0f} ms")
+    where = _dialled_text(host, port, dialled.address, dialled.resolution.target_port)
+    the_proxy = " (the proxy)" if target.proxy else ""
+    step.finish(StepStatus.OK, f"connected to {where}{the_proxy} in {elapsed_ms:.0f} ms")
+
+
+def _dialled_text(host: str, port: int, address: str, dialled_port: int) -> str:
+    """``mail.example.com:443 via 127.0.0.1:36739``: what was asked for, and where it went."""
+    shown = f"[{address}]" if ":" in address else address
+    if (host.strip("[]"), port) == (address, dialled_port):
+        return f"{shown}:{port}"
+    return f"{host}:{port} via {shown}:{dialled_port}"
 
 
 def tls_step(recorder: StepRecorder, request: ConnectRequest, target: Target) -> None:
@@ -181,18 +205,20 @@ def tls_step(recorder: StepRecorder, request: ConnectRequest, target: Target) ->
     step = recorder.start(TLS_STEP, url=f"{target.host}:{target.port}")
     pin = normalise_pin(request.pin_sha256) if request.pin_sha256 else None
     ca_file = str(request.ca_file) if request.ca_file else None
-    result = check_tls(target.host, target.port, ca_file=ca_file, pin_sha256=pin)
+    result = check_tls(
+        target.host, target.port, ca_file=ca_file, pin_sha256=pin, timeout=TLS_TIMEOUT_S
+    )
     facts = {"host": target.host}
     if result.certificate is not None:
         facts["certificate_sha256"] = result.certificate.sha256
     if not result.ok:
-        detail = result.detail
+        detail = f"{target.host}: {result.detail}"
         if result.certificate is not None:
             detail += f"; SHA-256 {result.certificate.fingerprint}"
         step.finish(StepStatus.FAIL, detail)
         raise TopicError(result.topic_id or "tls-untrusted", detail, facts)
     target.facts.update(facts)
     if result.warning:
-        step.finish(StepStatus.WARN, f"{result.detail}; {result.warning}")
+        step.finish(StepStatus.WARN, f"{target.host}: {result.detail}; {result.warning}")
     else:
-        step.finish(StepStatus.OK, result.detail)
+        step.finish(StepStatus.OK, f"{target.host}: {result.detail}")

@@ -8,6 +8,7 @@ Errors exsync raises itself carry their topic (:class:`TopicError`).
 
 from __future__ import annotations
 
+import http.client
 import re
 import socket
 import ssl
@@ -22,6 +23,7 @@ from defusedxml import DefusedXmlException
 from exchangelib import errors as ews_errors
 from spnego.exceptions import SpnegoError
 
+from exsync_tui.core.diagnose.technical import plain_unexpected
 from exsync_tui.core.net.errors import (
     CancelledByUserError,
     CredentialsRefusedError,
@@ -93,6 +95,10 @@ _SERVER_BUSY = (
 
 def _tls(error: BaseException) -> Classified | None:
     text = str(error)
+    if isinstance(error, TimeoutError) and "handshake" in text.lower():
+        return Classified(
+            "tls-silent", "the server accepted the connection but never answered the TLS handshake"
+        )
     match = _FINGERPRINT.search(text)
     if match:
         return Classified(
@@ -127,7 +133,10 @@ def _network(error: BaseException) -> Classified | None:
     if isinstance(error, NameNotFoundError):
         return Classified("dns-not-found", str(error), {"host": error.host})
     if isinstance(error, urllib3.exceptions.NameResolutionError | socket.gaierror):
-        return Classified("dns-not-found", f"name not found: {error}")
+        # urllib3's text names its connection class; the resolver's own words are plainer.
+        reason: BaseException = getattr(error, "_reason", error)
+        words = reason.strerror if isinstance(reason, OSError) and reason.strerror else error
+        return Classified("dns-not-found", f"name not found: {words}")
     if isinstance(error, ConnectionRefusedError):
         return Classified("connection-refused", "the server refused the connection")
     if isinstance(error, urllib3.exceptions.ProxyError | requests.exceptions.ProxyError):
@@ -138,7 +147,9 @@ def _network(error: BaseException) -> Classified | None:
     ) and not isinstance(error, urllib3.exceptions.NewConnectionError):
         return Classified("connection-timeout", "the connection timed out")
     if isinstance(error, urllib3.exceptions.ReadTimeoutError | requests.exceptions.ReadTimeout):
-        return Classified("server-busy", "the server did not answer in time")
+        return Classified("server-silent", "the server did not answer in time")
+    if isinstance(error, http.client.RemoteDisconnected | ConnectionResetError | BrokenPipeError):
+        return Classified("server-silent", "the server closed the connection without answering")
     return None
 
 
@@ -168,7 +179,7 @@ def _exchange(error: BaseException) -> Classified | None:
     return None
 
 
-DEADLINE_TOPIC = "server-busy"
+DEADLINE_TOPIC = "server-silent"
 """The topic of an attempt that ran out of time (a server answering too slowly, or not at
 all): like a read timeout, which is classified the same way."""
 
@@ -232,6 +243,4 @@ def classify(error: BaseException, *, cancelled: bool = False) -> Classified:
             found = check(link)
             if found is not None:
                 return found
-    if any(isinstance(link, ConnectionResetError | BrokenPipeError) for link in chain):
-        return Classified("unexpected-error", "the server closed the connection without answering")
-    return Classified("unexpected-error", f"{type(error).__name__}: {error}")
+    return Classified("unexpected-error", plain_unexpected(chain))

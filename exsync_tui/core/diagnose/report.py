@@ -14,7 +14,7 @@ from typing import Any
 from exsync_tui import __version__
 from exsync_tui.core.connect.request import ConnectRequest
 from exsync_tui.core.redaction import redact, register_secret
-from exsync_tui.core.steps import Diagnosis, StepStatus
+from exsync_tui.core.steps import Diagnosis, Step, StepStatus
 
 _STATUS_MARKS = {
     StepStatus.OK: "ok  ",
@@ -25,18 +25,28 @@ _STATUS_MARKS = {
 }
 
 
-def report_json(diagnosis: Diagnosis) -> dict[str, Any]:
-    """``{"ok", "steps": [{"name", "status", "detail"}], "topic": {...} | null}``.
+def _is_attempt(step: Step) -> bool:
+    """One try within a step (``Autodiscover: https://...``); a failed try is not a failure
+    when a later one worked, exactly as when connecting."""
+    return ": " in step.name
 
-    ``ok`` is True only when every step passed (warnings count as passed).
+
+def report_json(diagnosis: Diagnosis) -> dict[str, Any]:
+    """``{"ok", "steps": [{"name", "status", "detail"}], "topic": {...} | null, "technical"}``.
+
+    ``ok`` is True only when every step passed (warnings count as passed; a failed
+    attempt within a step, such as one autodiscover URL, does not count).
+    ``technical`` is the raw error text ("" when there is none).
     """
     steps = [
-        {"name": step.name, "status": step.status.value, "detail": redact(step.detail)}
+        {"name": step.name, "status": step.status.value, "detail": redact(step.shown_detail)}
         for step in diagnosis.steps
     ]
     topic = diagnosis.topic
     passed = diagnosis.ok and all(
-        step.status in (StepStatus.OK, StepStatus.WARN, StepStatus.SKIP) for step in diagnosis.steps
+        step.status in (StepStatus.OK, StepStatus.WARN, StepStatus.SKIP)
+        for step in diagnosis.steps
+        if not _is_attempt(step)
     )
     return {
         "ok": passed,
@@ -46,6 +56,7 @@ def report_json(diagnosis: Diagnosis) -> dict[str, Any]:
             if topic is not None
             else None
         ),
+        "technical": redact(diagnosis.technical),
     }
 
 
@@ -91,8 +102,8 @@ def render_report(diagnosis: Diagnosis, request: ConnectRequest) -> str:
         for step in diagnosis.steps:
             elapsed = f" ({step.elapsed_s:.2f} s)" if step.elapsed_s is not None else ""
             lines.append(f"  [{_STATUS_MARKS[step.status]}] {step.name}{elapsed}")
-            if step.detail:
-                lines.append(f"         {step.detail}")
+            if step.shown_detail:
+                lines.append(f"         {step.shown_detail}")
         topic = diagnosis.topic
         if topic is not None:
             lines += [
@@ -109,4 +120,7 @@ def render_report(diagnosis: Diagnosis, request: ConnectRequest) -> str:
         if diagnosis.facts:
             lines += ["", "Facts"]
             lines += [f"  {key}: {value}" for key, value in sorted(diagnosis.facts.items())]
+        if diagnosis.technical:
+            lines += ["", "Technical details", "-----------------"]
+            lines += [f"  {line}" for line in diagnosis.technical.splitlines()]
         return redact("\n".join(lines) + "\n")

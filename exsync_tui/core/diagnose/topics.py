@@ -154,6 +154,27 @@ _TOPICS = (
         field="ca_file",
     ),
     HelpTopic(
+        id="tls-silent",
+        title="The server accepted the connection but never started TLS",
+        explanation=(
+            "Something at that address accepted the connection and then stayed silent: it "
+            "never began the secure (TLS) handshake. Usually the port is not the server's "
+            "https port, or a firewall or load balancer holds the connection without passing "
+            "it on, or the server is hung."
+        ),
+        advice=(
+            "Check the server address and port: EWS uses https on port 443 (Server in the "
+            "advanced settings, or --server).",
+            "Try again in a few minutes; if it stays silent, the server or the load balancer "
+            "in front of it is not working.",
+        ),
+        admin=(
+            "Ask whether https on port 443 of the Exchange server (or its load balancer) "
+            "answers: it accepts connections but never completes TLS."
+        ),
+        field="server",
+    ),
+    HelpTopic(
         id="autodiscover-failed",
         title="The server could not be found automatically",
         explanation=(
@@ -232,7 +253,7 @@ _TOPICS = (
         explanation="The server accepted the user name but the password must be changed first.",
         advice=(
             "Change the password (for example in Outlook on the web), then give exsync the "
-            "new one (edit the mailbox, or exsync profiles edit NAME --password-prompt).",
+            "new one: edit the mailbox, or run exsync profiles edit with --password-prompt.",
         ),
         admin="If you cannot change it yourself, ask the help desk.",
         field="password",
@@ -244,9 +265,16 @@ _TOPICS = (
             "The server does not accept a password here; it offers only OAuth (modern) "
             "sign-in. This is how Microsoft 365 and hybrid accounts work."
         ),
-        advice=("Choose Microsoft 365 / Office 365 as the account type (or --office365).",),
-        admin="Ask whether your mailbox is in Microsoft 365, or whether passwords are allowed.",
-        field="office365",
+        advice=(
+            "This version of exsync signs in with a password only (Microsoft 365 sign-in comes "
+            "in a later version): ask your administrator to allow NTLM or Basic sign-in on "
+            "Exchange Web Services for your mailbox.",
+        ),
+        admin=(
+            "Ask whether NTLM or Basic authentication can be allowed on EWS for this mailbox "
+            "(for example an authentication policy or a client access rule that permits it)."
+        ),
+        field=None,
     ),
     HelpTopic(
         id="office365-signin-pending",
@@ -337,6 +365,25 @@ _TOPICS = (
         field=None,
     ),
     HelpTopic(
+        id="server-silent",
+        title="The server does not answer",
+        explanation=(
+            "The connection and TLS worked and the request was sent, but the server never "
+            "answered: it stayed silent until the time allowed ran out, or closed the "
+            "connection without a word. This is not throttling (a busy server says so); the "
+            "Exchange server, or something in front of it, is not working."
+        ),
+        advice=(
+            "Try again in a few minutes.",
+            "Check whether Outlook on the web works: if it does not either, the server is down.",
+        ),
+        admin=(
+            "Ask the administrator to check the Exchange web services (IIS, the EWS and "
+            "Autodiscover application pools) and any load balancer in front of them."
+        ),
+        field=None,
+    ),
+    HelpTopic(
         id="proxy-error",
         title="The proxy refused or failed the connection",
         explanation=(
@@ -359,9 +406,10 @@ _TOPICS = (
         ),
         advice=(
             "Start a keyring (for example gnome-keyring or KeePassXC with Secret Service).",
-            "Or set a password command in the profile (password_command in the config, or "
-            "--password-command), for example pass show exchange.",
-            "Or type the password when asked, for this session only.",
+            "Or let a password manager give it: --password-command with exsync profiles add "
+            "or edit (password_command in the config), for example pass show exchange.",
+            "Or give the password for this run only: exsync diagnose asks for it on a "
+            "terminal, or reads it with --password-stdin.",
         ),
         admin="No action needed from the Exchange administrator.",
         field="password",
@@ -390,7 +438,7 @@ _TOPICS = (
             "wrong. The report holds the details an administrator or support needs."
         ),
         advice=(
-            "Save the report (Save report on the help screen, or exsync diagnose NAME "
+            "Save the report (Save report on the help screen, or exsync diagnose with "
             "--report FILE) and send it to your administrator or support.",
             "Try again later: the server may be having a problem.",
         ),

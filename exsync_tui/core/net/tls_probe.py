@@ -148,9 +148,16 @@ def _explain_failure(error: ssl.SSLCertVerificationError, cert: CertificateInfo 
 
 
 def _expiry_warning(cert: CertificateInfo) -> str | None:
+    """Soon to expire, or (only a pin still trusts it) already expired."""
     left = cert.not_after - dt.datetime.now(dt.UTC)
+    if left < dt.timedelta(0):
+        ago = -left
+        when = f"{ago.days} days ago" if ago.days != 1 else "1 day ago"
+        if ago.days == 0:
+            when = "today"
+        return f"the certificate expired {when} ({cert.not_after:%Y-%m-%d})"
     if left < dt.timedelta(days=EXPIRY_WARNING_DAYS):
-        return f"the certificate expires in {max(left.days, 0)} days ({cert.not_after:%Y-%m-%d})"
+        return f"the certificate expires in {left.days} days ({cert.not_after:%Y-%m-%d})"
     return None
 
 
@@ -177,9 +184,19 @@ def check_tls(
             cert = None
         return _explain_failure(error, cert)
     except ssl.SSLError as error:
-        return TlsCheck(False, f"the answer on this port is not TLS: {error}", "tls-intercepted")
-    except (TimeoutError, ConnectionResetError) as error:
-        return TlsCheck(False, f"the handshake failed: {error}", "tls-intercepted")
+        what = "probably plain HTTP" if "wrong version number" in str(error).lower() else "unknown"
+        return TlsCheck(False, f"the answer on this port is not TLS ({what})", "tls-intercepted")
+    except TimeoutError:
+        return TlsCheck(
+            False,
+            f"the connection was accepted, but no TLS answer came within {timeout:g} s: "
+            "the server is silent",
+            "tls-silent",
+        )
+    except ConnectionResetError:
+        return TlsCheck(
+            False, "the connection was closed during the TLS handshake", "tls-intercepted"
+        )
     with tls:
         der = tls.getpeercert(binary_form=True)
         version = tls.version()
@@ -194,5 +211,7 @@ def check_tls(
             cert,
         )
     trust = "pinned certificate" if pin_sha256 else ("CA file" if ca_file else "system CAs")
-    detail = f"{version}, trusted by the {trust}, valid until {cert.not_after:%Y-%m-%d}"
+    detail = f"{version}, trusted by the {trust}"
+    if cert.not_after > dt.datetime.now(dt.UTC):
+        detail += f", valid until {cert.not_after:%Y-%m-%d}"
     return TlsCheck(True, detail, None, cert, version, _expiry_warning(cert))

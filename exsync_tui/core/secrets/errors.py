@@ -16,8 +16,10 @@ KEYRING_FIXES = (
     "start a Secret Service for this shell: "
     "dbus-run-session -- sh -c 'echo YOUR-KEYRING-PASSWORD | "
     "gnome-keyring-daemon --unlock --components=secrets; exsync ...'",
-    'set password_command in the profile, e.g. ["pass", "show", "work/exchange"]',
-    "or enter the password for this session only (it is not stored)",
+    "let a password manager give it: --password-command with `exsync profiles add` or "
+    '`edit` (password_command in the config), e.g. --password-command "pass show work/exchange"',
+    "or give the password each time, for that run only (it is not stored): exsync diagnose "
+    "asks for it on a terminal, or reads it with --password-stdin",
 )
 
 

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, Static
 
+from exsync_tui.core.diagnose.personal import personalised
 from exsync_tui.core.steps import Diagnosis, Step
 from exsync_tui.ui import binding_ids as ids
 from exsync_tui.ui.messages import StepsUpdated
@@ -68,8 +69,10 @@ class ErrorHelpScreen(ReportsWorkerFailures, Screen[HelpChoice]):
         can_fix: bool = False,
         runner: DiagnosisRunner | None = None,
         subject: str = "",
+        profile_name: str | None = None,
     ) -> None:
         super().__init__()
+        self.profile_name = profile_name
         self.diagnosis = diagnosis
         self.request = request
         self.can_fix = can_fix
@@ -101,10 +104,15 @@ class ErrorHelpScreen(ReportsWorkerFailures, Screen[HelpChoice]):
             yield Label("Steps", classes="section-title")
             yield StepList(id="help-steps")
             yield Label("Additional help", classes="section-title")
+            shell = (
+                f"`exsync diagnose {self.profile_name}`"
+                if self.profile_name
+                else "`exsync diagnose` with the mailbox's name"
+            )
             yield Static(
                 "Save the report (s) or copy it (c) and send it to your administrator: "
-                "it leaves out passwords and tokens. From a shell, `exsync diagnose NAME` "
-                "runs the same checks.",
+                f"it leaves out passwords and tokens. From a shell, {shell} runs the same "
+                "checks.",
                 id="help-additional",
             )
         with Horizontal(classes="button-row", id="help-buttons"):
@@ -126,7 +134,8 @@ class ErrorHelpScreen(ReportsWorkerFailures, Screen[HelpChoice]):
     # ------------------------------------------------------------------ showing
 
     def show_diagnosis(self, diagnosis: Diagnosis) -> None:
-        """Fill every section from ``diagnosis``."""
+        """Fill every section from ``diagnosis`` (its advice naming the mailbox when known)."""
+        diagnosis = personalised(diagnosis, self.profile_name)
         self.diagnosis = diagnosis
         self.running = False
         topic = diagnosis.topic
