@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import sandbox_start, sandbox_throughput
+from bench import exchangelib_chunks, sandbox_start, sandbox_throughput
 
 
 def main() -> int:
@@ -14,6 +14,7 @@ def main() -> int:
     args = parser.parse_args()
     sandbox_start.run(quick=args.quick)
     sandbox_throughput.run(quick=args.quick)
+    exchangelib_chunks.run(quick=args.quick)
     return 0
 
 

@@ -5,6 +5,7 @@ Shared by ``exsync diagnose`` and ``exsync profiles add`` so both speak alike.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import sys
 import threading
@@ -28,7 +29,38 @@ from exsync_tui.core.secrets import (
     Secret,
     SecretStore,
 )
-from exsync_tui.core.steps import HelpTopic, Step, StepStatus
+from exsync_tui.core.steps import Diagnosis, HelpTopic, Step, StepStatus
+
+EXIT_CANCELLED = 130
+"""Exit code after Ctrl-C (128 + SIGINT), as shells expect."""
+
+
+def add_time_limit_flag(parser: argparse.ArgumentParser, default_s: float) -> None:
+    """``--time-limit SECONDS``: the whole check ends within it, whatever the server does."""
+    parser.add_argument(
+        "--time-limit",
+        type=_seconds,
+        default=default_s,
+        metavar="SECONDS",
+        help=f"give up after this many seconds, however slowly the server answers "
+        f"(default {default_s:g})",
+    )
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 1 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r}: give between 1 and 3600 seconds")
+    return value
+
+
+def was_cancelled(diagnosis: Diagnosis) -> bool:
+    """True when the attempt ended because the user cancelled (Ctrl-C)."""
+    return diagnosis.topic is not None and diagnosis.topic.id == "cancelled"
+
 
 _MARKS = {
     StepStatus.OK: "ok",
@@ -129,8 +161,11 @@ def _forget(profile: Profile, out: TextIO) -> None:
     print(f"profile {profile.name} was not kept; fix the settings and add it again", file=out)
 
 
-def verify_profile_connection(profile: Profile, password: Secret | None, out: TextIO) -> int:
-    """Connect with a just-saved profile; keep it with what was learned, or take it back."""
+def verify_profile_connection(
+    profile: Profile, password: Secret | None, out: TextIO, *, budget_s: float
+) -> int:
+    """Connect with a just-saved profile, within ``budget_s`` seconds; keep it with what was
+    learned, or take it back (exit code 130 when the user pressed Ctrl-C)."""
     if profile.mode is ConnectionMode.OFFICE365:
         print("not verified: Microsoft 365 sign-in comes in a later version of exsync", file=out)
         return 0
@@ -149,6 +184,7 @@ def verify_profile_connection(profile: Profile, password: Secret | None, out: Te
         on_step=printer,
         cancel=threading.Event(),
         confirm_redirect=ask_on_terminal,
+        budget_s=budget_s,
     )
     printer.flush()
     if not outcome.ok or outcome.metadata is None:
@@ -159,7 +195,7 @@ def verify_profile_connection(profile: Profile, password: Secret | None, out: Te
             ):
                 print(line, file=out)
         _forget(profile, out)
-        return 1
+        return EXIT_CANCELLED if was_cancelled(outcome.diagnosis) else 1
     record_outcome(profile, outcome.diagnosis, saving_fresh(), learned=outcome.metadata)
     metadata = outcome.metadata
     print(

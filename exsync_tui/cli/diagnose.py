@@ -1,7 +1,9 @@
 """`exsync diagnose NAME`: the step-by-step connection doctor, from this machine.
 
 Exit code 0 only when every step passed; 1 when a step failed (the help topic
-says why); 2 for bad usage (unknown profile, no password).
+says why); 2 for bad usage (unknown profile, no password); 130 after Ctrl-C.
+The whole check ends within ``--time-limit`` seconds (30 by default), however
+slowly the server answers.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from exsync_tui.cli.connect_output import (
+    EXIT_CANCELLED,
     StepPrinter,
+    add_time_limit_flag,
     ask_on_terminal,
     format_topic,
     profile_password,
+    was_cancelled,
 )
 from exsync_tui.cli.password_prompt import NOT_A_TERMINAL, can_prompt, prompt_password
 from exsync_tui.core.connect import request_from_profile
@@ -28,6 +33,7 @@ from exsync_tui.core.diagnose import (
     report_json,
     topic_by_id,
 )
+from exsync_tui.core.diagnose.doctor import DOCTOR_BUDGET_S
 from exsync_tui.core.files import atomic_write_text
 from exsync_tui.core.logging_setup import setup_logging
 from exsync_tui.core.profiles import ConfigError, Profile, load_config, record_outcome, saving_fresh
@@ -64,6 +70,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--debug", action="store_true", help="log network details (redacted) to the log file"
     )
+    add_time_limit_flag(parser, DOCTOR_BUDGET_S)
     parser.set_defaults(handler=_run)
 
 
@@ -162,10 +169,13 @@ def _run(args: argparse.Namespace) -> int:
         on_step=(lambda step: None) if args.json else printer,
         cancel=threading.Event(),
         confirm_redirect=(lambda target: False) if args.json else ask_on_terminal,
+        budget_s=args.time_limit,
     )
     printer.flush()
     diagnosis = personalised(diagnosis, profile.name)
     _print_result(args, diagnosis)
+    if was_cancelled(diagnosis):
+        return EXIT_CANCELLED  # Ctrl-C: the verdict says nothing about the profile
     _remember(profile, diagnosis)
     if args.report:
         path = Path(args.report).expanduser()

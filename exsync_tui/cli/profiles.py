@@ -13,8 +13,10 @@ import sys
 from typing import Any
 
 from exsync_tui.cli import profiles_change, profiles_remove, profiles_state, profiles_view
+from exsync_tui.cli.connect_output import add_time_limit_flag
 from exsync_tui.cli.profiles_common import EXIT_USAGE, guarded
 from exsync_tui.cli.profiles_flags import add_profile_flags
+from exsync_tui.core.connect.session import DEFAULT_BUDGET_S
 
 
 def register(subparsers: Any) -> None:
@@ -29,6 +31,7 @@ def register(subparsers: Any) -> None:
 
     add = actions.add_parser("add", help="add a mailbox profile")
     add_profile_flags(add, editing=False)
+    add_time_limit_flag(add, DEFAULT_BUDGET_S)
     add.set_defaults(handler=guarded(profiles_change.add))
 
     edit = actions.add_parser("edit", help="change a profile (only the flags given)")

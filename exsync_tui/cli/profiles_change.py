@@ -29,8 +29,11 @@ from exsync_tui.core.profiles import (
 from exsync_tui.core.secrets import Secret, SecretStore
 
 
-def verify_new_profile(profile: Profile, password: Secret | None, out: TextIO) -> int:
-    """Check that a just-saved profile can connect; returns the exit code for `add`.
+def verify_new_profile(
+    profile: Profile, password: Secret | None, out: TextIO, *, budget_s: float
+) -> int:
+    """Check that a just-saved profile can connect within ``budget_s`` seconds; returns the
+    exit code for `add`.
 
     Prints the steps to ``out``; on success saves what was learned (EWS URL, server
     version, auth type) in the profile, on failure prints the help topic and takes
@@ -38,7 +41,7 @@ def verify_new_profile(profile: Profile, password: Secret | None, out: TextIO) -
     """
     from exsync_tui.cli.connect_output import verify_profile_connection
 
-    return verify_profile_connection(profile, password, out)
+    return verify_profile_connection(profile, password, out, budget_s=budget_s)
 
 
 def _read_password(args: argparse.Namespace, profile: Profile) -> Secret | None:
@@ -104,7 +107,7 @@ def add(args: argparse.Namespace) -> int:
         print(f"no password stored{why}: add one with `{edit}`")
     if args.no_verify_connect:
         return EXIT_OK
-    return verify_new_profile(profile, password, sys.stdout)
+    return verify_new_profile(profile, password, sys.stdout, budget_s=args.time_limit)
 
 
 def edit(args: argparse.Namespace) -> int:

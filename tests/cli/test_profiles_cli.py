@@ -173,7 +173,7 @@ def test_verification_is_one_call_unless_skipped(
 ) -> None:
     calls: list[tuple[Profile, Any]] = []
 
-    def fake_verify(profile: Profile, password: Any, out: Any) -> int:
+    def fake_verify(profile: Profile, password: Any, out: Any, **_: Any) -> int:
         calls.append((profile, password))
         return 1
 

@@ -71,6 +71,7 @@ _TELLING_TOPICS = (
     "server-silent",
     "tls-silent",
     "proxy-error",
+    "response-rejected",
 )
 
 ConfirmRedirect = Callable[[str], bool]

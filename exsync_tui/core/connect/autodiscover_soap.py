@@ -2,7 +2,9 @@
 
 Only the settings exsync uses are requested. The answer is parsed by local
 element names so that the namespace prefixes servers choose do not matter,
-with defusedxml because the document comes from the network.
+with defusedxml because the document comes from the network: any DTD is
+refused (the adapter already refuses one before it gets here; this is the
+second lock), and is reported as a bad answer, never an unexpected error.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from xml.etree.ElementTree import Element
 from xml.sax.saxutils import escape
 
 import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
 
 AUTODISCOVER_PATH = "/autodiscover/autodiscover.svc"
 ACTION = "http://schemas.microsoft.com/exchange/2010/Autodiscover/Autodiscover/GetUserSettings"
@@ -50,6 +53,10 @@ def build_request(email: str, url: str) -> bytes:
 
 class AutodiscoverResponseError(ValueError):
     """The answer was not a GetUserSettings response."""
+
+
+class UnsafeAnswerError(AutodiscoverResponseError):
+    """The answer declares a DTD or entities, which no Exchange server sends."""
 
 
 @dataclass(frozen=True)
@@ -108,9 +115,13 @@ def _find(element: Element, name: str) -> Element | None:
 def parse_response(body: bytes) -> UserSettingsResponse:
     """Read a GetUserSettings answer (the first user's response)."""
     try:
-        root = SafeET.fromstring(body)
+        root = SafeET.fromstring(body, forbid_dtd=True)
     except SafeET.ParseError as error:
         raise AutodiscoverResponseError(f"not XML: {error}") from error
+    except DefusedXmlException as error:
+        raise UnsafeAnswerError(
+            f"the answer declares a DTD or entities, which exsync refuses ({error})"
+        ) from error
     fault = _find(root, "Fault")
     if fault is not None:
         raise AutodiscoverResponseError(f"SOAP fault: {_text(fault, 'faultstring')}")

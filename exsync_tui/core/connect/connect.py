@@ -79,8 +79,9 @@ def connect(
     """Reach the mailbox ``request`` describes; every attempt is reported through ``on_step``.
 
     ``confirm_redirect(host_or_address)`` is called (on a worker thread) before
-    credentials go to another domain. ``budget_s`` bounds the time spent
-    waiting for a busy server. Returns within about 50 ms of ``cancel`` being set.
+    credentials go to another domain. ``budget_s`` bounds the whole attempt (slow
+    answers and waits for a busy server alike): it ends within a few seconds of it
+    whatever the server does. Returns within about 50 ms of ``cancel`` being set.
     """
     recorder = StepRecorder(on_step)
     return run_attempt(
@@ -90,4 +91,5 @@ def connect(
         cancel=cancel,
         ended=ConnectOutcome,
         name="exsync-connect",
+        budget_s=budget_s,
     )

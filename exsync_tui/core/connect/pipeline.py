@@ -11,6 +11,7 @@ Each stage is a recorded step; a failure finishes the step and raises a
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -269,6 +270,7 @@ def sign_in(ctx: ConnectContext, endpoint: Endpoint) -> SignedIn:
             username=request.sign_in_name,
             email=request.email,
             on_back_off=_back_off_reporter(ctx.recorder),
+            deadline=ctx.scope.deadline,
         )
         account = build_account(
             email=endpoint.smtp_address,
@@ -316,9 +318,16 @@ def check_mailbox(ctx: ConnectContext, signed_in: SignedIn) -> MailboxInfo:
     return MailboxInfo(server_version=_version_text(account), inbox_items=count)
 
 
-def wait_for(done: threading.Event, cancel: threading.Event, poll_s: float = 0.05) -> bool:
-    """Wait until ``done``; False as soon as ``cancel`` is set (checked every ``poll_s``)."""
+def wait_for(
+    done: threading.Event,
+    cancel: threading.Event,
+    poll_s: float = 0.05,
+    *,
+    until: float | None = None,
+) -> bool:
+    """Wait until ``done``; False as soon as ``cancel`` is set (checked every ``poll_s``)
+    or once ``time.monotonic()`` reaches ``until``."""
     while not done.wait(poll_s):
-        if cancel.is_set():
+        if cancel.is_set() or (until is not None and time.monotonic() >= until):
             return False
     return True

@@ -31,7 +31,9 @@ from exsync_tui.core.diagnose.classify import TopicError, classify
 from exsync_tui.core.diagnose.technical import technical_text
 from exsync_tui.core.diagnose.topics import topic_by_id
 from exsync_tui.core.net import (
+    SMALL_RESPONSE_MAX_BYTES,
     ConnectToError,
+    DeadlineExceededError,
     HostPolicy,
     NetScope,
     applied,
@@ -194,7 +196,9 @@ class _Worker:
     result: object = None
     error: BaseException | None = None
 
-    def run(self, work: Callable[[], object], cancel: threading.Event) -> bool:
+    def run(
+        self, work: Callable[[], object], cancel: threading.Event, until: float | None = None
+    ) -> bool:
         done = threading.Event()
 
         def target() -> None:
@@ -206,7 +210,23 @@ class _Worker:
                 done.set()
 
         threading.Thread(target=target, name=self.name, daemon=True).start()
-        return wait_for(done, cancel)
+        try:
+            return wait_for(done, cancel, until=until)
+        except KeyboardInterrupt:
+            # Ctrl-C on the command line lands on this (the main) thread: it is a cancel.
+            cancel.set()
+            return False
+
+
+DEADLINE_GRACE_S = 2.0
+"""After the deadline, how long the worker gets to report its own failure (its sockets are
+already shut) before the caller returns without it."""
+
+
+def deadline_error(budget_s: float | None) -> TopicError:
+    """The failure of an attempt that ran out of time."""
+    found = classify(DeadlineExceededError(budget_s))
+    return TopicError(found.topic_id, found.detail, found.facts)
 
 
 def run_cancellable(
@@ -216,19 +236,30 @@ def run_cancellable(
     recorder: StepRecorder,
     cancelled_result: Callable[[tuple[Step, ...]], T],
     name: str,
+    budget_s: float | None = None,
+    expired_result: Callable[[tuple[Step, ...]], T] | None = None,
 ) -> T:
-    """Run ``work`` on a worker thread in a fresh network scope; return early on cancel."""
-    scope = NetScope(cancel=cancel)
+    """Run ``work`` on a worker thread in a fresh network scope; return early on cancel
+    (Ctrl-C included) or, with ``budget_s``, soon after the scope's deadline.
+
+    The scope caps every answer at the size of a small one and aborts the worker's
+    connections at the deadline; the worker then normally reports the failure itself
+    within :data:`DEADLINE_GRACE_S`, else ``expired_result`` stands for it.
+    """
+    scope = NetScope(cancel=cancel, budget_s=budget_s, max_response_bytes=SMALL_RESPONSE_MAX_BYTES)
 
     def scoped() -> object:
         with net_scope(scope):
             return work(scope)
 
+    until = None if scope.deadline is None else scope.deadline + DEADLINE_GRACE_S
     worker = _Worker(name)
-    if not worker.run(scoped, cancel):
+    if not worker.run(scoped, cancel, until):
         recorder.mute()
         scope.abort()
-        return cancelled_result(recorder.steps)
+        if cancel.is_set() or expired_result is None:
+            return cancelled_result(recorder.steps)
+        return expired_result(recorder.steps)
     if worker.error is not None:
         raise worker.error
     return worker.result  # type: ignore[return-value]
@@ -250,6 +281,7 @@ def run_attempt(
     ended: Callable[[Diagnosis], T],
     name: str,
     office365_skipped: Callable[[], None] = _nothing_more,
+    budget_s: float | None = None,
 ) -> T:
     """How :func:`~exsync_tui.core.connect.connect` and the doctor both start an attempt.
 
@@ -257,8 +289,8 @@ def run_attempt(
     then ``office365_skipped`` (the doctor skips the rest of its steps), and the
     attempt fails with ``office365-signin-pending``. An attempt cancelled before
     it starts fails at once with ``cancelled``; otherwise ``work`` runs through
-    :func:`run_cancellable`. ``ended`` turns the failure diagnosis into the
-    caller's result type.
+    :func:`run_cancellable`, within ``budget_s`` seconds when given. ``ended``
+    turns the failure diagnosis into the caller's result type.
     """
     if request.office365:
         recorder.record(
@@ -273,8 +305,17 @@ def run_attempt(
     def cancelled(steps: tuple[Step, ...]) -> T:
         return ended(failure(steps, TopicError("cancelled", "cancelled")))
 
+    def expired(steps: tuple[Step, ...]) -> T:
+        return ended(failure(steps, deadline_error(budget_s)))
+
     if cancel.is_set():
         return cancelled(())
     return run_cancellable(
-        work, cancel=cancel, recorder=recorder, cancelled_result=cancelled, name=name
+        work,
+        cancel=cancel,
+        recorder=recorder,
+        cancelled_result=cancelled,
+        name=name,
+        budget_s=budget_s,
+        expired_result=expired,
     )

@@ -79,10 +79,13 @@ class BudgetRetryPolicy(FaultTolerance):  # type: ignore[misc]
         username: str = "",
         email: str = "",
         on_back_off: BackOffCallback | None = None,
+        deadline: float | None = None,
     ) -> None:
         super().__init__(max_wait=budget_s)
         self.budget_s = budget_s
-        self.deadline = time.monotonic() + budget_s
+        # The attempt's deadline when there is one (time.monotonic()), so back-off
+        # waits and slow answers share one budget.
+        self.deadline = deadline if deadline is not None else time.monotonic() + budget_s
         self.cancel = cancel or threading.Event()
         self.username = username
         self.email = email

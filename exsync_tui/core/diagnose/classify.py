@@ -12,18 +12,24 @@ import http.client
 import re
 import socket
 import ssl
+import struct
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 import requests.exceptions
 import urllib3.exceptions
+from defusedxml import DefusedXmlException
 from exchangelib import errors as ews_errors
+from spnego.exceptions import SpnegoError
 
 from exsync_tui.core.diagnose.technical import plain_unexpected
 from exsync_tui.core.net.errors import (
     CancelledByUserError,
     CredentialsRefusedError,
+    DeadlineExceededError,
     NameNotFoundError,
+    ResponseRejectedError,
     UnroutableAddressError,
 )
 
@@ -173,6 +179,55 @@ def _exchange(error: BaseException) -> Classified | None:
     return None
 
 
+DEADLINE_TOPIC = "server-silent"
+"""The topic of an attempt that ran out of time (a server answering too slowly, or not at
+all): like a read timeout, which is classified the same way."""
+
+
+def _bounds(error: BaseException) -> Classified | None:
+    """exsync's own limits: the attempt's deadline, the size cap, XML with a DTD."""
+    if isinstance(error, DeadlineExceededError):
+        return Classified(DEADLINE_TOPIC, str(error))
+    if isinstance(error, ResponseRejectedError):
+        facts = {"url": error.url} if error.url else {}
+        return Classified("response-rejected", f"the answer was refused: {error.reason}", facts)
+    if isinstance(error, DefusedXmlException):
+        return Classified(
+            "response-rejected",
+            f"the answer was refused: it is XML declaring entities or a DTD ({error})",
+        )
+    return None
+
+
+_NTLM_PACKAGES = frozenset({"requests_ntlm", "spnego"})
+_CHALLENGE_ERRORS = (ValueError, struct.error, PermissionError, SpnegoError, IndexError)
+
+
+def _raised_in_ntlm(error: BaseException) -> bool:
+    """True when ``error`` went through the NTLM sign-in code (requests_ntlm, pyspnego)."""
+    frame = error.__traceback__
+    while frame is not None:
+        if _NTLM_PACKAGES & set(PurePath(frame.tb_frame.f_code.co_filename).parts):
+            return True
+        frame = frame.tb_next
+    return False
+
+
+def _ntlm_challenge(error: BaseException) -> Classified | None:
+    """A server NTLM challenge that could not be read (garbage after ``NTLM`` in the header)."""
+    if (
+        isinstance(error, _CHALLENGE_ERRORS)
+        and not isinstance(error, requests.exceptions.RequestException | ConnectionError)
+        and _raised_in_ntlm(error)
+    ):
+        return Classified(
+            "auth-unsupported",
+            "the server's NTLM sign-in answer is malformed (its challenge could not be read), "
+            "so NTLM sign-in cannot go on",
+        )
+    return None
+
+
 def classify(error: BaseException, *, cancelled: bool = False) -> Classified:
     """The help topic for ``error`` (``cancelled`` when the user's cancel event is set)."""
     chain = list(exception_chain(error))
@@ -183,7 +238,7 @@ def classify(error: BaseException, *, cancelled: bool = False) -> Classified:
             return Classified(link.topic_id, link.detail, link.facts)
         if isinstance(link, CredentialsRefusedError):
             return Classified("redirect-declined", str(link), {"host": link.host})
-    for check in (_tls, _network, _exchange):
+    for check in (_bounds, _ntlm_challenge, _tls, _network, _exchange):
         for link in chain:
             found = check(link)
             if found is not None:

@@ -173,6 +173,7 @@ def diagnose(
         ended=_as_diagnosis,
         name="exsync-doctor",
         office365_skipped=lambda: _skip_rest(recorder, "not run for Microsoft 365 accounts yet"),
+        budget_s=budget_s,
     )
 
 

@@ -349,6 +349,23 @@ _TOPICS = (
         field=None,
     ),
     HelpTopic(
+        id="response-rejected",
+        title="The server's answer was refused",
+        explanation=(
+            "An answer was far larger than any Exchange server sends for this step, or was XML "
+            "declaring entities (a DTD), which Exchange never sends. exsync stopped reading it. "
+            "It comes from a misconfigured server, or from something between you and the "
+            "server (a proxy, a captive portal, an attacker)."
+        ),
+        advice=(
+            "Check that the server name is right and that you are on the network you expect.",
+            "Try again from another network; if it works there, something on this network "
+            "answers instead of the server.",
+        ),
+        admin="Send the report: it names the address that sent the refused answer.",
+        field=None,
+    ),
+    HelpTopic(
         id="server-silent",
         title="The server does not answer",
         explanation=(

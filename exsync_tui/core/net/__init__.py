@@ -3,11 +3,17 @@
 Everything exsync sends over the network, exchangelib's requests included, goes
 through :class:`ExsyncHTTPAdapter`, which applies the per-host
 :class:`HostPolicy` registered in :data:`REGISTRY` and the calling thread's
-:class:`NetScope` (cancellation, timeouts).
+:class:`NetScope` (cancellation, timeouts, the deadline), and reads every answer within bounds
+(:mod:`.bounded`).
 """
 
-from exsync_tui.core.net.adapter import ExsyncHTTPAdapter, install_adapter
+from exsync_tui.core.net.adapter import EwsHTTPAdapter, ExsyncHTTPAdapter, install_adapter
 from exsync_tui.core.net.addresses import AddressKind, classify, describe_kind, is_internal
+from exsync_tui.core.net.bounded import (
+    EWS_RESPONSE_MAX_BYTES,
+    SMALL_RESPONSE_MAX_BYTES,
+    BoundedResponse,
+)
 from exsync_tui.core.net.connect_to import (
     ConnectToError,
     ConnectToRule,
@@ -16,8 +22,12 @@ from exsync_tui.core.net.connect_to import (
 )
 from exsync_tui.core.net.errors import (
     CancelledByUserError,
+    DeadlineExceededError,
     NameNotFoundError,
+    ResponseRejectedError,
+    ResponseTooLargeError,
     UnroutableAddressError,
+    UnsafeXmlError,
 )
 from exsync_tui.core.net.guard import AddressVerdict, judge_address, judge_addresses
 from exsync_tui.core.net.policy import (
@@ -47,13 +57,18 @@ from exsync_tui.core.net.routes import (
 from exsync_tui.core.net.scope import NetScope, current_scope, net_scope
 
 __all__ = [
+    "EWS_RESPONSE_MAX_BYTES",
     "REGISTRY",
+    "SMALL_RESPONSE_MAX_BYTES",
     "AddressKind",
     "AddressSource",
     "AddressVerdict",
+    "BoundedResponse",
     "CancelledByUserError",
     "ConnectToError",
     "ConnectToRule",
+    "DeadlineExceededError",
+    "EwsHTTPAdapter",
     "ExsyncHTTPAdapter",
     "HostPolicy",
     "NameNotFoundError",
@@ -61,9 +76,12 @@ __all__ = [
     "PolicyScope",
     "Reachability",
     "Resolution",
+    "ResponseRejectedError",
+    "ResponseTooLargeError",
     "RouteTable",
     "SrvTarget",
     "UnroutableAddressError",
+    "UnsafeXmlError",
     "applied",
     "classify",
     "current_route_table",

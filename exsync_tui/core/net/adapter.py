@@ -9,9 +9,10 @@ process-wide, so everything per host is decided here at request time from
 - never dialling an internal address without a route (:mod:`.guard`);
 - TLS trust: a CA file instead of the system store, or a SHA-256 pin of the
   server's certificate (then no CA check: the pin is stricter);
-- the thread's :class:`~exsync_tui.core.net.scope.NetScope`: cancel and timeouts;
+- the thread's :class:`~exsync_tui.core.net.scope.NetScope`: cancel, timeouts and the deadline;
 - credentials only to granted hosts (:mod:`.credentials`), decided on the host
-  the request really connects to, before anything is sent.
+  the request really connects to, before anything is sent;
+- the answer: read within a size cap, the deadline, and without a DTD (:mod:`.bounded`).
 
 Proxies come from the environment (``HTTPS_PROXY``, ``NO_PROXY``) through
 requests itself; through a proxy, the proxy resolves the target name.
@@ -30,15 +31,21 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
+from exsync_tui.core.net.bounded import (
+    EWS_RESPONSE_MAX_BYTES,
+    SMALL_RESPONSE_MAX_BYTES,
+    bounded,
+)
 from exsync_tui.core.net.credentials import guard_credentials
 from exsync_tui.core.net.dial import DialCancelled, NoUsableAddress, open_connection
 from exsync_tui.core.net.errors import (
     CancelledByUserError,
+    DeadlineExceededError,
     NameNotFoundError,
     UnroutableAddressError,
 )
 from exsync_tui.core.net.policy import REGISTRY
-from exsync_tui.core.net.scope import current_scope
+from exsync_tui.core.net.scope import NetScope, current_scope
 from exsync_tui.core.net.urls import wire_host
 
 
@@ -72,10 +79,14 @@ def _open_socket(conn: HTTPConnection) -> socket.socket:
     except OSError as error:
         message = f"Failed to establish a new connection: {error}"
         raise NewConnectionError(conn, message) from error
+    _track(conn)
+    return dialled.sock
+
+
+def _track(conn: HTTPConnection) -> None:
     scope = current_scope()
     if scope is not None:
         scope.track(conn)
-    return dialled.sock
 
 
 class MappedHTTPConnection(HTTPConnection):
@@ -90,6 +101,12 @@ class MappedHTTPSConnection(HTTPSConnection):
 
     def _new_conn(self) -> socket.socket:
         return _open_socket(self)
+
+    def connect(self) -> None:
+        super().connect()
+        # Tracked again once TLS is up: an abort while the plain socket was being
+        # wrapped found no socket to shut; tracking re-aborts a cancelled scope.
+        _track(self)
 
 
 class MappedHTTPConnectionPool(HTTPConnectionPool):
@@ -112,7 +129,14 @@ def _use_mapped_pools(manager: PoolManager) -> None:
 
 
 class ExsyncHTTPAdapter(HTTPAdapter):
-    """requests adapter applying exsync's per-host network policy (exchangelib uses it too)."""
+    """requests adapter applying exsync's per-host network policy (exchangelib uses it too).
+
+    ``max_response_bytes`` caps every answer read through it (a scope's own cap
+    can only lower it); exsync's own requests are small, exchangelib gets
+    :class:`EwsHTTPAdapter`.
+    """
+
+    max_response_bytes: int = SMALL_RESPONSE_MAX_BYTES
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
@@ -166,16 +190,44 @@ class ExsyncHTTPAdapter(HTTPAdapter):
                 from requests.exceptions import ConnectionError as RequestsConnectionError
 
                 raise RequestsConnectionError(CancelledByUserError(), request=request)
+            scope.check_deadline()
             timeout = scope.clamp(timeout)
-        return super().send(request, stream, timeout, verify, cert, proxies)
+        try:
+            return super().send(request, stream, timeout, verify, cert, proxies)
+        except Exception as error:
+            if scope is not None and _ended_by_deadline(scope, error):
+                raise DeadlineExceededError(scope.budget_s) from error
+            raise
+
+    def build_response(self, req: PreparedRequest, resp: Any) -> Response:
+        scope = current_scope()
+        limit = self.max_response_bytes
+        if scope is not None and scope.max_response_bytes is not None:
+            limit = min(limit, scope.max_response_bytes)
+        return bounded(super().build_response(req, resp), limit, scope)
+
+
+class EwsHTTPAdapter(ExsyncHTTPAdapter):
+    """The adapter exchangelib gets: EWS answers may carry whole messages (a larger cap)."""
+
+    max_response_bytes = EWS_RESPONSE_MAX_BYTES
+
+
+def _ended_by_deadline(scope: NetScope, error: Exception) -> bool:
+    """True when the scope's deadline, not the server, is what ended the request.
+
+    At the deadline the watchdog shuts the sockets down, which surfaces as a
+    broken connection; the user must hear "too slow", not "connection reset".
+    """
+    return scope.expired and not isinstance(error, DeadlineExceededError)
 
 
 _install_lock = threading.Lock()
 
 
 def install_adapter() -> None:
-    """Make exchangelib use :class:`ExsyncHTTPAdapter` (idempotent, process-wide)."""
+    """Make exchangelib use :class:`EwsHTTPAdapter` (idempotent, process-wide)."""
     from exchangelib.protocol import BaseProtocol
 
     with _install_lock:
-        BaseProtocol.HTTP_ADAPTER_CLS = ExsyncHTTPAdapter
+        BaseProtocol.HTTP_ADAPTER_CLS = EwsHTTPAdapter

@@ -56,11 +56,17 @@ def open_connection(
 
     Raises :class:`~exsync_tui.core.net.errors.NameNotFoundError`,
     :class:`NoUsableAddress`, :class:`DialCancelled`, ``TimeoutError`` or ``OSError``
-    (e.g. ``ConnectionRefusedError``) from the last address tried.
+    (e.g. ``ConnectionRefusedError``) from the last address tried;
+    :class:`~exsync_tui.core.net.errors.DeadlineExceededError` past the scope's deadline.
     """
     scope = current_scope()
-    if scope is not None and scope.cancelled:
-        raise DialCancelled("cancelled")
+    if scope is not None:
+        if scope.cancelled:
+            raise DialCancelled("cancelled")
+        scope.check_deadline()
+        left = scope.remaining()
+        if left is not None:
+            timeout = min(timeout, left) if timeout is not None else left
     resolution = resolve_addresses(host, port)
     verdicts = judge_addresses(resolution.addresses)
     usable = [verdict for verdict in verdicts if not verdict.blocked]
