@@ -103,9 +103,25 @@ def _new_item_identity(mailbox: Mailbox) -> tuple[str, int, int]:
     return encode_id(IdParts(mailbox.index, "item", serial)), serial, mailbox.next_seq()
 
 
-def _touch_parent(mailbox: Mailbox, folder_id: str) -> None:
+def _touch_parent(mailbox: Mailbox, folder_id: str, moment: dt.datetime | None = None) -> None:
     # Item counts are folder properties; Exchange bumps the folder's change key with them.
-    mailbox.folders[folder_id].version += 1
+    folder = mailbox.folders[folder_id]
+    folder.version += 1
+    commit(folder, moment or mailbox.now())
+
+
+def commit(folder: Folder, moment: dt.datetime) -> None:
+    """Record a change to a folder's contents or their flags (PR_LOCAL_COMMIT_TIME_MAX)."""
+    folder.commit_time = max(moment, folder.commit_time + dt.timedelta(milliseconds=1))
+
+
+def _place(mailbox: Mailbox, stored: StoredItem, moment: dt.datetime | None = None) -> None:
+    """Put an item into its folder with the folder's next IMAP UID (new after every move)."""
+    folder = mailbox.folders[stored.folder_id]
+    stored.article = folder.next_article
+    folder.next_article += 1
+    mailbox.items[stored.id] = stored
+    _touch_parent(mailbox, stored.folder_id, moment)
 
 
 def create_message(
@@ -139,9 +155,9 @@ def create_message(
         has_attachments=summary.has_attachments,
         body_text=summary.body_text,
         body_is_html=summary.body_is_html,
+        modified=received or mailbox.now(),
     )
-    mailbox.items[item_id] = message
-    _touch_parent(mailbox, folder_id)
+    _place(mailbox, message, received)
     return message
 
 
@@ -152,8 +168,8 @@ def create_event(mailbox: Mailbox, event: CalendarEvent) -> CalendarEvent:
     stored = dataclasses.replace(
         event, id=item_id, serial=serial, created_seq=seq, changed_seq=seq, read_seq=seq
     )
-    mailbox.items[item_id] = stored
-    _touch_parent(mailbox, event.folder_id)
+    stored.modified = mailbox.now()
+    _place(mailbox, stored)
     return stored
 
 
@@ -169,6 +185,8 @@ def mark_changed(mailbox: Mailbox, stored: StoredItem) -> None:
     """Record a content change (an Update in sync)."""
     stored.version += 1
     stored.changed_seq = mailbox.next_seq()
+    stored.modified = mailbox.now()
+    commit(mailbox.folders[stored.folder_id], stored.modified)
 
 
 def update_message(mailbox: Mailbox, item_id: str, mime: bytes) -> MessageItem:
@@ -196,6 +214,8 @@ def set_read(mailbox: Mailbox, item_id: str, is_read: bool) -> None:
     message.is_read = is_read
     message.version += 1
     message.read_seq = mailbox.next_seq()
+    message.modified = mailbox.now()
+    commit(mailbox.folders[message.folder_id], message.modified)
 
 
 def delete_item(mailbox: Mailbox, item_id: str) -> None:
@@ -223,6 +243,5 @@ def move_item(mailbox: Mailbox, item_id: str, folder_id: str) -> StoredItem:
         read_seq=seq,
         version=1,
     )
-    mailbox.items[new_id] = moved
-    _touch_parent(mailbox, folder_id)
+    _place(mailbox, moved)
     return moved

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from exsync_tui.sandbox.ews import folders, items, misc, sync
+from exsync_tui.sandbox.ews import folders, items, misc, sync, update_item
 from exsync_tui.sandbox.ews.context import EwsContext
 from exsync_tui.sandbox.ews.soap import (
     MNS,
@@ -29,6 +29,7 @@ OPERATIONS: dict[str, Handler] = {
     "ResolveNames": misc.resolve_names,
     "SyncFolderHierarchy": folders.sync_folder_hierarchy,
     "SyncFolderItems": sync.sync_folder_items,
+    "UpdateItem": update_item.update_item,
 }
 # The empty containers each operation's error message still must carry (schema-required).
 _REQUIRED_ON_ERROR = {

@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 
+from exsync_tui.sandbox.ews.extended import render_extended
 from exsync_tui.sandbox.ews.shapes import Shape
 from exsync_tui.sandbox.ews.soap import attr, bool_text, el, ews_datetime, text
-from exsync_tui.sandbox.model import Folder, MessageItem
+from exsync_tui.sandbox.mapi import item_property
+from exsync_tui.sandbox.model import Folder, MessageItem, StoredItem
 
 
 def item_id_xml(item_id: str, change_key: str, tag: str = "t:ItemId") -> str:
@@ -77,6 +79,7 @@ MESSAGE_FIELDS: tuple[tuple[str, MessageRenderer], ...] = (
     ("item:DisplayCc", lambda i, f, s: el("t:DisplayCc", _display(i.cc))),
     ("item:DisplayTo", lambda i, f, s: el("t:DisplayTo", _display(i.to))),
     ("item:HasAttachments", lambda i, f, s: el("t:HasAttachments", bool_text(i.has_attachments))),
+    ("item:ExtendedProperty", lambda i, f, s: extended_xml(i, s)),
     ("item:Culture", lambda i, f, s: "<t:Culture>en-US</t:Culture>"),
     ("item:LastModifiedTime", lambda i, f, s: el("t:LastModifiedTime", ews_datetime(i.received))),
     ("item:IsAssociated", lambda i, f, s: "<t:IsAssociated>false</t:IsAssociated>"),
@@ -107,11 +110,16 @@ MESSAGE_FIELDS: tuple[tuple[str, MessageRenderer], ...] = (
 )
 
 
+def extended_xml(item: StoredItem, shape: Shape) -> str:
+    """The requested MAPI properties that are set, where ItemType has `t:ExtendedProperty`."""
+    return "".join(render_extended(p, item_property(item, p.key)) for p in shape.extended)
+
+
 def render_message(message: MessageItem, folder: Folder, shape: Shape) -> str:
     """A `t:Message` element with the properties `shape` asks for."""
     parts = ["<t:Message>"]
     for uri, renderer in MESSAGE_FIELDS:
-        if uri == "item:ItemId" or shape.wants(uri):
+        if uri in ("item:ItemId", "item:ExtendedProperty") or shape.wants(uri):
             if uri == "item:MimeContent" and shape.all_properties and uri not in shape.fields:
                 continue  # AllProperties never includes MIME; it must be asked for.
             parts.append(renderer(message, folder, shape))
