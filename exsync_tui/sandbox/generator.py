@@ -94,6 +94,11 @@ def _build_folders(mailbox: Mailbox, hostile_names: bool) -> None:
     )
     for name in ("Common Views", "Finder"):
         store_ops.create_folder(mailbox, root.id, name, None, None)
+    # Where SoftDelete puts items (exchangelib's soft_delete() looks the folder up).
+    recoverable = store_ops.create_folder(
+        mailbox, root.id, "Recoverable Items", None, "recoverableitemsroot"
+    )
+    store_ops.create_folder(mailbox, recoverable.id, "Deletions", None, "recoverableitemsdeletions")
     for distinguished, name, folder_class in _STANDARD_FOLDERS:
         store_ops.create_folder(mailbox, top.id, name, folder_class, distinguished)
     inbox = mailbox.distinguished("inbox")

@@ -167,6 +167,7 @@ class Mailbox:
     redirect_address: str | None = None
     redirect_url: str | None = None
     last_time: dt.datetime = EPOCH
+    outbox: list[bytes] = field(default_factory=list)  # every message sent, oldest first
 
     def now(self) -> dt.datetime:
         """The time of a change: the wall clock, strictly later than every earlier change.

@@ -98,7 +98,7 @@ def _folder(mailbox: Mailbox, folder_id: str) -> Folder:
     return folder
 
 
-def _new_item_identity(mailbox: Mailbox) -> tuple[str, int, int]:
+def new_item_identity(mailbox: Mailbox) -> tuple[str, int, int]:
     serial = mailbox.allocate_serial()
     return encode_id(IdParts(mailbox.index, "item", serial)), serial, mailbox.next_seq()
 
@@ -115,7 +115,7 @@ def commit(folder: Folder, moment: dt.datetime) -> None:
     folder.commit_time = max(moment, folder.commit_time + dt.timedelta(milliseconds=1))
 
 
-def _place(mailbox: Mailbox, stored: StoredItem, moment: dt.datetime | None = None) -> None:
+def place(mailbox: Mailbox, stored: StoredItem, moment: dt.datetime | None = None) -> None:
     """Put an item into its folder with the folder's next IMAP UID (new after every move)."""
     folder = mailbox.folders[stored.folder_id]
     stored.article = folder.next_article
@@ -133,7 +133,7 @@ def create_message(
 ) -> MessageItem:
     """Store a message given as MIME bytes; EWS fields are read back from the MIME."""
     _folder(mailbox, folder_id)
-    item_id, serial, seq = _new_item_identity(mailbox)
+    item_id, serial, seq = new_item_identity(mailbox)
     summary = summarize(mime)
     message = MessageItem(
         id=item_id,
@@ -157,19 +157,19 @@ def create_message(
         body_is_html=summary.body_is_html,
         modified=received or mailbox.now(),
     )
-    _place(mailbox, message, received)
+    place(mailbox, message, received)
     return message
 
 
 def create_event(mailbox: Mailbox, event: CalendarEvent) -> CalendarEvent:
     """Store a calendar event (its id and bookkeeping fields are assigned here)."""
     _folder(mailbox, event.folder_id)
-    item_id, serial, seq = _new_item_identity(mailbox)
+    item_id, serial, seq = new_item_identity(mailbox)
     stored = dataclasses.replace(
         event, id=item_id, serial=serial, created_seq=seq, changed_seq=seq, read_seq=seq
     )
     stored.modified = mailbox.now()
-    _place(mailbox, stored)
+    place(mailbox, stored)
     return stored
 
 
@@ -232,7 +232,7 @@ def move_item(mailbox: Mailbox, item_id: str, folder_id: str) -> StoredItem:
     stored = item(mailbox, item_id)
     _folder(mailbox, folder_id)
     delete_item(mailbox, item_id)
-    new_id, serial, seq = _new_item_identity(mailbox)
+    new_id, serial, seq = new_item_identity(mailbox)
     moved = dataclasses.replace(
         stored,
         id=new_id,
@@ -243,5 +243,5 @@ def move_item(mailbox: Mailbox, item_id: str, folder_id: str) -> StoredItem:
         read_seq=seq,
         version=1,
     )
-    _place(mailbox, moved)
+    place(mailbox, moved)
     return moved

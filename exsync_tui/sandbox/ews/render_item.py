@@ -45,6 +45,12 @@ def _mime(message: MessageItem, folder: Folder, shape: Shape) -> str:
     return f'<t:MimeContent CharacterSet="UTF-8">{encoded}</t:MimeContent>'
 
 
+def _categories(names: list[str]) -> str:
+    if not names:
+        return ""
+    return f"<t:Categories>{''.join(el('t:String', n) for n in names)}</t:Categories>"
+
+
 def _display(people: list[tuple[str, str]]) -> str:
     return "; ".join(name or address for name, address in people)
 
@@ -63,9 +69,10 @@ MESSAGE_FIELDS: tuple[tuple[str, MessageRenderer], ...] = (
     ("item:Body", lambda i, f, s: body_xml(i.body_text, i.body_is_html, s.body_type)),
     ("item:DateTimeReceived", lambda i, f, s: el("t:DateTimeReceived", ews_datetime(i.received))),
     ("item:Size", lambda i, f, s: el("t:Size", len(i.mime))),
+    ("item:Categories", lambda i, f, s: _categories(i.categories)),
     ("item:Importance", lambda i, f, s: el("t:Importance", i.importance)),
     ("item:IsSubmitted", lambda i, f, s: "<t:IsSubmitted>false</t:IsSubmitted>"),
-    ("item:IsDraft", lambda i, f, s: "<t:IsDraft>false</t:IsDraft>"),
+    ("item:IsDraft", lambda i, f, s: el("t:IsDraft", bool_text(i.is_draft))),
     ("item:IsFromMe", lambda i, f, s: "<t:IsFromMe>false</t:IsFromMe>"),
     ("item:IsResend", lambda i, f, s: "<t:IsResend>false</t:IsResend>"),
     ("item:IsUnmodified", lambda i, f, s: el("t:IsUnmodified", bool_text(i.version == 1))),
