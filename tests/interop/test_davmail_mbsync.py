@@ -1,8 +1,8 @@
 """An EWS client nobody here wrote reads the sandbox: DavMail as IMAP gateway, mbsync pulling.
 
 Every message of every mail folder must arrive byte-identical (apart from line endings and
-mbsync's own X-TUID header), subfolders included, with the right Maildir flags; a flag changed
-through IMAP must reach the sandbox's truth.
+mbsync's own X-TUID header), subfolders included, with the right Maildir flags; flags changed
+through IMAP (STORE), an APPEND, a MOVE and an EXPUNGE must reach the sandbox's truth.
 """
 
 from __future__ import annotations
@@ -124,7 +124,34 @@ def _store(port: int, user: str, password: str, criteria: str, flags: str) -> st
         return _message_id(fetched[0][1])
 
 
-def test_davmail_and_mbsync_pull_every_mail_folder_and_store_reaches_the_server(
+_APPENDED = (
+    b"From: Partner <partner@contoso.test>\r\nTo: alice@example.com\r\n"
+    b"Subject: Appended through IMAP\r\nMessage-ID: <appended.1@contoso.test>\r\n"
+    b"Date: Mon, 02 Nov 2026 10:00:00 +0000\r\n\r\nHello\r\n"
+)
+
+
+def _append_move_expunge(port: int, user: str, password: str) -> tuple[str, str]:
+    """APPEND one message, MOVE one to Archive, expunge one; Message-IDs moved and expunged."""
+    with imaplib.IMAP4("127.0.0.1", port, timeout=60) as imap:
+        imap.login(user, password)
+        status, _ = imap.append("INBOX", "(\\Seen \\Flagged)", None, _APPENDED)
+        assert status == "OK"
+        imap.select("INBOX")
+        status, data = imap.uid("SEARCH", "UNFLAGGED")
+        first, second = data[0].split()[:2]
+        ids = []
+        for uid in (first, second):
+            status, fetched = imap.uid("FETCH", uid, "(BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+            assert status == "OK" and isinstance(fetched[0], tuple)
+            ids.append(_message_id(fetched[0][1]))
+        assert imap.uid("MOVE", first, "Archive")[0] == "OK"
+        assert imap.uid("STORE", second, "+FLAGS", "(\\Deleted)")[0] == "OK"
+        assert imap.expunge()[0] == "OK"
+        return ids[0], ids[1]
+
+
+def test_davmail_and_mbsync_pull_every_mail_folder_and_imap_writes_reach_the_server(
     fresh_sandbox: Any, tmp_path: Path
 ) -> None:
     missing = missing_tools()
@@ -147,7 +174,14 @@ def test_davmail_and_mbsync_pull_every_mail_folder_and_store_reaches_the_server(
 
         flagged = _store(imap_port, user.email, user.password, "UNFLAGGED", "+FLAGS (\\Flagged)")
         unread = _store(imap_port, user.email, user.password, "SEEN", "-FLAGS (\\Seen)")
-    items = sandbox.control.truth(user.email)["items"]
-    after = {i["message_id"]: i for i in items if i["kind"] == "message"}
+        moved, expunged = _append_move_expunge(imap_port, user.email, user.password)
+    truth = sandbox.control.truth(user.email)
+    after = {i["message_id"]: i for i in truth["items"] if i["kind"] == "message"}
+    folder_names = {f["id"]: f["name"] for f in truth["folders"]}
     assert after[flagged]["flagged"] is True
     assert after[unread]["is_read"] is False
+    appended = after["<appended.1@contoso.test>"]
+    assert appended["mime"] == _APPENDED and folder_names[appended["folder_id"]] == "Inbox"
+    assert appended["is_read"] and appended["flagged"] and not appended["is_draft"]
+    assert folder_names[after[moved]["folder_id"]] == "Archive"
+    assert expunged not in after

@@ -13,6 +13,7 @@ from lxml import etree
 
 from exsync_tui.sandbox.ews.context import EwsError
 from exsync_tui.sandbox.ews.extended import parse_extended
+from exsync_tui.sandbox.ews.render_folder import folder_stats
 from exsync_tui.sandbox.ews.soap import t
 from exsync_tui.sandbox.mapi import FolderStats, folder_property, item_property
 from exsync_tui.sandbox.model import CalendarEvent, Folder, Mailbox, MessageItem, StoredItem
@@ -84,8 +85,6 @@ def folder_field(store: MailboxStore, mailbox: Mailbox) -> Resolver:
     """A resolver of path elements to getters on folders of `mailbox`."""
 
     def stats(folder: Folder) -> FolderStats:
-        from exsync_tui.sandbox.ews.render_folder import folder_stats
-
         return folder_stats(store, mailbox, folder)
 
     def resolve(path: etree._Element) -> Getter:
