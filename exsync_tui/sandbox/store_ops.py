@@ -232,8 +232,14 @@ def move_item(mailbox: Mailbox, item_id: str, folder_id: str) -> StoredItem:
     stored = item(mailbox, item_id)
     _folder(mailbox, folder_id)
     delete_item(mailbox, item_id)
+    return place_as_new(mailbox, stored, folder_id)
+
+
+def place_as_new(mailbox: Mailbox, stored: StoredItem, folder_id: str) -> StoredItem:
+    """`stored`'s content as a new item in `folder_id`: new id, IMAP UID and change history."""
+    _folder(mailbox, folder_id)
     new_id, serial, seq = new_item_identity(mailbox)
-    moved = dataclasses.replace(
+    placed = dataclasses.replace(
         stored,
         id=new_id,
         serial=serial,
@@ -243,5 +249,5 @@ def move_item(mailbox: Mailbox, item_id: str, folder_id: str) -> StoredItem:
         read_seq=seq,
         version=1,
     )
-    place(mailbox, moved)
-    return moved
+    place(mailbox, placed)
+    return placed

@@ -7,7 +7,6 @@ becomes a change that SyncFolderItems/SyncFolderHierarchy report.
 from __future__ import annotations
 
 import copy
-import dataclasses
 
 from exsync_tui.sandbox import store_ops
 from exsync_tui.sandbox.model import Folder, Mailbox, MessageItem, StoredItem
@@ -63,22 +62,7 @@ def move_folder(mailbox: Mailbox, folder_id: str, parent_id: str) -> None:
 def copy_item(mailbox: Mailbox, item_id: str, folder_id: str) -> StoredItem:
     """A copy of an item in `folder_id` with a new id and IMAP UID (a Create there)."""
     original = store_ops.item(mailbox, item_id)
-    if folder_id not in mailbox.folders:
-        raise StoreError(f"no folder {folder_id!r}")
-    new_id, serial, seq = store_ops.new_item_identity(mailbox)
-    duplicate = dataclasses.replace(
-        copy.deepcopy(original),
-        id=new_id,
-        serial=serial,
-        folder_id=folder_id,
-        created_seq=seq,
-        changed_seq=seq,
-        read_seq=seq,
-        version=1,
-        modified=mailbox.now(),
-    )
-    store_ops.place(mailbox, duplicate)
-    return duplicate
+    return store_ops.place_as_new(mailbox, copy.deepcopy(original), folder_id)
 
 
 def delete_item(mailbox: Mailbox, item_id: str, delete_type: str) -> None:

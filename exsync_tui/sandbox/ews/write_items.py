@@ -17,7 +17,7 @@ from exsync_tui.sandbox.ews.context import EwsContext, EwsError
 from exsync_tui.sandbox.ews.extended import parse_extended, parse_value
 from exsync_tui.sandbox.ews.render_item import item_id_xml
 from exsync_tui.sandbox.ews.soap import error, m, success, t
-from exsync_tui.sandbox.model import Folder, MessageItem, StoredItem
+from exsync_tui.sandbox.model import Folder, Mailbox, MessageItem, StoredItem
 from exsync_tui.sandbox.store_ops import StoreError
 
 _DISPOSITIONS = ("SaveOnly", "SendOnly", "SendAndSaveCopy")
@@ -146,31 +146,26 @@ def delete_item(ctx: EwsContext, request: etree._Element) -> list[str]:
     return _each_item(ctx, request, "DeleteItem", act)
 
 
-def _to_folder(ctx: EwsContext, request: etree._Element, operation: str) -> Folder | str:
-    try:
-        target = _target(ctx, request, "ToFolderId")
-    except EwsError as problem:
-        return error(operation, problem.code, problem.message)
-    if target is None:
-        return error(operation, "ErrorInvalidRequest", "ToFolderId is required.")
-    return target
-
-
 def move_item(ctx: EwsContext, request: etree._Element) -> list[str]:
     """MoveItem: the moved item gets a new id (and IMAP UID) in the target folder."""
-    target = _to_folder(ctx, request, "MoveItem")
-    if isinstance(target, str):
-        return [target]
-    return _each_item(
-        ctx, request, "MoveItem", lambda s: store_ops.move_item(ctx.user, s.id, target.id)
-    )
+    return _to_folder_each(ctx, request, "MoveItem", store_ops.move_item)
 
 
 def copy_item(ctx: EwsContext, request: etree._Element) -> list[str]:
     """CopyItem: a new item with a new id in the target folder; the original stays."""
-    target = _to_folder(ctx, request, "CopyItem")
-    if isinstance(target, str):
-        return [target]
-    return _each_item(
-        ctx, request, "CopyItem", lambda s: store_writes.copy_item(ctx.user, s.id, target.id)
-    )
+    return _to_folder_each(ctx, request, "CopyItem", store_writes.copy_item)
+
+
+def _to_folder_each(
+    ctx: EwsContext,
+    request: etree._Element,
+    operation: str,
+    act: Callable[[Mailbox, str, str], StoredItem],
+) -> list[str]:
+    try:
+        target = _target(ctx, request, "ToFolderId")
+        if target is None:
+            raise EwsError("ErrorInvalidRequest", "ToFolderId is required.")
+    except EwsError as problem:
+        return [error(operation, problem.code, problem.message)]
+    return _each_item(ctx, request, operation, lambda s: act(ctx.user, s.id, target.id))
