@@ -41,9 +41,9 @@ def davmail_certificate_hash(host: str, port: int) -> str:
     return ":".join(f"{byte:02X}" for byte in hashlib.sha1(der, usedforsecurity=False).digest())
 
 
-def _imap_greeting(port: int, deadline: float) -> bool:
-    """Whether DavMail answers on `port` with an IMAP greeting before `deadline`."""
-    while time.monotonic() < deadline:
+def _imap_greeting(port: int, deadline: float, process: subprocess.Popen[bytes]) -> bool:
+    """Whether DavMail answers on `port` with an IMAP greeting before `deadline` (or exits)."""
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=2) as connection:
                 connection.settimeout(max(deadline - time.monotonic(), 0.1))
@@ -102,7 +102,7 @@ def davmail(ews_url: str, certificate_hash: str, workdir: Path) -> Iterator[int]
         cwd=workdir,
     )
     try:
-        if not _imap_greeting(imap_port, time.monotonic() + 45):
+        if not _imap_greeting(imap_port, time.monotonic() + 45, process):
             raise RuntimeError(f"DavMail did not serve IMAP: {_tail(workdir / 'davmail.out')}")
         yield imap_port
     finally:
