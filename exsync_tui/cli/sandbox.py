@@ -57,6 +57,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--messages", type=int, default=20, help="messages per mailbox")
     parser.add_argument("--events", type=int, default=10, help="calendar events per mailbox")
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated mailboxes")
+    parser.add_argument(
+        "--hostile-names",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="include folder names that break naive clients ('..', slashes, very long, "
+        "control characters); --no-hostile-names for clients that cannot cope",
+    )
     parser.add_argument("--latency-ms", type=int, default=0, help="delay added to each request")
     parser.add_argument("--faults", type=_fault_spec, default="", help="faults to inject (SPEC)")
     parser.add_argument(
@@ -87,6 +94,7 @@ def _run(args: argparse.Namespace) -> int:
         messages=args.messages,
         events=args.events,
         seed=args.seed,
+        hostile_names=args.hostile_names,
         latency_ms=args.latency_ms,
         faults=args.faults,
         state_dir=args.state_dir,

@@ -28,6 +28,9 @@ class SandboxConfig:
     http_port: int = 0
     dns_port: int = 0
     anchor: str = DEFAULT_ANCHOR  # the Monday the generated calendars are built around
+    # Folder names Exchange allows but naive clients choke on ("..", "/", very long, control
+    # characters); off for clients such as mbsync that refuse them.
+    hostile_names: bool = True
 
 
 @dataclass(frozen=True)

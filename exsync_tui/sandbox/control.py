@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from exsync_tui.sandbox import store_ops
+from exsync_tui.sandbox import store_ops, store_writes
 from exsync_tui.sandbox.calendar import MS_TIMEZONE_IDS
 from exsync_tui.sandbox.faults import FaultInjector
 from exsync_tui.sandbox.mime import simple_message
@@ -54,6 +54,7 @@ CONTROL_METHODS = (
     "update_event",
     "delete_event",
     "truth",
+    "outbox",
     "request_log",
     "clear_request_log",
 )
@@ -289,12 +290,8 @@ class Control:
             self._change(
                 email,
                 lambda mb: (
-                    store_ops.create_folder(
-                        mb,
-                        self._store.folder_by_name_or_id(mb, parent).id,
-                        name,
-                        folder_class,
-                        None,
+                    store_writes.create_folder(
+                        mb, self._store.folder_by_name_or_id(mb, parent).id, name, folder_class
                     ).id
                 ),
             )
@@ -302,7 +299,7 @@ class Control:
 
     def rename_folder(self, email: str, folder_id: str, name: str) -> None:
         """Rename a folder."""
-        self._change(email, lambda mb: store_ops.rename_folder(mb, folder_id, name))
+        self._change(email, lambda mb: store_writes.rename_folder(mb, folder_id, name))
 
     def move_folder(self, email: str, folder_id: str, parent: str) -> None:
         """Move a folder under `parent` (id or distinguished name); its id stays."""
@@ -378,6 +375,11 @@ class Control:
     def delete_event(self, email: str, item_id: str) -> None:
         """Delete an event (a whole series for a recurring master)."""
         self.delete_message(email, item_id)
+
+    def outbox(self, email: str) -> list[bytes]:
+        """The MIME of every message this mailbox sent through EWS, oldest first."""
+        with self._store.lock:
+            return list(self._store.mailbox(email).outbox)
 
     def truth(self, email: str) -> dict[str, Any]:
         """The full server-side state of a mailbox, for tests to compare against."""

@@ -7,10 +7,16 @@ import random
 import uuid
 from zoneinfo import ZoneInfo
 
-from exsync_tui.sandbox import store_ops
+from exsync_tui.sandbox import mapi, store_ops
 from exsync_tui.sandbox.config import SandboxConfig
 from exsync_tui.sandbox.mime import build_message
-from exsync_tui.sandbox.model import CalendarEvent, Mailbox, OccurrenceException, Recurrence
+from exsync_tui.sandbox.model import (
+    CalendarEvent,
+    Mailbox,
+    MessageItem,
+    OccurrenceException,
+    Recurrence,
+)
 
 _FIRST_NAMES = ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy")
 _LAST_NAMES = ("Anderson", "Brown", "Chen", "Davis", "Evans", "Fischer", "García", "Hoffmann")
@@ -27,16 +33,18 @@ _STANDARD_FOLDERS = (
     ("notes", "Notes", "IPF.StickyNote"),
     ("journal", "Journal", "IPF.Journal"),
 )
-# Names that break naive local mappings: unicode, spaces, separators, dot-dot, length and case.
+# Names that break naive local mappings but that Exchange allows: spaces, separators, dot-dot,
+# length and control characters. (Exchange refuses siblings differing only in case.)
 HOSTILE_FOLDER_NAMES = (
-    "Ünïcødé 📬 Ordner",
     "  spaces  around ",
     "a/b\\c",
     "..",
-    "Reports",
-    "reports",
+    "Tab\tand\u200bzero-width",
     "Very long " + "name " * 40,
 )
+# Names every client must cope with.
+ORDINARY_FOLDER_NAMES = ("Ünïcødé 📬 Ordner", "Reports")
+_CATEGORIES = ("Red category", "Projekt Ä", "Follow up", "Blue, with comma")
 _TIMEZONES = ("Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC", "Australia/Sydney")
 _LOCATIONS = ("Room 1.01", "Zürich HQ — 3rd floor", "Online", "", "Café Central")
 
@@ -73,19 +81,24 @@ def generate_mailboxes(config: SandboxConfig) -> list[Mailbox]:
     anchor = dt.datetime.combine(dt.date.fromisoformat(config.anchor), dt.time(), tzinfo=dt.UTC)
     for mailbox in mailboxes:
         mailbox_rng = random.Random(f"{config.seed}:{mailbox.index}")
-        _build_folders(mailbox)
+        _build_folders(mailbox, config.hostile_names)
         _fill_mail(mailbox, mailbox_rng, people, anchor, config)
         _fill_calendar(mailbox, mailbox_rng, people, anchor, config.events)
     return mailboxes
 
 
-def _build_folders(mailbox: Mailbox) -> None:
+def _build_folders(mailbox: Mailbox, hostile_names: bool) -> None:
     root = store_ops.create_folder(mailbox, None, "", None, "root")
     top = store_ops.create_folder(
         mailbox, root.id, "Top of Information Store", None, "msgfolderroot"
     )
     for name in ("Common Views", "Finder"):
         store_ops.create_folder(mailbox, root.id, name, None, None)
+    # Where SoftDelete puts items (exchangelib's soft_delete() looks the folder up).
+    recoverable = store_ops.create_folder(
+        mailbox, root.id, "Recoverable Items", None, "recoverableitemsroot"
+    )
+    store_ops.create_folder(mailbox, recoverable.id, "Deletions", None, "recoverableitemsdeletions")
     for distinguished, name, folder_class in _STANDARD_FOLDERS:
         store_ops.create_folder(mailbox, top.id, name, folder_class, distinguished)
     inbox = mailbox.distinguished("inbox")
@@ -93,7 +106,7 @@ def _build_folders(mailbox: Mailbox) -> None:
     projects = store_ops.create_folder(mailbox, inbox.id, "Projects", "IPF.Note", None)
     year = store_ops.create_folder(mailbox, projects.id, "2026", "IPF.Note", None)
     store_ops.create_folder(mailbox, year.id, "Q1 & Q2 <draft>", "IPF.Note", None)
-    for name in HOSTILE_FOLDER_NAMES:
+    for name in ORDINARY_FOLDER_NAMES + (HOSTILE_FOLDER_NAMES if hostile_names else ()):
         store_ops.create_folder(
             mailbox, inbox.id, name.rstrip() if name.startswith("Very") else name, "IPF.Note", None
         )
@@ -123,6 +136,7 @@ def _fill_mail(
     targets = _mail_folders(mailbox)
     sent = mailbox.distinguished("sentitems")
     me = (mailbox.display_name, mailbox.email)
+    flags_rng = random.Random(f"{config.seed}:{mailbox.index}:flags")
     for number in range(config.messages):
         folder_id = targets[0] if number == 0 else rng.choice(targets)
         others = [p for p in people if p[1] != mailbox.email]
@@ -132,13 +146,40 @@ def _fill_mail(
             sender, recipients = rng.choice(others), [me, *rng.sample(others, k=1)]
         when = anchor - dt.timedelta(minutes=37 * (config.messages - number) + rng.randint(0, 30))
         mime = build_message(rng, number, sender, recipients, when, config.domain)
-        store_ops.create_message(
+        message = store_ops.create_message(
             mailbox,
-            folder_id,
+            _drafts_id(mailbox) if flags_rng.random() < 0.06 and number else folder_id,
             mime,
             is_read=rng.random() < 0.5,
             received=when + dt.timedelta(seconds=rng.randint(1, 90)),
         )
+        _decorate(mailbox, message, flags_rng)
+
+
+def _decorate(mailbox: Mailbox, message: MessageItem, rng: random.Random) -> None:
+    """Flags, reply/forward state, drafts and categories in realistic proportions.
+
+    A separate random stream keeps message contents identical to mailboxes generated before
+    these properties existed.
+    """
+    if message.folder_id == _drafts_id(mailbox):
+        message.is_draft, message.is_read = True, True
+        return
+    if rng.random() < 0.15:
+        message.flag_status = mapi.FLAG_FLAGGED
+    verb = rng.random()
+    if message.is_read and verb < 0.2:
+        message.last_verb, message.icon_index = mapi.VERB_REPLY, mapi.ICON_REPLIED
+    elif message.is_read and verb < 0.25:
+        message.last_verb, message.icon_index = mapi.VERB_FORWARD, mapi.ICON_FORWARDED
+    if rng.random() < 0.1:
+        message.categories = rng.sample(_CATEGORIES, k=rng.randint(1, 2))
+
+
+def _drafts_id(mailbox: Mailbox) -> str:
+    drafts = mailbox.distinguished("drafts")
+    assert drafts is not None
+    return drafts.id
 
 
 def _fill_calendar(

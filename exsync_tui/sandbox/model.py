@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from exsync_tui.sandbox.ids import change_key
 
+EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
 
 @dataclass
 class Folder:
@@ -26,6 +28,10 @@ class Folder:
     created_seq: int
     changed_seq: int
     version: int = 1
+    # The IMAP view Exchange keeps per folder: the next article number (a new item's IMAP UID)
+    # and the time of the latest change to the folder's contents or their flags.
+    next_article: int = 1
+    commit_time: dt.datetime = EPOCH
 
     @property
     def change_key(self) -> str:
@@ -45,6 +51,8 @@ class StoredItem:
     changed_seq: int
     read_seq: int
     version: int = 1
+    article: int = 0  # PR_INTERNET_ARTICLE_NUMBER: the IMAP UID, unique within its folder
+    modified: dt.datetime = EPOCH  # PR_LAST_MODIFICATION_TIME
 
     @property
     def change_key(self) -> str:
@@ -70,11 +78,18 @@ class MessageItem(StoredItem):
     sent: dt.datetime = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     received: dt.datetime = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     is_read: bool = False
-    flag_status: int = 0  # PR_FLAG_STATUS: 0 not flagged, 1 complete, 2 flagged
     has_attachments: bool = False
     importance: str = "Normal"
     body_text: str = ""
     body_is_html: bool = False
+    flag_status: int = 0  # PR_FLAG_STATUS: 0 none, 1 complete, 2 flagged
+    last_verb: int = 0  # PR_LAST_VERB_EXECUTED: 102 reply, 103 reply all, 104 forward
+    icon_index: int = 0  # PR_ICON_INDEX (0: unset)
+    is_draft: bool = False  # MSGFLAG_UNSENT
+    categories: list[str] = field(default_factory=list)
+    imap_deleted: bool = False  # PidLidImapDeleted
+    # Extended properties a client set that have no meaning here, by canonical key.
+    extra: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -151,6 +166,18 @@ class Mailbox:
     password_expired: bool = False
     redirect_address: str | None = None
     redirect_url: str | None = None
+    last_time: dt.datetime = EPOCH
+    outbox: list[bytes] = field(default_factory=list)  # every message sent, oldest first
+
+    def now(self) -> dt.datetime:
+        """The time of a change: the wall clock, strictly later than every earlier change.
+
+        Clients such as DavMail detect folder changes by a changed commit time, so two changes
+        within one clock tick must still get different times.
+        """
+        moment = max(dt.datetime.now(dt.UTC), self.last_time + dt.timedelta(milliseconds=1))
+        self.last_time = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+        return self.last_time
 
     def next_seq(self) -> int:
         """Advance and return the change counter."""

@@ -17,7 +17,7 @@ from exsync_tui.sandbox.config import SandboxConfig
 from exsync_tui.sandbox.generator import generate_mailboxes
 from exsync_tui.sandbox.model import Folder, Mailbox, StoredItem, Tombstone
 
-_STATE_FORMAT = 1
+_STATE_FORMAT = 2
 
 
 class InvalidSyncState(Exception):
@@ -49,6 +49,7 @@ class MailboxStore:
             config.events,
             config.seed,
             config.anchor,
+            config.hostile_names,
         )
         loaded = self._load()
         self.mailboxes: list[Mailbox] = loaded if loaded is not None else generate_mailboxes(config)

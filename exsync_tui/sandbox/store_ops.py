@@ -110,14 +110,30 @@ def _folder(mailbox: Mailbox, folder_id: str) -> Folder:
     return folder
 
 
-def _new_item_identity(mailbox: Mailbox) -> tuple[str, int, int]:
+def new_item_identity(mailbox: Mailbox) -> tuple[str, int, int]:
     serial = mailbox.allocate_serial()
     return encode_id(IdParts(mailbox.index, "item", serial)), serial, mailbox.next_seq()
 
 
-def _touch_parent(mailbox: Mailbox, folder_id: str) -> None:
+def _touch_parent(mailbox: Mailbox, folder_id: str, moment: dt.datetime | None = None) -> None:
     # Item counts are folder properties; Exchange bumps the folder's change key with them.
-    mailbox.folders[folder_id].version += 1
+    folder = mailbox.folders[folder_id]
+    folder.version += 1
+    commit(folder, moment or mailbox.now())
+
+
+def commit(folder: Folder, moment: dt.datetime) -> None:
+    """Record a change to a folder's contents or their flags (PR_LOCAL_COMMIT_TIME_MAX)."""
+    folder.commit_time = max(moment, folder.commit_time + dt.timedelta(milliseconds=1))
+
+
+def place(mailbox: Mailbox, stored: StoredItem, moment: dt.datetime | None = None) -> None:
+    """Put an item into its folder with the folder's next IMAP UID (new after every move)."""
+    folder = mailbox.folders[stored.folder_id]
+    stored.article = folder.next_article
+    folder.next_article += 1
+    mailbox.items[stored.id] = stored
+    _touch_parent(mailbox, stored.folder_id, moment)
 
 
 def create_message(
@@ -129,7 +145,7 @@ def create_message(
 ) -> MessageItem:
     """Store a message given as MIME bytes; EWS fields are read back from the MIME."""
     _folder(mailbox, folder_id)
-    item_id, serial, seq = _new_item_identity(mailbox)
+    item_id, serial, seq = new_item_identity(mailbox)
     summary = summarize(mime)
     message = MessageItem(
         id=item_id,
@@ -151,21 +167,21 @@ def create_message(
         has_attachments=summary.has_attachments,
         body_text=summary.body_text,
         body_is_html=summary.body_is_html,
+        modified=received or mailbox.now(),
     )
-    mailbox.items[item_id] = message
-    _touch_parent(mailbox, folder_id)
+    place(mailbox, message, received)
     return message
 
 
 def create_event(mailbox: Mailbox, event: CalendarEvent) -> CalendarEvent:
     """Store a calendar event (its id and bookkeeping fields are assigned here)."""
     _folder(mailbox, event.folder_id)
-    item_id, serial, seq = _new_item_identity(mailbox)
+    item_id, serial, seq = new_item_identity(mailbox)
     stored = dataclasses.replace(
         event, id=item_id, serial=serial, created_seq=seq, changed_seq=seq, read_seq=seq
     )
-    mailbox.items[item_id] = stored
-    _touch_parent(mailbox, event.folder_id)
+    stored.modified = mailbox.now()
+    place(mailbox, stored)
     return stored
 
 
@@ -181,6 +197,8 @@ def mark_changed(mailbox: Mailbox, stored: StoredItem) -> None:
     """Record a content change (an Update in sync)."""
     stored.version += 1
     stored.changed_seq = mailbox.next_seq()
+    stored.modified = mailbox.now()
+    commit(mailbox.folders[stored.folder_id], stored.modified)
 
 
 def update_message(mailbox: Mailbox, item_id: str, mime: bytes) -> MessageItem:
@@ -208,6 +226,8 @@ def set_read(mailbox: Mailbox, item_id: str, is_read: bool) -> None:
     message.is_read = is_read
     message.version += 1
     message.read_seq = mailbox.next_seq()
+    message.modified = mailbox.now()
+    commit(mailbox.folders[message.folder_id], message.modified)
 
 
 def set_flag(mailbox: Mailbox, item_id: str, flag_status: int) -> None:
@@ -233,8 +253,14 @@ def move_item(mailbox: Mailbox, item_id: str, folder_id: str) -> StoredItem:
     stored = item(mailbox, item_id)
     _folder(mailbox, folder_id)
     delete_item(mailbox, item_id)
-    new_id, serial, seq = _new_item_identity(mailbox)
-    moved = dataclasses.replace(
+    return place_as_new(mailbox, stored, folder_id)
+
+
+def place_as_new(mailbox: Mailbox, stored: StoredItem, folder_id: str) -> StoredItem:
+    """`stored`'s content as a new item in `folder_id`: new id, IMAP UID and change history."""
+    _folder(mailbox, folder_id)
+    new_id, serial, seq = new_item_identity(mailbox)
+    placed = dataclasses.replace(
         stored,
         id=new_id,
         serial=serial,
@@ -244,6 +270,5 @@ def move_item(mailbox: Mailbox, item_id: str, folder_id: str) -> StoredItem:
         read_seq=seq,
         version=1,
     )
-    mailbox.items[new_id] = moved
-    _touch_parent(mailbox, folder_id)
-    return moved
+    place(mailbox, placed)
+    return placed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from exsync_tui.sandbox import mapi
 from exsync_tui.sandbox.calendar import to_ical
 from exsync_tui.sandbox.model import CalendarEvent, Mailbox, MessageItem
 
@@ -37,6 +38,7 @@ def mailbox_truth(mailbox: Mailbox) -> dict[str, Any]:
                 flag_status=item.flag_status,
                 message_id=item.message_id,
             )
+            entry.update(message_state(item))
         elif isinstance(item, CalendarEvent):
             entry.update(
                 kind="event",
@@ -50,3 +52,16 @@ def mailbox_truth(mailbox: Mailbox) -> dict[str, Any]:
             )
         items.append(entry)
     return {"email": mailbox.email, "folders": folders, "items": items}
+
+
+def message_state(message: MessageItem) -> dict[str, Any]:
+    """The flags a client can see and change besides the read flag."""
+    return {
+        "flagged": message.flag_status == mapi.FLAG_FLAGGED,
+        "flag_status": message.flag_status,
+        "answered": message.last_verb in (mapi.VERB_REPLY, mapi.VERB_REPLY_ALL),
+        "forwarded": message.last_verb == mapi.VERB_FORWARD,
+        "is_draft": message.is_draft,
+        "categories": list(message.categories),
+        "imap_uid": message.article,
+    }

@@ -167,6 +167,7 @@ def test_cli_json_prints_one_line_then_serves_until_sigterm(tmp_path: Path) -> N
             "2",
             "--messages",
             "3",
+            "--no-hostile-names",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -189,6 +190,10 @@ def test_cli_json_prints_one_line_then_serves_until_sigterm(tmp_path: Path) -> N
         assert [u["email"] for u in info["users"]] == ["alice@example.com", "bob@example.com"]
         response = requests.post(info["ews_url"], verify=info["ca_file"], timeout=10)
         assert response.status_code == 401
+        truth = requests.post(
+            f"{info['control_url']}/truth", json={"email": "alice@example.com"}, timeout=10
+        ).json()["result"]
+        assert ".." not in {f["name"] for f in truth["folders"]}  # --no-hostile-names
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
         assert process.stdout.read() == ""

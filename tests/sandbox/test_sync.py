@@ -27,6 +27,8 @@ def test_sync_hierarchy_reports_every_folder_below_the_message_root(
         "Common Views",
         "Finder",
         "Top of Information Store",
+        "Recoverable Items",
+        "Deletions",
     }
     assert {kind for kind, _ in changes} == {"create"}
     assert {f.name for _, f in changes} == below

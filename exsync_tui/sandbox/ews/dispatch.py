@@ -6,7 +6,15 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from exsync_tui.sandbox.ews import folders, items, misc, sync
+from exsync_tui.sandbox.ews import (
+    folders,
+    items,
+    misc,
+    sync,
+    update_item,
+    write_folders,
+    write_items,
+)
 from exsync_tui.sandbox.ews.context import EwsContext
 from exsync_tui.sandbox.ews.soap import (
     MNS,
@@ -29,6 +37,14 @@ OPERATIONS: dict[str, Handler] = {
     "ResolveNames": misc.resolve_names,
     "SyncFolderHierarchy": folders.sync_folder_hierarchy,
     "SyncFolderItems": sync.sync_folder_items,
+    "UpdateItem": update_item.update_item,
+    "CreateItem": write_items.create_item,
+    "DeleteItem": write_items.delete_item,
+    "MoveItem": write_items.move_item,
+    "CopyItem": write_items.copy_item,
+    "CreateFolder": write_folders.create_folder,
+    "UpdateFolder": write_folders.update_folder,
+    "DeleteFolder": write_folders.delete_folder,
 }
 # The empty containers each operation's error message still must carry (schema-required).
 _REQUIRED_ON_ERROR = {

@@ -6,9 +6,12 @@ from lxml import etree
 
 from exsync_tui.sandbox import store_ops
 from exsync_tui.sandbox.ews.context import EwsContext, EwsError
+from exsync_tui.sandbox.ews.fields import folder_field
 from exsync_tui.sandbox.ews.render_folder import render_folder
+from exsync_tui.sandbox.ews.restrictions import compile_restriction
 from exsync_tui.sandbox.ews.shapes import DEFAULT_FOLDER_FIELDS, parse_shape
 from exsync_tui.sandbox.ews.soap import bool_text, el, error, m, success
+from exsync_tui.sandbox.model import Folder
 from exsync_tui.sandbox.store import InvalidSyncState
 
 
@@ -52,12 +55,11 @@ def find_folder(ctx: EwsContext, request: etree._Element) -> list[str]:
         except EwsError as problem:
             messages.append(error("FindFolder", problem.code, problem.message))
             continue
-        if traversal == "Deep":
-            found = store_ops.descendants(ctx.user, parent.id)
-        elif traversal == "Shallow":
-            found = ctx.store.children(ctx.user, parent.id)
-        else:
-            found = []
+        try:
+            found = _found_folders(ctx, request, parent, traversal)
+        except EwsError as problem:
+            messages.append(error("FindFolder", problem.code, problem.message))
+            continue
         offset, maximum = _page(request, "IndexedPageFolderView", len(found))
         page = found[offset : offset + maximum]
         last = offset + len(page) >= len(found)
@@ -69,6 +71,23 @@ def find_folder(ctx: EwsContext, request: etree._Element) -> list[str]:
         )
         messages.append(success("FindFolder", root))
     return messages
+
+
+def _found_folders(
+    ctx: EwsContext, request: etree._Element, parent: Folder, traversal: str
+) -> list[Folder]:
+    """The folders below `parent` that pass the request's restriction, before paging."""
+    if traversal == "Deep":
+        found = store_ops.descendants(ctx.user, parent.id)
+    elif traversal == "Shallow":
+        found = ctx.store.children(ctx.user, parent.id)
+    else:
+        found = []
+    restriction = request.find(m("Restriction"))
+    if restriction is not None:
+        keep = compile_restriction(restriction, folder_field(ctx.store, ctx.user))
+        found = [folder for folder in found if keep(folder)]
+    return found
 
 
 def sync_folder_hierarchy(ctx: EwsContext, request: etree._Element) -> list[str]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from lxml import etree
 
 from exsync_tui.sandbox.calendar import Occurrence, occurrences
 from exsync_tui.sandbox.ews.context import EwsContext, EwsError
+from exsync_tui.sandbox.ews.fields import Getter, item_field, path_of
 from exsync_tui.sandbox.ews.render import render_stored_item
 from exsync_tui.sandbox.ews.render_calendar import find_occurrence, render_event
 from exsync_tui.sandbox.ews.restrictions import compile_restriction
@@ -65,29 +67,36 @@ def _render(ctx: EwsContext, stored: StoredItem, index: int, shape: Shape) -> st
     return render_stored_item(stored, folder, shape)
 
 
-def _sort_key(uri: str | None):  # type: ignore[no-untyped-def]
-    def key(stored: StoredItem) -> object:
-        if uri == "item:Subject":
-            return stored.subject.lower()
-        if uri == "calendar:Start" and isinstance(stored, CalendarEvent):
-            return stored.start
-        if isinstance(stored, MessageItem):
-            return stored.received if uri != "item:DateTimeSent" else stored.sent
-        if isinstance(stored, CalendarEvent):
-            return stored.start
-        return stored.created_seq
-
-    return key
+def _default_order(stored: StoredItem) -> object:
+    # Exchange's default view order: newest received (events: latest start) first.
+    return stored.received if isinstance(stored, MessageItem) else getattr(stored, "start", None)
 
 
 def _sorted_items(request: etree._Element, items: list[StoredItem]) -> list[StoredItem]:
-    order = request.find(f"{m('SortOrder')}/{t('FieldOrder')}")
-    if order is None:
-        # Exchange's default view order: newest received first.
-        return sorted(items, key=_sort_key("item:DateTimeReceived"), reverse=True)
-    path = order.find(t("FieldURI"))
-    uri = path.get("FieldURI") if path is not None else None
-    return sorted(items, key=_sort_key(uri), reverse=order.get("Order") == "Descending")
+    orders = request.findall(f"{m('SortOrder')}/{t('FieldOrder')}")
+    if not orders:
+        return sorted(items, key=_sort_value(_default_order), reverse=True)
+    for order in reversed(orders):  # stable sorts, least significant key first
+        try:
+            getter = item_field(path_of(order))
+        except EwsError:
+            getter = _default_order
+        items = sorted(items, key=_sort_value(getter), reverse=order.get("Order") == "Descending")
+    return items
+
+
+def _sort_value(getter: Getter) -> Callable[[StoredItem], tuple[bool, object]]:
+    """Items without the property sort first; text sorts without regard to case."""
+
+    def key(stored: StoredItem) -> tuple[bool, object]:
+        value = getter(stored)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if isinstance(value, str):
+            value = value.lower()
+        return (value is not None, value if value is not None else 0)
+
+    return key
 
 
 def find_item(ctx: EwsContext, request: etree._Element) -> list[str]:
@@ -99,7 +108,7 @@ def find_item(ctx: EwsContext, request: etree._Element) -> list[str]:
         try:
             folder = ctx.folder(ref)
             restriction = request.find(m("Restriction"))
-            keep = compile_restriction(restriction) if restriction is not None else None
+            keep = compile_restriction(restriction, item_field) if restriction is not None else None
             view = request.find(m("CalendarView"))
             if view is not None:
                 messages.append(_calendar_view(ctx, folder.id, view, shape))

@@ -14,7 +14,7 @@ from exsync_tui.sandbox.calendar import (
     to_ical,
     weekday_name,
 )
-from exsync_tui.sandbox.ews.render_item import body_xml, item_id_xml, mailbox_xml
+from exsync_tui.sandbox.ews.render_item import body_xml, extended_xml, item_id_xml, mailbox_xml
 from exsync_tui.sandbox.ews.shapes import Shape
 from exsync_tui.sandbox.ews.soap import attr, bool_text, el, ews_datetime
 from exsync_tui.sandbox.ids import IdParts, decode_id, encode_id
@@ -148,6 +148,7 @@ def render_event(
         parts.append("<t:Importance>Normal</t:Importance>")
     if w("item:HasAttachments"):
         parts.append("<t:HasAttachments>false</t:HasAttachments>")
+    parts.append(extended_xml(event, shape))
     if w("calendar:UID"):
         parts.append(el("t:UID", event.uid))
     if occurrence is not None and kind != "Single" and w("calendar:RecurrenceId"):

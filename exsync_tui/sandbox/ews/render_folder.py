@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from exsync_tui.sandbox.ews.extended import render_extended
 from exsync_tui.sandbox.ews.shapes import Shape
 from exsync_tui.sandbox.ews.soap import attr, el
+from exsync_tui.sandbox.mapi import FolderStats, folder_property
 from exsync_tui.sandbox.model import Folder, Mailbox, MessageItem
 from exsync_tui.sandbox.store import MailboxStore
 
@@ -36,6 +38,11 @@ def render_folder(store: MailboxStore, mailbox: Mailbox, folder: Folder, shape: 
         parts.append(el("t:TotalCount", len(items)))
     if shape.wants("folder:ChildFolderCount"):
         parts.append(el("t:ChildFolderCount", len(store.children(mailbox, folder.id))))
+    if shape.extended:
+        stats = folder_stats(store, mailbox, folder)
+        parts.extend(
+            render_extended(p, folder_property(folder, stats, p.key)) for p in shape.extended
+        )
     if shape.wants("folder:EffectiveRights"):
         parts.append(
             "<t:EffectiveRights><t:CreateAssociated>true</t:CreateAssociated>"
@@ -49,3 +56,10 @@ def render_folder(store: MailboxStore, mailbox: Mailbox, folder: Folder, shape: 
         parts.append(el("t:UnreadCount", unread))
     parts.append(f"</t:{tag}>")
     return "".join(parts)
+
+
+def folder_stats(store: MailboxStore, mailbox: Mailbox, folder: Folder) -> FolderStats:
+    """Item, unread and subfolder counts of a folder (what several properties derive from)."""
+    items = store.items_in(mailbox, folder.id)
+    unread = sum(1 for i in items if isinstance(i, MessageItem) and not i.is_read)
+    return FolderStats(len(items), unread, len(store.children(mailbox, folder.id)))

@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 
+from exsync_tui.sandbox.ews.extended import render_extended
 from exsync_tui.sandbox.ews.shapes import Shape
 from exsync_tui.sandbox.ews.soap import attr, bool_text, el, ews_datetime, text
-from exsync_tui.sandbox.model import Folder, MessageItem
+from exsync_tui.sandbox.mapi import item_property
+from exsync_tui.sandbox.model import Folder, MessageItem, StoredItem
 
 
 def item_id_xml(item_id: str, change_key: str, tag: str = "t:ItemId") -> str:
@@ -43,18 +45,10 @@ def _mime(message: MessageItem, folder: Folder, shape: Shape) -> str:
     return f'<t:MimeContent CharacterSet="UTF-8">{encoded}</t:MimeContent>'
 
 
-FLAG_STATUS = "extended:0x1090"
-
-
-def _flag_status(message: MessageItem, folder: Folder, shape: Shape) -> str:
-    # Only when asked for by tag (AllProperties carries no MAPI properties), and absent
-    # when unset, as Exchange does.
-    if FLAG_STATUS not in shape.fields or not message.flag_status:
+def _categories(names: list[str]) -> str:
+    if not names:
         return ""
-    return (
-        '<t:ExtendedProperty><t:ExtendedFieldURI PropertyTag="0x1090" PropertyType="Integer"/>'
-        f"{el('t:Value', message.flag_status)}</t:ExtendedProperty>"
-    )
+    return f"<t:Categories>{''.join(el('t:String', n) for n in names)}</t:Categories>"
 
 
 def _display(people: list[tuple[str, str]]) -> str:
@@ -75,9 +69,10 @@ MESSAGE_FIELDS: tuple[tuple[str, MessageRenderer], ...] = (
     ("item:Body", lambda i, f, s: body_xml(i.body_text, i.body_is_html, s.body_type)),
     ("item:DateTimeReceived", lambda i, f, s: el("t:DateTimeReceived", ews_datetime(i.received))),
     ("item:Size", lambda i, f, s: el("t:Size", len(i.mime))),
+    ("item:Categories", lambda i, f, s: _categories(i.categories)),
     ("item:Importance", lambda i, f, s: el("t:Importance", i.importance)),
     ("item:IsSubmitted", lambda i, f, s: "<t:IsSubmitted>false</t:IsSubmitted>"),
-    ("item:IsDraft", lambda i, f, s: "<t:IsDraft>false</t:IsDraft>"),
+    ("item:IsDraft", lambda i, f, s: el("t:IsDraft", bool_text(i.is_draft))),
     ("item:IsFromMe", lambda i, f, s: "<t:IsFromMe>false</t:IsFromMe>"),
     ("item:IsResend", lambda i, f, s: "<t:IsResend>false</t:IsResend>"),
     ("item:IsUnmodified", lambda i, f, s: el("t:IsUnmodified", bool_text(i.version == 1))),
@@ -91,7 +86,7 @@ MESSAGE_FIELDS: tuple[tuple[str, MessageRenderer], ...] = (
     ("item:DisplayCc", lambda i, f, s: el("t:DisplayCc", _display(i.cc))),
     ("item:DisplayTo", lambda i, f, s: el("t:DisplayTo", _display(i.to))),
     ("item:HasAttachments", lambda i, f, s: el("t:HasAttachments", bool_text(i.has_attachments))),
-    (FLAG_STATUS, _flag_status),
+    ("item:ExtendedProperty", lambda i, f, s: extended_xml(i, s)),
     ("item:Culture", lambda i, f, s: "<t:Culture>en-US</t:Culture>"),
     ("item:LastModifiedTime", lambda i, f, s: el("t:LastModifiedTime", ews_datetime(i.received))),
     ("item:IsAssociated", lambda i, f, s: "<t:IsAssociated>false</t:IsAssociated>"),
@@ -122,11 +117,16 @@ MESSAGE_FIELDS: tuple[tuple[str, MessageRenderer], ...] = (
 )
 
 
+def extended_xml(item: StoredItem, shape: Shape) -> str:
+    """The requested MAPI properties that are set, where ItemType has `t:ExtendedProperty`."""
+    return "".join(render_extended(p, item_property(item, p.key)) for p in shape.extended)
+
+
 def render_message(message: MessageItem, folder: Folder, shape: Shape) -> str:
     """A `t:Message` element with the properties `shape` asks for."""
     parts = ["<t:Message>"]
     for uri, renderer in MESSAGE_FIELDS:
-        if uri == "item:ItemId" or shape.wants(uri):
+        if uri in ("item:ItemId", "item:ExtendedProperty") or shape.wants(uri):
             if uri == "item:MimeContent" and shape.all_properties and uri not in shape.fields:
                 continue  # AllProperties never includes MIME; it must be asked for.
             parts.append(renderer(message, folder, shape))

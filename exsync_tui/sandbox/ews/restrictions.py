@@ -1,4 +1,8 @@
-"""FindItem restrictions: the comparisons, `Contains`, `Exists` and And/Or/Not that clients use."""
+"""Restrictions for FindItem and FindFolder: comparisons, `Contains`, `Exists`, And/Or/Not.
+
+One evaluator serves items and folders: it is given a resolver that turns a property path into
+a getter on the objects being searched (see `exsync_tui.sandbox.ews.fields`).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,10 @@ from typing import Any
 from lxml import etree
 
 from exsync_tui.sandbox.ews.context import EwsError
+from exsync_tui.sandbox.ews.fields import Getter, Resolver, path_of
 from exsync_tui.sandbox.ews.soap import t
-from exsync_tui.sandbox.model import CalendarEvent, MessageItem, StoredItem
 
-Predicate = Callable[[StoredItem], bool]
+Predicate = Callable[[Any], bool]
 _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "IsEqualTo": operator.eq,
     "IsNotEqualTo": operator.ne,
@@ -24,61 +28,11 @@ _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def _field_value(item: StoredItem, uri: str) -> object:
-    """The value of a searchable property, or None when the item type lacks it."""
-    if uri == "item:Subject":
-        return item.subject
-    if uri == "item:ItemClass":
-        return "IPM.Note" if isinstance(item, MessageItem) else "IPM.Appointment"
-    if isinstance(item, MessageItem):
-        return {
-            "item:DateTimeReceived": item.received,
-            "item:DateTimeSent": item.sent,
-            "item:DateTimeCreated": item.received,
-            "item:HasAttachments": item.has_attachments,
-            "message:IsRead": item.is_read,
-            "message:InternetMessageId": item.message_id,
-            "item:Size": len(item.mime),
-        }.get(uri)
-    if isinstance(item, CalendarEvent):
-        return {
-            "calendar:Start": item.start,
-            "calendar:End": item.end,
-            "calendar:IsAllDayEvent": item.all_day,
-            "calendar:UID": item.uid,
-            "calendar:Location": item.location,
-        }.get(uri)
-    return None
-
-
-_SEARCHABLE = frozenset(
-    {
-        "item:Subject",
-        "item:ItemClass",
-        "item:DateTimeReceived",
-        "item:DateTimeSent",
-        "item:DateTimeCreated",
-        "item:HasAttachments",
-        "message:IsRead",
-        "message:InternetMessageId",
-        "item:Size",
-        "calendar:Start",
-        "calendar:End",
-        "calendar:IsAllDayEvent",
-        "calendar:UID",
-        "calendar:Location",
-    }
-)
-
-
-def _field_uri(element: etree._Element) -> str:
-    path = element.find(t("FieldURI"))
-    uri = path.get("FieldURI") if path is not None else None
-    if uri not in _SEARCHABLE:
-        raise EwsError(
-            "ErrorUnsupportedPathForQuery", f"The property {uri} can't be used in a query."
-        )
-    return str(uri)
+def _values(value: object) -> list[object]:
+    """A property's values: a multi-valued one matches when any of its values does."""
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 def _coerce(text: str, like: object) -> object:
@@ -92,8 +46,10 @@ def _coerce(text: str, like: object) -> object:
     return text
 
 
-def _comparison(element: etree._Element, compare: Callable[[Any, Any], bool]) -> Predicate:
-    uri = _field_uri(element)
+def _comparison(
+    element: etree._Element, compare: Callable[[Any, Any], bool], resolve: Resolver
+) -> Predicate:
+    getter = resolve(path_of(element))
     constant = element.find(f"{t('FieldURIOrConstant')}/{t('Constant')}")
     if constant is None:
         raise EwsError(
@@ -101,58 +57,62 @@ def _comparison(element: etree._Element, compare: Callable[[Any, Any], bool]) ->
         )
     text = constant.get("Value", "")
 
-    def predicate(item: StoredItem) -> bool:
-        value = _field_value(item, uri)
-        if value is None:
-            return False
+    def matches(value: object) -> bool:
         try:
-            return compare(value, _coerce(text, value))
+            return bool(compare(value, _coerce(text, value)))
         except (TypeError, ValueError):
             return False
 
-    return predicate
+    return lambda obj: any(matches(v) for v in _values(getter(obj)))
 
 
-def _contains(element: etree._Element) -> Predicate:
-    uri = _field_uri(element)
+def _contains(element: etree._Element, resolve: Resolver) -> Predicate:
+    getter: Getter = resolve(path_of(element))
     constant = element.find(t("Constant"))
     needle = constant.get("Value", "") if constant is not None else ""
     mode = element.get("ContainmentMode", "Substring")
-    ignore_case = element.get("ContainmentComparison", "Exact") != "Exact"
+    ignore_case = element.get("ContainmentComparison", "Exact") not in (
+        "Exact",
+        "IgnoreNonSpacingCharacters",
+    )
+    wanted = needle.lower() if ignore_case else needle
 
-    def predicate(item: StoredItem) -> bool:
-        value = _field_value(item, uri)
+    def matches(value: object) -> bool:
         if not isinstance(value, str):
             return False
-        haystack, wanted = (value.lower(), needle.lower()) if ignore_case else (value, needle)
+        haystack = value.lower() if ignore_case else value
         if mode == "FullString":
             return haystack == wanted
         if mode == "Prefixed":
             return haystack.startswith(wanted)
+        if mode == "PrefixOnWords":
+            return any(word.startswith(wanted) for word in haystack.split())
+        if mode == "ExactPhrase":
+            return f" {wanted} " in f" {' '.join(haystack.split())} "
         return wanted in haystack
 
-    return predicate
+    return lambda obj: any(matches(v) for v in _values(getter(obj)))
 
 
-def compile_restriction(element: etree._Element) -> Predicate:
+def compile_restriction(element: etree._Element, resolve: Resolver) -> Predicate:
     """A predicate for a `Restriction` element (or any search expression inside one)."""
     name = etree.QName(element).localname
     if name == "Restriction":
         if len(element) != 1:
             raise EwsError("ErrorInvalidRestriction", "The restriction is invalid.")
-        return compile_restriction(element[0])
+        return compile_restriction(element[0], resolve)
     if name in _COMPARISONS:
-        return _comparison(element, _COMPARISONS[name])
+        return _comparison(element, _COMPARISONS[name], resolve)
     if name == "Contains":
-        return _contains(element)
+        return _contains(element, resolve)
     if name == "Exists":
-        uri = _field_uri(element)
-        return lambda item: _field_value(item, uri) is not None
-    children = [compile_restriction(child) for child in element]
+        getter = resolve(path_of(element))
+        return lambda obj: getter(obj) is not None
+    children = [compile_restriction(child, resolve) for child in element]
     if name == "And":
-        return lambda item: all(p(item) for p in children)
+        return lambda obj: all(p(obj) for p in children)
     if name == "Or":
-        return lambda item: any(p(item) for p in children)
+        return lambda obj: any(p(obj) for p in children)
     if name == "Not" and len(children) == 1:
-        return lambda item: not children[0](item)
+        return lambda obj: not children[0](obj)
     raise EwsError("ErrorUnsupportedQueryFilter", f"The restriction {name} is not supported.")

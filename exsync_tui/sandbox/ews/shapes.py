@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from exsync_tui.sandbox.ews.extended import ExtendedPath, parse_extended
 from exsync_tui.sandbox.ews.soap import t
 
 # The properties Exchange returns for BaseShape "Default" (besides the id).
@@ -58,6 +59,7 @@ class Shape:
     fields: frozenset[str]
     all_properties: bool = False
     body_type: str = "Best"
+    extended: tuple[ExtendedPath, ...] = ()  # requested MAPI properties, in request order
 
     def wants(self, uri: str) -> bool:
         """Whether property `uri` (e.g. "item:Subject") is to be rendered."""
@@ -70,11 +72,16 @@ def parse_shape(shape: etree._Element | None, defaults: frozenset[str]) -> Shape
         return Shape(defaults)
     base = shape.findtext(t("BaseShape"), "Default")
     fields: set[str] = set()
+    extended: dict[str, ExtendedPath] = {}
     if base in ("Default", "AllProperties"):
         fields |= defaults
     additional = shape.find(t("AdditionalProperties"))
     if additional is not None:
         for path in additional:
+            if path.tag == t("ExtendedFieldURI"):
+                found = parse_extended(path)
+                extended.setdefault(found.key, found)
+                continue
             uri = path.get("FieldURI")
             if uri:
                 fields.add(uri)
@@ -83,4 +90,9 @@ def parse_shape(shape: etree._Element | None, defaults: frozenset[str]) -> Shape
     if shape.findtext(t("IncludeMimeContent"), "false").strip() == "true":
         fields.add("item:MimeContent")
     all_properties = base == "AllProperties"
-    return Shape(frozenset(fields), all_properties, shape.findtext(t("BodyType"), "Best"))
+    return Shape(
+        frozenset(fields),
+        all_properties,
+        shape.findtext(t("BodyType"), "Best"),
+        tuple(extended.values()),
+    )
