@@ -27,7 +27,7 @@ def _by_id(results: list[FetchedItem]) -> dict[str, FetchedItem]:
 def test_mime_arrives_byte_identical_in_batches_over_several_connections(
     fresh_sandbox: Callable[..., Sandbox],
 ) -> None:
-    sb = fresh_sandbox(messages=12, events=0)
+    sb = fresh_sandbox(messages=20, events=0)
     expected = {**truth_items(sb, "inbox"), **truth_items(sb, "sentitems")}
     assert len(expected) > 6
     sb.control.clear_request_log()
