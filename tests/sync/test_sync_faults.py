@@ -11,7 +11,7 @@ import icalendar
 import pytest
 
 from exsync_tui.core.sync.engine import sync_profile
-from exsync_tui.core.sync.events import FolderStarted, Progress, SyncEvent
+from exsync_tui.core.sync.events import FolderStarted, Progress, SyncEvent, SyncWarning
 from exsync_tui.sandbox import Sandbox
 from tests.sources.helpers import truth_items
 from tests.sync.helpers import (
@@ -161,3 +161,23 @@ def test_the_default_window_leaves_out_single_events_that_ended_over_30_days_ago
         written.add(str(next(iter(calendar.walk("VEVENT")))["UID"]))
     assert old and not old & written
     assert written == {str(e["uid"]) for e in events} - old
+
+
+def test_a_message_over_the_size_cap_is_skipped_with_a_warning_and_odd_mime_is_kept_as_is(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb, email, profile = synced_mailbox(fresh_sandbox, messages=4)
+    huge = b"Subject: huge\r\nMessage-ID: <huge@example.com>\r\n\r\n" + b"x" * 300_000 + b"\r\n"
+    odd = b"\x00\xffnot really a message\r\nno headers at all\r\n" + bytes(range(256))
+    sb.control.add_message(email, "inbox", mime=huge)
+    odd_id = sb.control.add_message(email, "inbox", mime=odd)
+
+    result, events = run_sync(sb, profile, max_message_bytes=200_000)
+
+    assert result.ok, result
+    warnings = [e for e in events if isinstance(e, SyncWarning)]
+    assert any("not stored" in w.message for w in warnings), warnings
+    stored = [p.read_bytes() for p in profile.effective_mail_dir().rglob("*") if p.is_file()]
+    assert odd in stored  # byte for byte, whatever it is
+    assert not any(b"huge@example.com" in data for data in stored)
+    assert str(odd_id) in truth_items(sb, "inbox")
