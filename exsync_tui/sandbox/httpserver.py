@@ -70,6 +70,9 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "Microsoft-IIS/10.0"
     sys_version = ""
     timeout = 120
+    # Headers and body leave in two writes; with Nagle on, the body waits for the
+    # client's delayed ACK (40 ms on Linux) and every small answer takes that long.
+    disable_nagle_algorithm = True
     server: SandboxHTTPServer
 
     def setup(self) -> None:
