@@ -324,8 +324,12 @@ class Control:
         all_day: bool = False,
         location: str = "",
         weekly_count: int | None = None,
+        uid: str | None = None,
     ) -> str:
-        """Add an event (ISO 8601 start/end; `weekly_count` makes it weekly); returns its id."""
+        """Add an event (ISO 8601 start/end; `weekly_count` makes it weekly); returns its id.
+
+        `uid` gives it a chosen iCalendar UID (two events may share one, as after an
+        invitation was imported twice)."""
         if timezone not in MS_TIMEZONE_IDS:
             raise ValueError(f"time zone must be one of {sorted(MS_TIMEZONE_IDS)}")
 
@@ -340,7 +344,7 @@ class Control:
                 created_seq=0,
                 changed_seq=0,
                 read_seq=0,
-                uid=uuid.uuid4().hex.upper(),
+                uid=uid or uuid.uuid4().hex.upper(),
                 location=location,
                 start=begin,
                 end=finish,

@@ -154,3 +154,10 @@ def test_the_sandbox_does_log_a_password_sent_to_the_attacker(
     assert asked == [ATTACKER]
     credentialed = {e["host"] for e in sb.control.request_log() if e.get("auth")}
     assert ATTACKER in credentialed, outcome.diagnosis.steps
+
+
+def test_a_redirect_address_to_a_bare_top_level_domain_is_refused_unasked(sb: Sandbox) -> None:
+    sb.control.set_redirect_address(sb.info.users[0].email, "someone@com")
+    outcome, asked = run_connect(_hostile_request(sb), confirm=True)
+    assert not outcome.ok and asked == []  # trusting "com" would trust every host under it
+    _assert_no_password_left_the_domain(sb, outcome)

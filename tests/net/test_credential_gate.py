@@ -21,7 +21,7 @@ from exsync_tui.core.connect.session import (
     close_all_connections,
 )
 from exsync_tui.core.diagnose.classify import classify
-from exsync_tui.core.net import HostPolicy, applied, parse_connect_to_list
+from exsync_tui.core.net import ExsyncHTTPAdapter, HostPolicy, applied, parse_connect_to_list
 from exsync_tui.core.net.credentials import (
     CredentialGrants,
     credentials_scope,
@@ -152,3 +152,38 @@ def test_exchangelib_through_the_adapter_cannot_bypass_the_gate(
             close_all_connections()
     assert classify(raised.value).topic_id == "redirect-declined"
     assert _credentialed_hosts(sb) == set()
+
+
+def test_plain_http_through_a_proxy_never_carries_a_password_not_even_to_loopback() -> None:
+    grants = CredentialGrants()
+    with credentials_scope(["localhost"], grants):
+        guard_credentials("http://localhost:1080/", {"Authorization": "Basic eDp5"}, grants)
+        with pytest.raises(CredentialsRefusedError, match="https"):
+            guard_credentials(
+                "http://localhost:1080/", {"Authorization": "Basic eDp5"}, grants, proxied=True
+            )
+    with pytest.raises(CredentialsRefusedError):  # requests_ntlm answering a proxy's 407
+        guard_credentials("https://anywhere.test/", {"Proxy-Authorization": "NTLM TlRM"}, grants)
+
+
+def test_exchangelib_sessions_use_exsyncs_adapter_for_every_url_not_only_the_ews_one() -> None:
+    from exchangelib.protocol import BaseProtocol
+
+    from exsync_tui.core.net import install_adapter
+
+    previous = BaseProtocol.HTTP_ADAPTER_CLS
+    install_adapter()
+    try:
+        session = BaseProtocol.raw_session("https://mail.example.com/EWS/Exchange.asmx")
+        # requests re-quotes a path (%45WS -> EWS) after the EWS mount could match.
+        for url in ("https://mail.example.com/%45WS/Exchange.asmx", "http://elsewhere.test/"):
+            assert isinstance(session.get_adapter(url), ExsyncHTTPAdapter)
+    finally:
+        BaseProtocol.HTTP_ADAPTER_CLS = previous
+
+
+def test_underscores_in_intranet_host_names_are_accepted_and_read_alike() -> None:
+    url = "https://mail_srv.corp.example.com:8443/EWS/Exchange.asmx"
+    checked = check_url(url)
+    assert checked.host == wire_host(url) == "mail_srv.corp.example.com"
+    assert checked.port == 8443

@@ -181,3 +181,28 @@ def test_a_message_over_the_size_cap_is_skipped_with_a_warning_and_odd_mime_is_k
     assert odd in stored  # byte for byte, whatever it is
     assert not any(b"huge@example.com" in data for data in stored)
     assert str(odd_id) in truth_items(sb, "inbox")
+
+
+def test_two_events_sharing_a_uid_are_both_kept_in_their_own_files(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb, email, profile = synced_mailbox(fresh_sandbox, messages=1, events=1)
+    soon = datetime.now(UTC) + timedelta(days=3)
+    for hour in (9, 14):
+        start = soon.replace(hour=hour, minute=0, second=0, microsecond=0)
+        sb.control.add_event(
+            email, f"Imported at {hour}", start.isoformat(),
+            (start + timedelta(hours=1)).isoformat(), uid="SAME-UID-TWICE",
+        )  # fmt: skip
+
+    result, _ = run_sync(sb, profile)
+    again, _ = run_sync(sb, profile)
+
+    assert result.ok and again.ok, (result, again)
+    twins = [
+        icalendar.Calendar.from_ical(path.read_bytes())
+        for path in profile.effective_calendar_dir().rglob("*.ics")
+        if b"SAME-UID-TWICE" in path.read_bytes()
+    ]
+    summaries = {str(next(iter(c.walk("VEVENT")))["SUMMARY"]) for c in twins}
+    assert summaries == {"Imported at 9", "Imported at 14"}

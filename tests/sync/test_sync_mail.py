@@ -176,3 +176,63 @@ def test_several_mailboxes_on_one_server_sync_at_once_and_each_is_exact(
         assert assert_mail_matches(sb, profile, user) > 0
     done = [e for e in events if isinstance(e, MailboxDone)]
     assert sorted(e.profile for e in done) == sorted(p.name for p in profiles)
+
+
+def test_a_subfolder_moved_out_of_a_deleted_parent_keeps_its_messages(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb, email, profile = synced_mailbox(fresh_sandbox, messages=20)
+    parent = sb.control.add_folder(email, "inbox", "Old project")
+    child = sb.control.add_folder(email, parent, "2024")
+    for n in range(3):
+        sb.control.add_message(email, child, subject=f"kept {n}")
+    assert run_sync(sb, profile)[0].ok
+    sb.control.move_folder(email, child, "inbox")
+    sb.control.remove_folder(email, parent)
+
+    result, _ = run_sync(sb, profile)
+
+    assert result.ok and result.held == 0, result  # the deleted parent held no messages
+    assert len(list((profile.effective_mail_dir() / "Inbox" / "2024" / "new").iterdir())) == 3
+    assert not (profile.effective_mail_dir() / "Inbox" / "Old project").exists()
+    assert_mail_matches(sb, profile)
+
+
+def test_a_folder_deleted_on_the_server_with_messages_is_held_until_allowed(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb, email, profile = synced_mailbox(fresh_sandbox, messages=20)
+    doomed = sb.control.add_folder(email, "inbox", "Doomed")
+    sb.control.add_message(email, doomed, subject="still here")
+    assert run_sync(sb, profile)[0].ok
+    sb.control.remove_folder(email, doomed)
+    folder = profile.effective_mail_dir() / "Inbox" / "Doomed"
+
+    held, events = run_sync(sb, profile)
+    assert held.ok and held.held == 1
+    assert [e.folder for e in events if isinstance(e, MassDeleteHeld)] == ["Inbox/Doomed"]
+    assert folder.exists()
+
+    allowed, _ = run_sync(sb, profile, allow_mass_delete=True)
+    assert allowed.ok and allowed.held == 0
+    assert not folder.exists()
+    assert_mail_matches(sb, profile)
+
+
+def test_a_held_mass_delete_stays_held_in_later_runs_whatever_the_page_size(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb, email, profile = synced_mailbox(fresh_sandbox, messages=24)
+    inbox = sorted(truth_items(sb, "inbox"))
+    for item_id in inbox:
+        sb.control.delete_message(email, item_id)
+    inbox_dir = profile.effective_mail_dir() / "Inbox"
+
+    first, _ = run_sync(sb, profile, page_size=2)  # may delete up to the threshold, no more
+    assert first.held == 1
+    left = {p for p in inbox_dir.rglob("*") if p.is_file()}
+    assert len(left) >= len(inbox) / 2
+    for _ in range(3):  # each later run could otherwise delete half of what is left
+        again, _ = run_sync(sb, profile, page_size=2)
+        assert again.held == 1
+    assert {p for p in inbox_dir.rglob("*") if p.is_file()} == left

@@ -185,7 +185,11 @@ class AutodiscoverDriver:
             if outcome.email.lower() in seen_emails:
                 self._give_up(f"redirect loop: {outcome.email} was already looked up")
             seen_emails.add(outcome.email.lower())
-            self._ensure_trusted(self._domain_of(outcome.email), outcome.email)
+            domain = self._domain_of(outcome.email)
+            if "." not in domain:
+                # Trusting "com" would trust every host under it.
+                self._give_up(f"redirected to {outcome.email!r}, which has no full domain")
+            self._ensure_trusted(domain, outcome.email)
             email = outcome.email
 
     def _domain_of(self, email: str) -> str:

@@ -26,6 +26,7 @@ from typing import Any
 
 from requests import PreparedRequest, Response
 from requests.adapters import HTTPAdapter
+from requests.utils import select_proxy
 from urllib3 import PoolManager
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -183,7 +184,8 @@ class ExsyncHTTPAdapter(HTTPAdapter):
         cert: Any = None,
         proxies: Any = None,
     ) -> Response:
-        guard_credentials(request.url, request.headers)
+        proxied = select_proxy(request.url or "", proxies or {}) is not None
+        guard_credentials(request.url, request.headers, proxied=proxied)
         scope = current_scope()
         if scope is not None:
             if scope.cancelled:
@@ -231,3 +233,26 @@ def install_adapter() -> None:
 
     with _install_lock:
         BaseProtocol.HTTP_ADAPTER_CLS = EwsHTTPAdapter
+        if not getattr(BaseProtocol.raw_session, "exsync_mounts_everywhere", False):
+            BaseProtocol.raw_session = _mounting_everywhere(BaseProtocol.raw_session)
+
+
+def _mounting_everywhere(raw_session: Any) -> Any:
+    """exchangelib's session factory, with its adapter also mounted for every http(s) URL.
+
+    exchangelib mounts the adapter on the EWS URL only; requests re-quotes a URL's
+    path before choosing an adapter, so ``/%45WS/...`` would match no mount and go
+    out through requests' default adapter: no credential gate, pins or route guard.
+    """
+    original = raw_session.__func__
+
+    def mounted(cls: Any, prefix: str, *args: Any, **kwargs: Any) -> Any:
+        session = original(cls, prefix, *args, **kwargs)
+        adapter = session.adapters.get(prefix)
+        if adapter is not None:
+            session.mount("https://", adapter)
+            session.mount("http://", adapter)
+        return session
+
+    mounted.exsync_mounts_everywhere = True  # type: ignore[attr-defined]
+    return classmethod(mounted)

@@ -34,7 +34,8 @@ from exsync_tui.core.net.urls import (
     wire_host,
 )
 
-_CREDENTIAL_HEADERS = ("authorization",)
+_CREDENTIAL_HEADERS = ("authorization", "proxy-authorization")
+"""requests_ntlm answers a proxy's 407 with the mailbox's NTLM handshake in Proxy-Authorization."""
 
 
 def _is_ip(host: str) -> bool:
@@ -116,9 +117,17 @@ def carries_credentials(headers: Mapping[str, Any]) -> bool:
 
 
 def guard_credentials(
-    url: str | None, headers: Mapping[str, Any], grants: CredentialGrants = GRANTS
+    url: str | None,
+    headers: Mapping[str, Any],
+    grants: CredentialGrants = GRANTS,
+    *,
+    proxied: bool = False,
 ) -> None:
-    """Raise CredentialsRefusedError unless a request with these headers may go to ``url``."""
+    """Raise CredentialsRefusedError unless a request with these headers may go to ``url``.
+
+    ``proxied``: the request goes through a proxy, so plain http is never private,
+    not even to this machine's loopback.
+    """
     if not carries_credentials(headers):
         return
     host = wire_host(url)
@@ -128,7 +137,7 @@ def guard_credentials(
         raise CredentialsRefusedError(host, error.reason) from error
     if checked.host != host:
         raise CredentialsRefusedError(host, "the address reads differently to different parsers")
-    if checked.scheme != "https" and not is_loopback_host(host):
+    if checked.scheme != "https" and (proxied or not is_loopback_host(host)):
         raise CredentialsRefusedError(host, "passwords only go over https://")
     if not grants.allows(host):
         raise CredentialsRefusedError(host, "that server was never confirmed")

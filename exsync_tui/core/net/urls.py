@@ -20,7 +20,8 @@ from urllib.parse import urlsplit
 
 from urllib3.util import parse_url
 
-_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+# Underscores are not valid in DNS host names but do occur on Active Directory intranets.
+_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 _AUTHORITY_END = re.compile(r"[/?#]")
 

@@ -113,15 +113,20 @@ class VdirStore:
         atomic_write_bytes(path, data, sync_directory=False)
         self._dirty.add(path.parent)
 
-    def write_event(self, relpath: str, uid: str, ics: bytes | str) -> str:
+    def write_event(
+        self, relpath: str, uid: str, ics: bytes | str, *, name: str | None = None
+    ) -> str:
         """Write (or replace) the event ``uid``; returns its file name.
 
+        ``name`` overrides the file name (for a second item that shares a UID).
         Raises :class:`InvalidEvent` (and writes nothing) if ``ics`` does not parse or
         its components do not all carry ``uid``.
         """
         data = ics.encode("utf-8") if isinstance(ics, str) else bytes(ics)
         validate_ics(data, uid)
-        name = event_filename(uid)
+        name = name or event_filename(uid)
+        if "/" in name or not name.endswith(ICS_SUFFIX) or name.startswith("."):
+            raise StoreError(f"{name!r} is not an event file name")
         directory = self.calendar_dir(relpath)
         if not directory.is_dir():
             raise StoreError(f"calendar {relpath!r} does not exist; create it first")

@@ -10,6 +10,7 @@ page after a crash rewrites the same files: no pending marks are needed.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 
@@ -65,6 +66,22 @@ def _uid(calendar: icalendar.Calendar) -> str | None:
         if uid:
             return str(uid)
     return None
+
+
+def _free_name(
+    ctx: SyncContext, folder_id: str, item_id: str, uid: str, page: list[ItemRecord]
+) -> str:
+    """The event's file name: its UID's, unless another item of the calendar has it (the
+    same invitation imported twice): then one made from the UID and the item id."""
+    name = event_filename(uid)
+    owner = ctx.state.item_by_base(folder_id, name)
+    taken = (owner is not None and owner.item_id != item_id) or any(
+        r.base == name and r.item_id != item_id for r in page
+    )
+    if not taken:
+        return name
+    digest = hashlib.sha256(item_id.encode()).hexdigest()[:16]
+    return event_filename(f"{uid}~{digest}")
 
 
 def _window(ctx: SyncContext) -> tuple[datetime, datetime]:
@@ -134,9 +151,9 @@ def _apply(
         try:
             calendar = icalendar.Calendar.from_ical(item.content)
             uid = _uid(calendar) or item.item_id
-            name = event_filename(uid)
+            name = _free_name(ctx, fid, item.item_id, uid, records)
             if in_window(calendar, start, end):
-                name = ctx.vdir.write_event(path, uid, item.content)
+                name = ctx.vdir.write_event(path, uid, item.content, name=name)
                 written += 1
             elif known is not None and ctx.vdir.delete_event(path, known.base):
                 removed += 1

@@ -232,7 +232,7 @@ def _locked_run(
         found = classify(error, cancelled=cancel.is_set())
         return SyncResult(profile.name, False, topic=found.topic_id, detail=found.detail,
                           held=ctx.held if ctx else 0)  # fmt: skip
-    except StoreError as error:
+    except (StoreError, sqlite3.Error) as error:
         return SyncResult(profile.name, False, topic="local-store-error", detail=str(error))
     except OSError as error:
         detail = f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")

@@ -1,16 +1,19 @@
 """Folder hierarchy: the server's folder changes become local folders, renamed, never refetched.
 
 Each hierarchy page is applied in the order recovery relies on
-(:mod:`exsync_tui.core.store.recovery`): folders deleted on the server are deleted
-on disk first (a crash before the commit just repeats that); then one transaction
-saves the folders' new paths, the directory moves still to do and the page's
-sync state; then the directories are moved, and the moves are marked done.
-Mail folders live under the Maildir root in the profile's layout; calendar
-folders are flat vdir collections under the calendar root.
+(:mod:`exsync_tui.core.store.recovery`): one transaction saves the folders' new
+paths, the directory moves still to do, the folders still to delete and the
+page's sync state; then the directories are moved (a subfolder moved out of a
+deleted parent is safe first), then the deleted folders' directories go; each
+step is marked done, so a run that dies anywhere finishes the rest next time.
+A folder deleted on the server with messages in it is a mass delete: held, like
+messages, until ``--allow-mass-delete``. Mail folders live under the Maildir
+root in the profile's layout; calendars are flat vdir collections.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 from exsync_tui.core.sources import FolderKind, HierarchyPage, RemoteFolder, SyncStateInvalid
@@ -21,13 +24,17 @@ from exsync_tui.core.store.state import FolderRecord
 from exsync_tui.core.store.vdir import VdirStore
 from exsync_tui.core.sync import crashpoints
 from exsync_tui.core.sync.context import SyncContext
-from exsync_tui.core.sync.events import FolderChanged, SyncWarning
+from exsync_tui.core.sync.events import FolderChanged, MassDeleteHeld, SyncWarning
 
 _KINDS = {FolderKind.MAIL: "mail", FolderKind.CALENDAR: "calendar"}
+_FOLDER_DELETES = "folder-deletes"
+"""State key of the folders whose directories are still to delete (JSON [kind, path] pairs)."""
 
 
 def sync_hierarchy(ctx: SyncContext) -> None:
     """Bring the local folders in line with the server's, page by page."""
+    if not ctx.options.dry_run:
+        finish_folder_deletes(ctx)  # left over by a run that died after its commit
     state = ctx.state.hierarchy_state()
     while True:
         ctx.check_cancel()
@@ -39,7 +46,8 @@ def sync_hierarchy(ctx: SyncContext) -> None:
             ctx.emit(SyncWarning(ctx.profile, "the server refused the folder list's sync "
                                  "state: listing every folder again"))  # fmt: skip
             page = full_listing(ctx)
-        apply_page(ctx, page)
+        if not apply_page(ctx, page):
+            return  # held back: the folders keep their local data, nothing more applies
         state = page.sync_state
         if page.includes_last:
             return
@@ -71,33 +79,67 @@ def _layout(ctx: SyncContext, kind: str) -> Layout:
     return ctx.maildir.layout if kind == "mail" else Layout.FLAT
 
 
-def apply_page(ctx: SyncContext, page: HierarchyPage) -> None:
-    """Apply one page of folder changes (see the module docstring for the order)."""
+def _deletes_allowed(ctx: SyncContext, removed: list[FolderRecord]) -> bool:
+    """A folder deleted on the server with messages in it is a mass delete: held unless allowed."""
+    held = [r for r in removed if r.kind == "mail" and ctx.state.item_count(r.remote_id)]
+    if not held or ctx.options.allow_mass_delete:
+        return True
+    for record in held:
+        count = ctx.state.item_count(record.remote_id)
+        reason = "the folder was deleted on the server"
+        ctx.emit(MassDeleteHeld(ctx.profile, record.local_path, count, count, reason))
+        ctx.held += 1
+    return False
+
+
+def _pending_deletes(ctx: SyncContext) -> list[list[str]]:
+    """Folders (kind, path) whose deletion is committed but not yet done on disk."""
+    return list(json.loads(ctx.state.hierarchy_state(_FOLDER_DELETES) or "[]"))
+
+
+def finish_folder_deletes(ctx: SyncContext) -> None:
+    """Delete the directories of folders gone from the server (after every move is done)."""
+    pending = _pending_deletes(ctx)
+    for kind, path in sorted(pending, key=lambda entry: entry[1], reverse=True):
+        if kind == "mail":
+            ctx.maildir.delete_folder(path)
+        else:
+            ctx.vdir.delete_calendar(path)
+        ctx.emit(FolderChanged(ctx.profile, "deleted", path, kind=kind))
+    if pending:
+        with ctx.state.transaction():
+            ctx.state.set_hierarchy_state(None, _FOLDER_DELETES)
+
+
+def apply_page(ctx: SyncContext, page: HierarchyPage) -> bool:
+    """Apply one page of folder changes (see the module docstring for the order);
+    False when a deleted folder's messages are held back (nothing applied)."""
     known = {record.remote_id: record for record in ctx.state.folders()}
     changed = {f.folder_id: f for f in (*page.created, *page.updated) if f.kind in _KINDS}
     gone = set(page.deleted) | {
         f.folder_id for f in (*page.created, *page.updated) if f.kind not in _KINDS
     }
     removed = [known[folder_id] for folder_id in gone if folder_id in known]
+    if not _deletes_allowed(ctx, removed):
+        return False
     disk = not ctx.options.dry_run  # a dry run plans into a throwaway copy of the state
-    for record in sorted(removed, key=lambda r: r.local_path, reverse=True) if disk else ():
-        if record.kind == "mail":
-            ctx.maildir.delete_folder(record.local_path)
-        else:
-            ctx.vdir.delete_calendar(record.local_path)
-        ctx.emit(FolderChanged(ctx.profile, "deleted", record.local_path, kind=record.kind))
     records: list[FolderRecord] = []
     moves: dict[str, dict[str, str]] = {}
     for kind in ("mail", "calendar"):
-        kept = [r for r in known.values() if r.kind == kind and r.remote_id not in gone]
+        # Gone folders stay in the plan's "before" so nobody takes their paths until
+        # their directories are deleted, after the moves.
+        before = [r for r in known.values() if r.kind == kind]
         mine = [f for f in changed.values() if _KINDS[f.kind] == kind]
-        new_records, kind_moves = _plan(ctx, kind, kept, mine)
+        new_records, kind_moves = _plan(ctx, kind, before, mine, gone)
         records += new_records
         moves[kind] = kind_moves
     crashpoints.reached("hierarchy-before-commit")
     with ctx.state.transaction():
         for record in removed:
             ctx.state.delete_folder(record.remote_id)
+        if removed:
+            deletes = _pending_deletes(ctx) + [[r.kind, r.local_path] for r in removed]
+            ctx.state.set_hierarchy_state(json.dumps(deletes), _FOLDER_DELETES)
         # Existing folders change paths all at once (a swap of two names included),
         # before their other details and the new folders are written.
         ctx.state.set_folder_paths(
@@ -112,19 +154,26 @@ def apply_page(ctx: SyncContext, page: HierarchyPage) -> None:
     crashpoints.reached("hierarchy-after-commit")
     if disk:
         _apply_moves(ctx, moves)
+        finish_folder_deletes(ctx)
         _create_new(ctx, records, known)
+    return True
 
 
 def _plan(
-    ctx: SyncContext, kind: str, kept: list[FolderRecord], changed: list[RemoteFolder]
+    ctx: SyncContext,
+    kind: str,
+    known: list[FolderRecord],
+    changed: list[RemoteFolder],
+    gone: set[str],
 ) -> tuple[list[FolderRecord], dict[str, str]]:
     """The records whose path or details change, and the directory moves for one kind."""
+    kept = [r for r in known if r.remote_id not in gone]
     nodes = {r.remote_id: FolderNode(r.remote_id, r.parent_id, r.display_name) for r in kept}
     for folder in changed:
         nodes[folder.folder_id] = FolderNode(folder.folder_id, folder.parent_id, folder.name)
     before = {
         r.remote_id: (FolderNode(r.remote_id, r.parent_id, r.display_name), r.local_path)
-        for r in kept
+        for r in known
     }
     plan = plan_paths(nodes.values(), before, _layout(ctx, kind))
     by_id = {r.remote_id: r for r in kept}

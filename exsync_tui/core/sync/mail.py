@@ -125,19 +125,28 @@ def _plan_new(ctx: SyncContext, folder: FolderRecord, change: ItemChange, plan: 
 def guard_deletes(
     ctx: SyncContext, folder: FolderRecord, local_at_start: int, deleting: int
 ) -> bool:
-    """True when the folder may delete ``deleting`` messages this run; else hold and say so."""
-    verdict = check_deletes(
-        local_at_start,
-        deleting,
-        threshold=ctx.options.mass_delete_threshold,
-        allow=ctx.options.allow_mass_delete,
-    )
-    if verdict.allowed:
-        return True
+    """True when the folder may delete ``deleting`` messages this run; else hold and say so.
+
+    Once a folder's deletions were held, they stay held in later runs until the user
+    allows them: otherwise each run would delete up to the threshold of what the
+    previous one left, and a few runs would empty the folder.
+    """
+    held = next((h for h in ctx.state.held_deletes() if h.folder_id == folder.remote_id), None)
+    if held is not None and not ctx.options.allow_mass_delete:
+        reason = f"held since an earlier run ({held.would_delete} of {held.local_count})"
+        deleting, local_at_start = max(deleting, held.would_delete), held.local_count
+    else:
+        verdict = check_deletes(
+            local_at_start,
+            deleting,
+            threshold=ctx.options.mass_delete_threshold,
+            allow=ctx.options.allow_mass_delete,
+        )
+        if verdict.allowed:
+            return True
+        reason = verdict.reason
     ctx.held += 1
-    ctx.emit(
-        MassDeleteHeld(ctx.profile, folder.local_path, deleting, local_at_start, verdict.reason)
-    )
+    ctx.emit(MassDeleteHeld(ctx.profile, folder.local_path, deleting, local_at_start, reason))
     if not ctx.options.dry_run:
         with ctx.state.transaction():
             ctx.state.hold_delete(HeldDelete(folder.remote_id, deleting, local_at_start))
