@@ -8,8 +8,6 @@ import sys
 import threading
 from typing import Any
 
-from exsync_tui.sandbox.faults import FaultSpecError, parse_faults
-
 _FAULTS_HELP = """\
 fault SPEC: rules separated by ';' or ','; each rule is
   KIND[:ARG][*COUNT | @RATE][/OPERATION]
@@ -24,6 +22,9 @@ Examples: '503*3'  'busy:2000@0.1'  'drop*1/SyncFolderItems'  'hang*1;500@0.05'
 
 
 def _fault_spec(value: str) -> str:
+    # Imported here: loading the sandbox costs every other command memory and time.
+    from exsync_tui.sandbox.faults import FaultSpecError, parse_faults
+
     try:
         parse_faults(value)
     except FaultSpecError as problem:

@@ -10,17 +10,16 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from exsync_tui.cli.profiles_common import UsageError, guarded, load
-from exsync_tui.cli.sync_output import JsonLines, TextLines
 from exsync_tui.core.logging_setup import setup_logging
 from exsync_tui.core.profiles import ConfigError, Profile, resolve_password
 from exsync_tui.core.profiles.retention import purge_expired
 from exsync_tui.core.secrets import KeyringUnavailable, PasswordCommandError, SecretStore
-from exsync_tui.core.sync.engine import SyncResult, options_for
-from exsync_tui.core.sync.record import record_sync
-from exsync_tui.core.sync.runner import Job, SyncRun
+
+if TYPE_CHECKING:
+    from exsync_tui.core.sync.engine import SyncResult
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -90,6 +89,11 @@ def _exit_code(results: dict[str, SyncResult]) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Sync the chosen profiles concurrently; see the module docstring for exit codes."""
+    # The engine and the store load here, not when any exsync command starts.
+    from exsync_tui.cli.sync_output import JsonLines, TextLines
+    from exsync_tui.core.sync.engine import SyncResult, options_for
+    from exsync_tui.core.sync.runner import Job, SyncRun
+
     setup_logging(debug_network=args.debug)
     config = load()
     chosen = _chosen(args, config.profiles)
@@ -135,6 +139,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _remember(profiles: list[Profile], results: dict[str, SyncResult]) -> None:
     """Keep each outcome on its profile (the dashboard shows it); a failure to save warns."""
+    from exsync_tui.core.sync.record import record_sync
+
     for profile in profiles:
         result = results.get(profile.name)
         if result is None:

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -91,26 +92,29 @@ class ChildRun:
 def exsync_child(
     *argv: str, stdin: str = "", on_start: Callable[[subprocess.Popen[bytes]], None] | None = None
 ) -> ChildRun:
-    """Run ``exsync ARGV`` as a child process; its own peak RSS comes from ``wait4``.
-
-    ``wait4`` reports the resources of exactly that child (RUSAGE_CHILDREN would mix in
-    every earlier child of this test worker). ``on_start`` runs while it is running.
+    """Run ``exsync ARGV`` as a child process; its own peak RSS comes from its ``VmHWM``
+    (see :mod:`tests.hostile.peak_rss`). ``on_start`` runs while it is running.
     """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.TemporaryDirectory() as scratch,
+    ):
+        peak_file = Path(scratch) / "peak-rss-kib"
         started = time.monotonic()
         child = subprocess.Popen(  # noqa: S603 - our own entry point
-            [sys.executable, "-m", "exsync_tui", *argv],
+            [sys.executable, "-m", "tests.hostile.peak_rss", *argv],
             stdin=subprocess.PIPE,
             stdout=out,
             stderr=err,
-            env=dict(os.environ),
+            env={**os.environ, "EXSYNC_TEST_PEAK_RSS": str(peak_file)},
         )
         assert child.stdin is not None
         child.stdin.write(stdin.encode())
         child.stdin.close()
         if on_start is not None:
             on_start(child)
-        _, status, usage = os.wait4(child.pid, 0)
+        _, status, _usage = os.wait4(child.pid, 0)
         elapsed = time.monotonic() - started
         child.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -119,9 +123,16 @@ def exsync_child(
             code=child.returncode,
             stdout=out.read().decode(errors="replace"),
             stderr=err.read().decode(errors="replace"),
-            peak_rss_mib=usage.ru_maxrss / 1024,  # KiB on Linux
+            peak_rss_mib=_peak_mib(peak_file),
             elapsed_s=elapsed,
         )
+
+
+def _peak_mib(peak_file: Path) -> float:
+    """The child's VmHWM in MiB; a child that died without writing it has no peak to trust."""
+    if not peak_file.exists():
+        return float("inf")
+    return int(peak_file.read_text()) / 1024
 
 
 def wait_until(predicate: Callable[[], bool], timeout_s: float = 30.0) -> None:
