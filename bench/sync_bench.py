@@ -36,7 +36,7 @@ from bench.sandbox_throughput import _batches
 from bench.source_fetch import start_sandbox
 
 _CHILD = """
-import json, resource, sys, time
+import json, sys, time
 from bench.source_fetch import bench_profile
 from exsync_tui.core.sync.engine import SyncResult, sync_profile
 from exsync_tui.core.sync.runner import Job, SyncRun
@@ -51,10 +51,13 @@ if together:
 else:
     results = [sync_profile(p, info["users"][i]["password"]) for p, i in zip(profiles, indexes)]
 elapsed = time.perf_counter() - started
+# VmHWM, not ru_maxrss: Linux carries the parent's high-water mark into ru_maxrss.
+peak = next(int(line.split()[1]) for line in open("/proc/self/status")
+            if line.startswith("VmHWM:"))
 print(json.dumps({"elapsed": elapsed, "ok": all(r.ok for r in results),
                   "new": sum(r.counts.new for r in results),
                   "bytes": sum(r.counts.bytes for r in results),
-                  "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+                  "maxrss_kb": peak}))
 """
 
 
