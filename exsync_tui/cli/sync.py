@@ -14,10 +14,11 @@ from typing import Any
 
 from exsync_tui.cli.sync_output import JsonLines, TextLines
 from exsync_tui.core.logging_setup import setup_logging
-from exsync_tui.core.profiles import ConfigError, Profile, load_config, resolve_password
+from exsync_tui.core.profiles import ConfigError, Profile, load_config
 from exsync_tui.core.profiles.retention import purge_expired
-from exsync_tui.core.secrets import KeyringUnavailable, PasswordCommandError, SecretStore
-from exsync_tui.core.sync.engine import SyncResult, options_for
+from exsync_tui.core.secrets import SecretStore
+from exsync_tui.core.sync.engine import SyncResult
+from exsync_tui.core.sync.jobs import prepare_job
 from exsync_tui.core.sync.record import record_sync
 from exsync_tui.core.sync.runner import Job, SyncRun
 
@@ -72,11 +73,6 @@ def _chosen(args: argparse.Namespace, profiles: dict[str, Profile]) -> list[Prof
     return chosen
 
 
-def _password(profile: Profile, store: SecretStore) -> str | None:
-    secret = resolve_password(profile, store)
-    return secret.reveal() if secret is not None else None
-
-
 def _exit_code(results: dict[str, SyncResult]) -> int:
     if any(not r.ok and not r.locked for r in results.values()):
         return EXIT_FAILED
@@ -113,18 +109,11 @@ def run(args: argparse.Namespace) -> int:
         **({"mail": False} if args.calendar_only else {}),
     }
     for profile in chosen:
-        try:
-            password = _password(profile, store)
-        except (KeyringUnavailable, PasswordCommandError) as error:
-            results[profile.name] = SyncResult(profile.name, False, topic="keyring-unavailable",
-                                               detail=str(error))  # fmt: skip
-            continue
-        if password is None:
-            detail = f"no password stored: `exsync profiles edit {profile.name} --password-prompt`"
-            results[profile.name] = SyncResult(profile.name, False, topic="keyring-unavailable",
-                                               detail=detail)  # fmt: skip
-            continue
-        jobs.append(Job(profile, password, options_for(profile, **overrides)))
+        prepared = prepare_job(profile, store, overrides)
+        if isinstance(prepared, SyncResult):
+            results[profile.name] = prepared
+        else:
+            jobs.append(prepared)
     sync_run = SyncRun(jobs, output).start()
     interrupted = False
     try:

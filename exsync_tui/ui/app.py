@@ -30,6 +30,10 @@ from exsync_tui.ui.screens.base import ReportsWorkerFailures
 from exsync_tui.ui.screens.dashboard import DashboardScreen
 from exsync_tui.ui.screens.error_help import ErrorHelpScreen
 from exsync_tui.ui.screens.keys_help import KeysHelpDialog
+from exsync_tui.ui.sync_control import SyncController
+
+SYNC_REPAINT_S = 0.25
+"""How often screens repaint sync progress: events between ticks only change the board."""
 
 
 class ExsyncApp(ReportsWorkerFailures, App[None]):
@@ -57,6 +61,8 @@ class ExsyncApp(ReportsWorkerFailures, App[None]):
         self._secrets: SecretStore | None = None
         self._secrets_lock = threading.Lock()
         self._config_lock = threading.Lock()
+        self.syncs = SyncController(self)
+        self._painted_version = -1
 
     # ----------------------------------------------------------------- start-up
 
@@ -66,8 +72,11 @@ class ExsyncApp(ReportsWorkerFailures, App[None]):
             self.sub_title = self.context.subtitle
         self.push_screen(DashboardScreen())
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.set_interval(SYNC_REPAINT_S, self.repaint_sync)
         if self.config_loaded:
             self._apply_ui_settings()
+            if self.context.persist:
+                self.syncs.read_local_counts()
         else:
             self._load_config()
 
@@ -81,6 +90,7 @@ class ExsyncApp(ReportsWorkerFailures, App[None]):
         self.config_loaded = True
         self._apply_ui_settings()
         self.refresh_dashboard()
+        self.syncs.read_local_counts()
 
     def _apply_ui_settings(self) -> None:
         if self.config.ui.keymap:
@@ -141,6 +151,17 @@ class ExsyncApp(ReportsWorkerFailures, App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, DashboardScreen):
                 screen.show_config(self.config)
+
+    def repaint_sync(self) -> None:
+        """Show the latest sync progress on every screen that shows it, if anything moved."""
+        version = self.syncs.board.version
+        if version == self._painted_version:
+            return
+        self._painted_version = version
+        for screen in self.screen_stack:
+            show = getattr(screen, "show_sync", None)
+            if show is not None and screen.is_mounted:
+                show()
 
     # ------------------------------------------------------------------ failures
 
