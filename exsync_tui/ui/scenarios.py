@@ -24,8 +24,10 @@ from exsync_tui.core.profiles import (
     TlsTrust,
 )
 from exsync_tui.core.steps import Diagnosis, HelpTopic, Step, StepStatus
+from exsync_tui.ui import sync_scenarios as sync_states
 from exsync_tui.ui.app import ExsyncApp
 from exsync_tui.ui.context import UiContext
+from exsync_tui.ui.sync_scenarios import with_sync
 
 FIXED_NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 DEMO_HINT = (
@@ -52,6 +54,7 @@ def fixed_profiles() -> dict[str, Profile]:
             server_version="Exchange2016",
             auth_type="NTLM",
             last_verified=FIXED_NOW - timedelta(hours=2),
+            last_synced=FIXED_NOW - timedelta(minutes=25),
         ),
     )
     lab = Profile(
@@ -328,6 +331,30 @@ SCENARIOS: tuple[Scenario, ...] = (
         _with_lab_selected(_remove),
     ),
     Scenario("redirect", "Asking before following a redirect", lambda: fixed_app(), _redirect),
+    Scenario(
+        "dashboard-syncing",
+        "Dashboard while work syncs and cloud failed",
+        lambda: fixed_app(fixed_profiles()),
+        with_sync(sync_states.running, open_screen=False),
+    ),
+    Scenario(
+        "sync-running",
+        "Live sync: a mailbox midway, its folders shown, one failed",
+        lambda: fixed_app(fixed_profiles()),
+        with_sync(sync_states.running, open_screen=True, expand=("work",)),
+    ),
+    Scenario(
+        "sync-cancelled",
+        "Live sync: cancelled, saying what was kept",
+        lambda: fixed_app(fixed_profiles()),
+        with_sync(sync_states.cancelled, open_screen=True),
+    ),
+    Scenario(
+        "sync-done",
+        "Live sync: the summary, one mailbox failed, a mass delete held",
+        lambda: fixed_app(fixed_profiles()),
+        with_sync(sync_states.finished, open_screen=True),
+    ),
 )
 
 

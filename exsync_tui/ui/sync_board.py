@@ -222,11 +222,7 @@ class SyncBoard:
 
 def kept_text(row: MailboxRow) -> str:
     """What a stopped run kept on disk, for the cancel message and the log."""
-    complete = sum(1 for folder in row.folders.values() if folder.finished and not folder.stopped)
-    return (
-        f"kept {describe_counts(row.kept)} from {complete} complete folder(s) and "
-        f"{row.items_done} item(s) handled; the next sync resumes from there"
-    )
+    return f"kept {describe_counts(row.kept)}; the next sync resumes there"
 
 
 def rate(done: float, elapsed: float) -> float | None:

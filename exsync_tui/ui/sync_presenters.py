@@ -53,9 +53,9 @@ def dashboard_status(profile: Profile, row: MailboxRow | None, now: datetime) ->
 
 
 def bar(done: int, total: int | None, width: int = 12) -> str:
-    """``███████░░░░░`` for a known total; a dotted placeholder while it is unknown."""
+    """``███████░░░░░`` for a known total; nothing while it is unknown."""
     if not total:
-        return "·" * width
+        return ""
     filled = min(width, done * width // total)
     return "█" * filled + "░" * (width - filled)
 

@@ -14,6 +14,7 @@ from textual.widgets.data_table import ColumnKey
 
 from exsync_tui.core.profiles import Config, Profile
 from exsync_tui.core.profiles.retention import retention_notice
+from exsync_tui.core.sync.record import LocalCounts
 from exsync_tui.ui import binding_ids as ids
 from exsync_tui.ui.presenters import ago, mailbox_kind
 from exsync_tui.ui.screens.base import ReportsWorkerFailures
@@ -33,7 +34,9 @@ EMPTY_TEXT = (
 )
 
 _PROFILE_ACTIONS = frozenset({"edit", "diagnose", "remove"})
-_CELLS = ("status", "synced", "mail", "events")
+_CELLS = ("status", "synced", "local")
+NARROW = 100
+"""Below this width the status leaves out "error:" (the detail line says it in full)."""
 
 
 class DashboardScreen(ReportsWorkerFailures, Screen[None]):
@@ -46,7 +49,7 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
         Binding("a", "add", "Add", id=ids.ADD),
         Binding("e", "edit", "Edit", id=ids.EDIT),
         Binding("d", "diagnose", "Diagnose", id=ids.DIAGNOSE),
-        Binding("t", "toggle_enabled", "Enable/disable", id=ids.TOGGLE_ENABLED),
+        Binding("t", "toggle_enabled", "On/off", id=ids.TOGGLE_ENABLED),
         Binding("x", "remove", "Remove", id=ids.REMOVE),
     ]
 
@@ -68,8 +71,7 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
         table.add_column("Address", key="address")
         table.add_column("Status", key="status")
         table.add_column("Last sync", key="synced")
-        table.add_column("Mail", key="mail")
-        table.add_column("Events", key="events")
+        table.add_column("Local", key="local")
         yield table
         yield Static("", id="detail")
         yield Footer(compact=True)
@@ -109,11 +111,13 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
         """Status, last sync and the local counts of one mailbox."""
         syncs = self.exsync.syncs
         held = syncs.local.get(profile.name)
+        status = dashboard_status(profile, syncs.board.row(profile.name), now)
+        if self.size.width < NARROW:
+            status = status.replace("✗ error: ", "✗ ")
         return (
-            dashboard_status(profile, syncs.board.row(profile.name), now),
+            status,
             ago(profile.metadata.last_synced, now),
-            Text(f"{held.messages:,}" if held else "–", justify="right"),
-            Text(f"{held.events:,}" if held else "–", justify="right"),
+            Text(f"{held.messages:,} · {held.events:,}" if held else "–", justify="right"),
         )
 
     def show_sync(self) -> None:
@@ -133,7 +137,7 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
 
     def on_resize(self) -> None:
         """Keep the table within the terminal's width."""
-        self._fit_columns()
+        self.show_config(self.exsync.config)
 
     def _fit_columns(self) -> None:
         """Shorten the address column (with an ellipsis) when the table would not fit.
@@ -185,14 +189,15 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
             f"[b]{profile.name}[/b] · {profile.email} · {mailbox_kind(profile)} · "
             f"{dashboard_status(profile, row, now)}",
             f"Server: {server}{version}",
-            f"Last sync: {_exact(meta.last_synced)} · verified: {_exact(meta.last_verified)}",
+            f"Last sync: {_exact(meta.last_synced)} · verified: {_exact(meta.last_verified)}"
+            + _held_text(self.exsync.syncs.local.get(profile.name)),
         ]
         notice = retention_notice(profile, now)
         if notice is not None:
             lines.append(f"{notice.text().capitalize()}; t enables it again.")
         elif row is not None and row.active:
             progress = mailbox_line(row, self.exsync.syncs.board.clock())
-            lines.append(f"Syncing: {progress} (v shows it)")
+            lines.append(f"Syncing: {progress}")
         elif row is not None and row.topic and row.topic != "cancelled":
             lines.append(f"The last sync failed ({row.topic}): v, then enter, shows what to try.")
         elif meta.last_error_topic:
@@ -294,3 +299,10 @@ def _exact(moment: datetime | None) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def _held_text(held: LocalCounts | None) -> str:
+    """`` · held here: 4,210 messages, 86 events`` once known."""
+    if held is None:
+        return ""
+    return f" · held here: {held.messages:,} messages, {held.events:,} events"

@@ -104,12 +104,14 @@ class SyncScreen(ReportsWorkerFailures, Screen[None]):
         items = sum(row.items_done for row in rows)
         byte_count = sum(row.bytes_done for row in rows)
         if rows and len(finished) == len(rows):
-            return "Done (escape goes back).\n" + "\n".join(summary_lines(rows, now))
+            cancelled = any(row.state is RunState.CANCELLED for row in rows)
+            heading = "Stopped: what was synced is kept." if cancelled else "Done."
+            return f"{heading} (escape goes back)\n" + "\n".join(summary_lines(rows, now))
         started = min((row.started for row in rows), default=now)
         speed = speed_text(items, byte_count, now - started)
         return (
             f"Overall {bar(len(finished), len(rows), 20)} {len(finished)} of {len(rows)} "
-            f"mailbox(es) done · {items:,} items · {human_bytes(byte_count)}"
+            f"mailboxes finished · {items:,} items · {human_bytes(byte_count)}"
             + (f" · {speed}" if speed else "")
         )
 
@@ -118,7 +120,7 @@ class SyncScreen(ReportsWorkerFailures, Screen[None]):
         for row in rows:
             mark = "▾" if row.profile in self.expanded else "▸"
             progress = (
-                bar(row.items_done, row.total) + " " + items_text(row.items_done, row.total)
+                f"{bar(row.items_done, row.total)} {items_text(row.items_done, row.total)}".strip()
                 if row.active
                 else bar(1, 1)
                 if row.state is RunState.DONE
@@ -136,7 +138,7 @@ class SyncScreen(ReportsWorkerFailures, Screen[None]):
                 progress = bar(1, 1)
                 if not folder.finished:
                     done, total = folder.done, folder.total
-                    progress = f"{bar(done, total)} {items_text(done, total)}"
+                    progress = f"{bar(done, total)} {items_text(done, total)}".strip()
                 cells.append(
                     (
                         f"{row.profile}{_FOLDER}{folder.name}",
