@@ -34,7 +34,8 @@ DEMO_HINT = (
     "Demo: a test Exchange server runs on this machine. Your real settings are "
     "untouched and passwords stay in memory only.\n"
     "Add a mailbox (a): bob@example.com  password Bob-0123456789ab\n"
-    "branch-office is 'behind a VPN': d shows why; f, then server mail.example.com, fixes it."
+    "branch-office is 'behind a VPN': d shows why; f, then server mail.example.com, fixes it.\n"
+    "alice has never been synced: press s to sync it (S: all), c cancels."
 )
 FINGERPRINT = "3f" * 32
 
@@ -360,7 +361,10 @@ SCENARIOS: tuple[Scenario, ...] = (
 
 def _demo_profiles() -> dict[str, Profile]:
     profiles = fixed_profiles()
-    alice = replace(profiles["work"], name="alice", email="alice@example.com", username=None)
+    work = profiles["work"]
+    never_synced = replace(work.metadata, last_synced=None)
+    alice = replace(work, name="alice", email="alice@example.com", username=None,
+                    metadata=never_synced)  # fmt: skip
     vpn = replace(profiles["lab"], name="branch-office", email="carol@branch.example.com")
     return {"alice": alice, "branch-office": vpn}
 

@@ -302,7 +302,7 @@ def _exact(moment: datetime | None) -> str:
 
 
 def _held_text(held: LocalCounts | None) -> str:
-    """`` · held here: 4,210 messages, 86 events`` once known."""
-    if held is None:
+    """`` · held here: 4,210 messages, 86 events`` once known (nothing before a first sync)."""
+    if held is None or held == LocalCounts():
         return ""
     return f" · held here: {held.messages:,} messages, {held.events:,} events"
