@@ -36,7 +36,11 @@ class SyncController:
         return row is not None and row.active
 
     def start(self, profiles: list[Profile], **overrides: object) -> list[str]:
-        """Start a sync of each enabled profile not already syncing; the names started."""
+        """Start a sync of each enabled profile not already syncing; the names started.
+
+        Like ``exsync sync``, a start also purges the local data of mailboxes
+        disabled for longer than their retention.
+        """
         started = []
         for profile in profiles:
             if not profile.enabled or not self.board.begin(profile.name):
@@ -49,7 +53,24 @@ class SyncController:
                 thread=True,
                 exit_on_error=False,
             )
+        if started:
+            self._purge_expired()
         return started
+
+    def _purge_expired(self) -> None:
+        from exsync_tui.core.profiles.retention import purge_expired
+
+        profiles = list(self.app.config.profiles.values())
+        now = self.app.context.clock()
+
+        def purge() -> None:
+            for name, report in purge_expired(profiles, now).items():
+                removed = ", ".join(str(path) for path in report.removed_paths) or "nothing"
+                message = f"{name}: disabled past its retention: removed {removed}"
+                self.app.call_from_thread(self.app.notify, message, timeout=10)
+
+        self.app.run_worker(purge, name="retention", group="retention", thread=True,
+                            exit_on_error=False)  # fmt: skip
 
     def stop(self, names: list[str] | None = None) -> list[str]:
         """Ask the runs of ``names`` (default: all) to stop; each stops within about a second."""

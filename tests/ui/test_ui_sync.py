@@ -119,8 +119,7 @@ async def test_cancel_mid_folder_keeps_the_work_and_the_next_sync_completes_it(
         assert app.syncs.running(profile.name)
         await pilot.press("c")
         await wait_until(pilot, lambda: _state(app, profile.name) is RunState.CANCELLED, timeout=5)
-        await pilot.pause()
-        assert "next sync resumes" in screen_text(app) or "Stopped" in screen_text(app)
+        await wait_until(pilot, lambda: "Stopped: what was synced is kept" in screen_text(app))
         sb.control.clear_faults()
         await pilot.press("b")
         await wait_for_screen(pilot, app, DashboardScreen)
@@ -196,9 +195,16 @@ async def test_a_held_mass_delete_asks_and_deleting_as_the_server_says_matches_i
         text = screen_text(app)
         assert f"{doomed} of {len(inbox)} messages" in text and "INBOX" in text.upper()
         assert all_files(profile.effective_mail_dir()) == files_before  # held: nothing deleted
+        held_run = app.syncs.board.row(profile.name)
+        assert held_run is not None and held_run.held
         await pilot.press("tab", "enter")  # "Delete as the server says"
-        await wait_until(pilot, lambda: app.syncs.running(profile.name), timeout=10)
-        await wait_until(pilot, lambda: _state(app, profile.name) is RunState.DONE, timeout=60)
+
+        def allowed_run_done() -> bool:
+            row = app.syncs.board.row(profile.name)
+            return row is not held_run and row is not None and row.state is RunState.DONE
+
+        await wait_until(pilot, allowed_run_done, timeout=60)
+        assert not app.syncs.board.row(profile.name).held  # type: ignore[union-attr]
     assert_mail_matches(sb, profile)
 
 
@@ -226,3 +232,27 @@ async def test_disabling_shows_the_retention_notice_and_enabling_needs_no_questi
         await pilot.press("t")
         await wait_until(pilot, lambda: saved_config().profiles["work"].enabled)
         assert saved_config().profiles["work"].disabled_at is None
+
+
+@synchronous
+async def test_a_sync_purges_mailboxes_disabled_past_retention_and_no_password_is_a_named_failure(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from exsync_tui.core.profiles import new_profile
+    from tests.ui.helpers_ui import mail_dir_with_a_message
+
+    expired = new_profile("gone", "gone@example.com").disabled(
+        datetime.now(UTC) - timedelta(days=40)
+    )
+    mail = mail_dir_with_a_message(expired)
+    active = new_profile("work", "jane@example.com")  # no password stored
+    app = app_on_disk(memory_keyring, [active, expired])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.config_loaded)
+        await pilot.press("S")
+        await wait_until(pilot, lambda: not mail.exists())
+        await wait_until(pilot, lambda: _state(app, "work") is RunState.FAILED)
+        assert app.syncs.board.row("work").topic == "keyring-unavailable"  # type: ignore[union-attr]
+        assert _state(app, "gone") is None  # disabled: never synced

@@ -122,6 +122,8 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
 
     def show_sync(self) -> None:
         """Repaint what syncing changes (a few times a second while syncs run)."""
+        if not self.query("#mailboxes"):
+            return  # composing, or already being dismissed
         table = self.query_one("#mailboxes", DataTable)
         now = self.exsync.context.clock()
         widths = {key: column.content_width for key, column in table.columns.items()}

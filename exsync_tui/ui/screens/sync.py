@@ -85,6 +85,8 @@ class SyncScreen(ReportsWorkerFailures, Screen[None]):
 
     def show_sync(self) -> None:
         """Repaint the overall line, the rows and any new log lines."""
+        if not self.query("#sync-overall"):
+            return  # composing, or already being dismissed
         board = self.exsync.syncs.board
         now = board.clock()
         with board.lock:
