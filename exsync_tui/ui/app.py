@@ -34,6 +34,8 @@ from exsync_tui.ui.sync_control import SyncController
 
 SYNC_REPAINT_S = 0.25
 """How often screens repaint sync progress: events between ticks only change the board."""
+PERIODIC_CHECK_S = 15.0
+"""How often the app looks for mailboxes due a periodic sync (``sync_interval_minutes``)."""
 
 
 class ExsyncApp(ReportsWorkerFailures, App[None]):
@@ -73,6 +75,7 @@ class ExsyncApp(ReportsWorkerFailures, App[None]):
         self.push_screen(DashboardScreen())
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.set_interval(SYNC_REPAINT_S, self.repaint_sync)
+        self.set_interval(PERIODIC_CHECK_S, self.check_periodic)
         if self.config_loaded:
             self._apply_ui_settings()
             if self.context.persist:
@@ -162,6 +165,16 @@ class ExsyncApp(ReportsWorkerFailures, App[None]):
             show = getattr(screen, "show_sync", None)
             if show is not None and screen.is_mounted:
                 show()
+
+    def check_periodic(self) -> None:
+        """Start the periodic syncs that are due (in the background: no screen opens)."""
+        from exsync_tui.ui.periodic import due
+
+        if not self.config_loaded:
+            return
+        profiles = list(self.config.profiles.values())
+        chosen = due(profiles, self.syncs.attempts, self.context.clock())
+        self.syncs.start([p for p in chosen if not self.syncs.running(p.name)])
 
     # ------------------------------------------------------------------ failures
 

@@ -8,6 +8,7 @@ with the core's :func:`synced_metadata`, through the app's own config saves.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from exsync_tui.core.sync.engine import SyncResult
@@ -29,6 +30,8 @@ class SyncController:
         self.board = SyncBoard()
         self.runs: dict[str, SyncRun] = {}
         self.local: dict[str, LocalCounts] = {}
+        self.attempts: dict[str, datetime] = {}
+        """When each profile (by id) last started a sync in this session."""
 
     def running(self, name: str) -> bool:
         """Whether ``name`` is syncing now."""
@@ -46,6 +49,7 @@ class SyncController:
             if not profile.enabled or not self.board.begin(profile.name):
                 continue
             started.append(profile.name)
+            self.attempts[profile.id] = self.app.context.clock()
             self.app.run_worker(
                 lambda p=profile: self._sync(p, overrides),  # type: ignore[misc]
                 name=f"sync {profile.name}",

@@ -78,3 +78,44 @@ def test_a_disabled_mailbox_with_local_data_says_when_it_is_purged() -> None:
     mail_dir_with_a_message(profile)
     days = profile.retention_days - 10
     assert disabled_status(profile, FIXED_NOW) == f"– disabled (purge in {days} days)"
+
+
+def test_periodic_runs_are_due_an_interval_after_the_last_sync_or_attempt() -> None:
+    from dataclasses import replace
+
+    from exsync_tui.core.profiles import MailboxMetadata
+    from exsync_tui.ui.periodic import due, next_run
+
+    off = new_profile("off", "off@example.com")
+    assert next_run(off, None) is None  # off by default
+    synced = FIXED_NOW - timedelta(minutes=20)
+    on = replace(off, name="on", sync_interval_minutes=30,
+                 metadata=MailboxMetadata(last_synced=synced))  # fmt: skip
+    assert next_run(on, None) == synced + timedelta(minutes=30)
+    assert due([off, on], {}, FIXED_NOW) == []
+    assert due([off, on], {}, FIXED_NOW + timedelta(minutes=10)) == [on]
+    # A failed attempt after the last success waits a whole interval again.
+    assert (
+        due([on], {on.id: FIXED_NOW + timedelta(minutes=5)}, FIXED_NOW + timedelta(minutes=10))
+        == []
+    )
+    assert next_run(on.disabled(FIXED_NOW), None) is None
+
+
+def test_the_interval_is_saved_and_read_back_and_checked() -> None:
+    from dataclasses import replace
+
+    import pytest
+
+    from exsync_tui.core import paths
+    from exsync_tui.core.profiles import Config, ConfigError, load_config, save_config
+
+    config = Config()
+    config.add(replace(new_profile("work", "jane@example.com"), sync_interval_minutes=45))
+    save_config(config)
+    assert load_config().profiles["work"].sync_interval_minutes == 45
+    text = paths.config_file().read_text()
+    assert "sync_interval_minutes = 45" in text
+    paths.config_file().write_text(text.replace("= 45", "= -5"))
+    with pytest.raises(ConfigError, match="sync_interval_minutes"):
+        load_config()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+
+import pytest
 
 from exsync_tui.core.secrets import SecretStore
 from exsync_tui.core.secrets.memory import MemoryKeyring
@@ -256,3 +259,40 @@ async def test_a_sync_purges_mailboxes_disabled_past_retention_and_no_password_i
         await wait_until(pilot, lambda: _state(app, "work") is RunState.FAILED)
         assert app.syncs.board.row("work").topic == "keyring-unavailable"  # type: ignore[union-attr]
         assert _state(app, "gone") is None  # disabled: never synced
+
+
+@synchronous
+async def test_periodic_sync_runs_by_itself_once_per_interval(
+    fresh_sandbox: Callable[..., Sandbox],
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    import exsync_tui.ui.app as app_module
+    from tests.ui.helpers_ui import screen_text as text_of
+
+    monkeypatch.setattr(app_module, "PERIODIC_CHECK_S", 0.05)
+    sb = fresh_sandbox(messages=5, events=0)
+    profile = replace(_with_password(sb, memory_keyring, 0), sync_interval_minutes=30)
+    now = [datetime.now(UTC)]
+    app = app_on_disk(memory_keyring, [profile])
+    app.context.clock = lambda: now[0]
+    async with app.run_test(size=(80, 24)) as pilot:
+        # Never synced: due at once, in the background (no screen opens).
+        await wait_until(pilot, lambda: _state(app, profile.name) is RunState.DONE, timeout=60)
+        assert isinstance(app.screen, DashboardScreen)
+        first = app.syncs.board.row(profile.name)
+        await wait_until(pilot, lambda: "Syncs every 30 min; next at" in text_of(app))
+        now[0] += timedelta(minutes=10)
+        app.check_periodic()
+        assert app.syncs.board.row(profile.name) is first  # not due yet
+        now[0] += timedelta(minutes=21)
+
+        def second_run_done() -> bool:
+            row = app.syncs.board.row(profile.name)
+            return row is not first and row is not None and row.state is RunState.DONE
+
+        await wait_until(pilot, second_run_done, timeout=60)
+    assert saved_config().profiles[profile.name].sync_interval_minutes == 30
+    assert_mail_matches(sb, profile)

@@ -16,6 +16,7 @@ from exsync_tui.core.profiles import Config, Profile
 from exsync_tui.core.profiles.retention import retention_notice
 from exsync_tui.core.sync.record import LocalCounts
 from exsync_tui.ui import binding_ids as ids
+from exsync_tui.ui.periodic import next_run
 from exsync_tui.ui.presenters import ago, mailbox_kind
 from exsync_tui.ui.screens.base import ReportsWorkerFailures
 from exsync_tui.ui.sync_presenters import dashboard_status, mailbox_line
@@ -194,6 +195,10 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
             f"Last sync: {_exact(meta.last_synced)} · verified: {_exact(meta.last_verified)}"
             + _held_text(self.exsync.syncs.local.get(profile.name)),
         ]
+        upcoming = next_run(profile, self.exsync.syncs.attempts.get(profile.id))
+        if upcoming is not None:
+            when = "now" if upcoming <= now else f"at {_exact(upcoming)}"
+            lines.append(f"Syncs every {profile.sync_interval_minutes} min; next {when}")
         notice = retention_notice(profile, now)
         if notice is not None:
             lines.append(f"{notice.text().capitalize()}; t enables it again.")
