@@ -80,3 +80,16 @@ def sandbox_trust() -> Iterator[None]:
     yield
     close_connections()
     BaseProtocol.HTTP_ADAPTER_CLS = previous
+
+
+@pytest.fixture(autouse=True)
+def _exchangelib_adapter_restored() -> Iterator[None]:
+    """Undo exsync's process-wide adapter after each test.
+
+    Connecting or syncing in-process installs exsync's adapter as exchangelib's
+    (it refuses passwords to unconfirmed servers); a later test in the same worker
+    that drives plain exchangelib must not depend on which tests ran before it.
+    """
+    previous = BaseProtocol.HTTP_ADAPTER_CLS
+    yield
+    BaseProtocol.HTTP_ADAPTER_CLS = previous

@@ -3,10 +3,10 @@
 The demo points the XDG directories of this process at a temporary tree and
 keeps passwords in an in-memory keyring, so it never reads or changes the
 user's real config, mail or keyring. It starts the sandbox (on loopback),
-adds one mailbox that connects and one that is "behind a VPN" (its server is
-mapped to a private address that this machine has no route to, so nothing is
-ever sent there), and opens the TUI with a hint panel naming a sandbox user
-the visitor can add.
+adds one mailbox that connects (never synced yet: the hint says to press
+``s``) and one that is "behind a VPN" (its server is mapped to a private
+address that this machine has no route to, so nothing is ever sent there), and
+opens the TUI with a hint panel naming a sandbox user the visitor can add.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ VPN_ADDRESS = "10.255.255.1"
 """A private address with no specific route here: the doctor stops before sending anything."""
 VPN_HOST = "branch.example.com"
 DEMO_HOSTS = ("example.com", "autodiscover.example.com", "mail.example.com")
+DEMO_MESSAGES = 250
+"""Messages per mailbox: a sync's progress can be watched; generating more slows the start."""
 
 
 def register(subparsers: Any) -> None:
@@ -127,7 +129,8 @@ def prepare(sandbox: Sandbox) -> DemoSetup:
         "Demo: a test Exchange server runs on this machine. Your real settings are "
         "untouched and passwords stay in memory only.\n"
         f"Add a mailbox (a): {visitor.email}  password {visitor.password}\n"
-        "branch-office is 'behind a VPN': d shows why; f, then server mail.example.com, fixes it."
+        "branch-office is 'behind a VPN': d shows why; f, then server mail.example.com, fixes it.\n"
+        f"{profiles[0].name} has never been synced: press s to sync it (S: all), c cancels."
     )
     context = UiContext(
         secrets_factory=lambda: store,
@@ -146,7 +149,9 @@ def _run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="exsync-demo-") as temporary:
         use_temporary_dirs(Path(temporary))
         print("Starting the demo Exchange server on this machine…", file=sys.stderr)
-        config = SandboxConfig(tls=True, domain="example.com", users=3, messages=5, events=3)
+        config = SandboxConfig(
+            tls=True, domain="example.com", users=3, messages=DEMO_MESSAGES, events=10
+        )
         with Sandbox(config) as sandbox:
             setup = prepare(sandbox)
             return run_tui(setup.context)

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from exsync_tui.cli.profiles_common import UsageError, guarded, load
 from exsync_tui.core.logging_setup import setup_logging
-from exsync_tui.core.profiles import ConfigError, Profile, resolve_password
+from exsync_tui.core.profiles import ConfigError, Profile
 from exsync_tui.core.profiles.retention import purge_expired
-from exsync_tui.core.secrets import KeyringUnavailable, PasswordCommandError, SecretStore
+from exsync_tui.core.secrets import SecretStore
 
 if TYPE_CHECKING:
     from exsync_tui.core.sync.engine import SyncResult
@@ -72,11 +72,6 @@ def _chosen(args: argparse.Namespace, profiles: dict[str, Profile]) -> list[Prof
     return chosen
 
 
-def _password(profile: Profile, store: SecretStore) -> str | None:
-    secret = resolve_password(profile, store)
-    return secret.reveal() if secret is not None else None
-
-
 def _exit_code(results: dict[str, SyncResult]) -> int:
     if any(not r.ok and not r.locked for r in results.values()):
         return EXIT_FAILED
@@ -91,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
     """Sync the chosen profiles concurrently; see the module docstring for exit codes."""
     # The engine and the store load here, not when any exsync command starts.
     from exsync_tui.cli.sync_output import JsonLines, TextLines
-    from exsync_tui.core.sync.engine import SyncResult, options_for
+    from exsync_tui.core.sync.engine import SyncResult
+    from exsync_tui.core.sync.jobs import prepare_job
     from exsync_tui.core.sync.runner import Job, SyncRun
 
     setup_logging(debug_network=args.debug)
@@ -111,18 +107,11 @@ def run(args: argparse.Namespace) -> int:
         **({"mail": False} if args.calendar_only else {}),
     }
     for profile in chosen:
-        try:
-            password = _password(profile, store)
-        except (KeyringUnavailable, PasswordCommandError) as error:
-            results[profile.name] = SyncResult(profile.name, False, topic="keyring-unavailable",
-                                               detail=str(error))  # fmt: skip
-            continue
-        if password is None:
-            detail = f"no password stored: `exsync profiles edit {profile.name} --password-prompt`"
-            results[profile.name] = SyncResult(profile.name, False, topic="keyring-unavailable",
-                                               detail=detail)  # fmt: skip
-            continue
-        jobs.append(Job(profile, password, options_for(profile, **overrides)))
+        prepared = prepare_job(profile, store, overrides)
+        if isinstance(prepared, SyncResult):
+            results[profile.name] = prepared
+        else:
+            jobs.append(prepared)
     sync_run = SyncRun(jobs, output).start()
     interrupted = False
     try:

@@ -7,10 +7,10 @@ import sys
 import time
 from typing import TextIO
 
+from exsync_tui.core.sync.describe import describe_counts, human_bytes
 from exsync_tui.core.sync.engine import SyncResult
 from exsync_tui.core.sync.events import (
     FolderChanged,
-    FolderCounts,
     FolderDone,
     MailboxDone,
     MassDeleteHeld,
@@ -18,32 +18,6 @@ from exsync_tui.core.sync.events import (
     SyncEvent,
     SyncWarning,
 )
-
-
-def human_bytes(count: int) -> str:
-    """``1536`` as ``1.5 KB``: decimal units, as file managers show them."""
-    value = float(count)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{count} B"
-
-
-def describe_counts(counts: FolderCounts) -> str:
-    """``3 new, 1 changed, 2 deleted, 1 moved (12.0 KB)``, leaving out what is zero."""
-    parts = [
-        f"{value} {label}"
-        for value, label in (
-            (counts.new, "new"),
-            (counts.changed, "changed"),
-            (counts.deleted, "deleted"),
-            (counts.moved, "moved"),
-        )
-        if value
-    ]
-    text = ", ".join(parts) or "no changes"
-    return f"{text} ({human_bytes(counts.bytes)})" if counts.bytes else text
 
 
 class JsonLines:

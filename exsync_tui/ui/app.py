@@ -30,6 +30,12 @@ from exsync_tui.ui.screens.base import ReportsWorkerFailures
 from exsync_tui.ui.screens.dashboard import DashboardScreen
 from exsync_tui.ui.screens.error_help import ErrorHelpScreen
 from exsync_tui.ui.screens.keys_help import KeysHelpDialog
+from exsync_tui.ui.sync_control import SyncController
+
+SYNC_REPAINT_S = 0.25
+"""How often screens repaint sync progress: events between ticks only change the board."""
+PERIODIC_CHECK_S = 15.0
+"""How often the app looks for mailboxes due a periodic sync (``sync_interval_minutes``)."""
 
 
 class ExsyncApp(ReportsWorkerFailures, App[None]):
@@ -57,6 +63,8 @@ class ExsyncApp(ReportsWorkerFailures, App[None]):
         self._secrets: SecretStore | None = None
         self._secrets_lock = threading.Lock()
         self._config_lock = threading.Lock()
+        self.syncs = SyncController(self)
+        self._painted_version = -1
 
     # ----------------------------------------------------------------- start-up
 
@@ -66,8 +74,12 @@ class ExsyncApp(ReportsWorkerFailures, App[None]):
             self.sub_title = self.context.subtitle
         self.push_screen(DashboardScreen())
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.set_interval(SYNC_REPAINT_S, self.repaint_sync)
+        self.set_interval(PERIODIC_CHECK_S, self.check_periodic)
         if self.config_loaded:
             self._apply_ui_settings()
+            if self.context.persist:
+                self.syncs.read_local_counts()
         else:
             self._load_config()
 
@@ -81,6 +93,7 @@ class ExsyncApp(ReportsWorkerFailures, App[None]):
         self.config_loaded = True
         self._apply_ui_settings()
         self.refresh_dashboard()
+        self.syncs.read_local_counts()
 
     def _apply_ui_settings(self) -> None:
         if self.config.ui.keymap:
@@ -141,6 +154,27 @@ class ExsyncApp(ReportsWorkerFailures, App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, DashboardScreen):
                 screen.show_config(self.config)
+
+    def repaint_sync(self) -> None:
+        """Show the latest sync progress on every screen that shows it, if anything moved."""
+        version = self.syncs.board.version
+        if version == self._painted_version:
+            return
+        self._painted_version = version
+        for screen in self.screen_stack:
+            show = getattr(screen, "show_sync", None)
+            if show is not None and screen.is_mounted:
+                show()
+
+    def check_periodic(self) -> None:
+        """Start the periodic syncs that are due (in the background: no screen opens)."""
+        from exsync_tui.ui.periodic import due
+
+        if not self.config_loaded:
+            return
+        profiles = list(self.config.profiles.values())
+        chosen = due(profiles, self.syncs.attempts, self.context.clock())
+        self.syncs.start([p for p in chosen if not self.syncs.running(p.name)])
 
     # ------------------------------------------------------------------ failures
 

@@ -72,6 +72,12 @@ class CancelRegistry:
             self._events.add(event)
         return event
 
+    def adopt(self, event: threading.Event) -> threading.Event:
+        """Register an event made elsewhere (a sync run's), until :meth:`release`."""
+        with self._lock:
+            self._events.add(event)
+        return event
+
     def release(self, event: threading.Event) -> None:
         """Forget an event whose work has finished."""
         with self._lock:

@@ -1,4 +1,4 @@
-"""The command palette's dashboard actions: add, and edit/diagnose/remove per mailbox."""
+"""The command palette's dashboard actions: add, sync all, and sync/edit/diagnose/remove each."""
 
 from __future__ import annotations
 
@@ -12,17 +12,30 @@ if TYPE_CHECKING:
 
 
 class MailboxCommands(Provider):
-    """Offers "Add a mailbox" and, for every mailbox, edit / diagnose / remove."""
+    """Offers "Add a mailbox", "Sync all" and, per mailbox, sync / edit / diagnose / remove."""
 
     def _commands(self) -> list[tuple[str, str, object]]:
-        from exsync_tui.ui.flows import diagnose_profile, remove_profile
+        from exsync_tui.ui.flows import diagnose_profile, remove_profile, start_sync
         from exsync_tui.ui.screens.connect import ConnectScreen
 
         app: ExsyncApp = self.app  # type: ignore[assignment]
         commands: list[tuple[str, str, object]] = [
             ("Add a mailbox", "Connect a new mailbox", lambda: app.push_screen(ConnectScreen())),
+            (
+                "Sync all mailboxes",
+                "Copy mail and calendars of every enabled mailbox",
+                lambda: start_sync(app, list(app.config.profiles.values())),
+            ),
         ]
         for profile in app.config.profiles.values():
+            if profile.enabled:
+                commands.append(
+                    (
+                        f"Sync {profile.name}",
+                        f"Copy the mail and calendars of {profile.email}",
+                        partial(start_sync, app, [profile]),
+                    )
+                )
             commands += [
                 (
                     f"Edit {profile.name}",

@@ -1,4 +1,4 @@
-"""Dashboard actions that span several screens: diagnosing and removing a mailbox."""
+"""Dashboard actions that span several screens: diagnose, remove, sync, enable/disable."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from exsync_tui.ui.screens.remove import RemoveChoice, RemoveDialog
 if TYPE_CHECKING:
     from exsync_tui.core.profiles import Profile
     from exsync_tui.ui.app import ExsyncApp
+    from exsync_tui.ui.sync_board import MailboxRow
 
 
 def diagnose_profile(app: ExsyncApp, profile: Profile) -> None:
@@ -86,3 +87,88 @@ def _remove(app: ExsyncApp, profile: Profile, purge: bool) -> None:
         app.call_from_thread(
             app.notify, f"Removed {profile.name} with its local data and password."
         )
+
+
+def start_sync(app: ExsyncApp, profiles: list[Profile]) -> None:
+    """Sync the enabled ``profiles`` not syncing yet, and show the live sync screen."""
+    started = app.syncs.start(profiles)
+    if not started:
+        app.notify("Nothing to start: those mailboxes are syncing already or disabled.")
+        return
+    show_sync(app)
+
+
+def show_sync(app: ExsyncApp) -> None:
+    """Bring up the live sync screen (it reads the board, so a new one shows everything)."""
+    from exsync_tui.ui.screens.sync import SyncScreen
+
+    if not isinstance(app.screen, SyncScreen):
+        app.push_screen(SyncScreen())
+
+
+def toggle_enabled(app: ExsyncApp, profile: Profile) -> None:
+    """Enable a disabled mailbox at once; disable one after showing what happens to its data."""
+    from datetime import timedelta
+
+    from exsync_tui.core.profiles import Config
+    from exsync_tui.ui.screens.confirm import ConfirmDialog
+
+    now = app.context.clock()
+
+    def save(enable: bool, message: str) -> None:
+        def change(config: Config) -> None:
+            current = config.by_id(profile.id)  # found by id: a rename meanwhile is fine
+            if current is not None:
+                updated = current.reenabled() if enable else current.disabled(now)
+                config.update(current.name, updated)
+
+        app.change_config(change, lambda: app.notify(message))
+
+    if not profile.enabled:
+        save(True, f"{profile.name} is enabled again; s syncs it.")
+        return
+    until = now + timedelta(days=profile.retention_days)
+    body = (
+        f"{profile.name} will not sync while disabled. Its local mail, calendars and "
+        f"sync state are kept for {profile.retention_days} days (until {until:%Y-%m-%d}), "
+        "then purged by the next sync after that. Its password is kept. Enable it again "
+        "(t) before then to keep everything."
+    )
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            save(False, f"{profile.name} is disabled; local data purged in "
+                                        f"{profile.retention_days} days.")  # fmt: skip
+
+    app.push_screen(
+        ConfirmDialog(f"Disable {profile.name}?", body, yes="Disable", no="Keep enabled"),
+        answered,
+    )
+
+
+def sync_failure_help(app: ExsyncApp, row: MailboxRow) -> None:
+    """The error help for a failed sync: its topic and detail; retry syncs again, fix edits."""
+    from exsync_tui.core.diagnose import topic_by_id
+    from exsync_tui.core.diagnose.topics import HELP_TOPICS
+    from exsync_tui.core.steps import Step, StepStatus
+
+    known = row.topic if row.topic in HELP_TOPICS else None
+    topic = topic_by_id(known or "unexpected-error")
+    step = Step(name="sync", status=StepStatus.FAIL, detail=row.detail or row.topic or "")
+    diagnosis = Diagnosis(ok=False, steps=(step,), topic=topic)
+
+    def chosen(choice: HelpChoice | None) -> None:
+        from exsync_tui.ui.screens.connect import ConnectScreen
+
+        profile = app.config.profiles.get(row.profile)
+        if choice is None or profile is None:
+            return
+        if choice.action == "retry":
+            app.syncs.start([profile])
+        elif choice.action == "fix":
+            app.push_screen(ConnectScreen(profile, fix_field=choice.field))
+        elif choice.action == "pin":
+            app.push_screen(ConnectScreen(profile, fix_field="pin_sha256", pin=choice.pin))
+
+    screen = ErrorHelpScreen(diagnosis, can_fix=True, subject=row.profile, profile_name=row.profile)
+    app.push_screen(screen, chosen)

@@ -14,9 +14,13 @@ from exsync_tui.ui import binding_ids as ids
 
 # The order in which the help dialog lists bindings; any others follow.
 _HELP_ORDER = (
+    ids.SYNC,
+    ids.SYNC_ALL,
+    ids.SHOW_SYNC,
     ids.ADD,
     ids.EDIT,
     ids.DIAGNOSE,
+    ids.TOGGLE_ENABLED,
     ids.REMOVE,
     ids.HELP,
     ids.QUIT,

@@ -44,20 +44,24 @@ def default_report_path(diagnosis: Diagnosis) -> str:
 
 
 class SaveReportDialog(Dialog[str]):
-    """Asks for the file to write the report to; returns the path as typed."""
+    """Asks for the file to write the report (or the sync log) to; returns the path as typed."""
 
-    def __init__(self, suggestion: str) -> None:
+    def __init__(
+        self,
+        suggestion: str,
+        title: str = "Save the report",
+        body: str = "The report holds the steps and the help topic, never passwords or tokens.",
+    ) -> None:
         super().__init__()
         self._suggestion = suggestion
+        self._title = title
+        self._body = body
 
     def compose(self) -> ComposeResult:
         """The path field and the two buttons."""
         with Vertical(classes="dialog-box"):
-            yield Label("Save the report", classes="dialog-title")
-            yield Static(
-                "The report holds the steps and the help topic, never passwords or tokens.",
-                classes="dialog-body",
-            )
+            yield Label(self._title, classes="dialog-title")
+            yield Static(self._body, classes="dialog-body")
             yield Input(self._suggestion, id="report-path", compact=True)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel", compact=True)

@@ -24,15 +24,18 @@ from exsync_tui.core.profiles import (
     TlsTrust,
 )
 from exsync_tui.core.steps import Diagnosis, HelpTopic, Step, StepStatus
+from exsync_tui.ui import sync_scenarios as sync_states
 from exsync_tui.ui.app import ExsyncApp
 from exsync_tui.ui.context import UiContext
+from exsync_tui.ui.sync_scenarios import with_sync
 
 FIXED_NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 DEMO_HINT = (
     "Demo: a test Exchange server runs on this machine. Your real settings are "
     "untouched and passwords stay in memory only.\n"
     "Add a mailbox (a): bob@example.com  password Bob-0123456789ab\n"
-    "branch-office is 'behind a VPN': d shows why; f, then server mail.example.com, fixes it."
+    "branch-office is 'behind a VPN': d shows why; f, then server mail.example.com, fixes it.\n"
+    "alice has never been synced: press s to sync it (S: all), c cancels."
 )
 FINGERPRINT = "3f" * 32
 
@@ -52,6 +55,7 @@ def fixed_profiles() -> dict[str, Profile]:
             server_version="Exchange2016",
             auth_type="NTLM",
             last_verified=FIXED_NOW - timedelta(hours=2),
+            last_synced=FIXED_NOW - timedelta(minutes=25),
         ),
     )
     lab = Profile(
@@ -328,12 +332,39 @@ SCENARIOS: tuple[Scenario, ...] = (
         _with_lab_selected(_remove),
     ),
     Scenario("redirect", "Asking before following a redirect", lambda: fixed_app(), _redirect),
+    Scenario(
+        "dashboard-syncing",
+        "Dashboard while work syncs and cloud failed",
+        lambda: fixed_app(fixed_profiles()),
+        with_sync(sync_states.running, open_screen=False),
+    ),
+    Scenario(
+        "sync-running",
+        "Live sync: a mailbox midway, its folders shown, one failed",
+        lambda: fixed_app(fixed_profiles()),
+        with_sync(sync_states.running, open_screen=True, expand=("work",)),
+    ),
+    Scenario(
+        "sync-cancelled",
+        "Live sync: cancelled, saying what was kept",
+        lambda: fixed_app(fixed_profiles()),
+        with_sync(sync_states.cancelled, open_screen=True),
+    ),
+    Scenario(
+        "sync-done",
+        "Live sync: the summary, one mailbox failed, a mass delete held",
+        lambda: fixed_app(fixed_profiles()),
+        with_sync(sync_states.finished, open_screen=True),
+    ),
 )
 
 
 def _demo_profiles() -> dict[str, Profile]:
     profiles = fixed_profiles()
-    alice = replace(profiles["work"], name="alice", email="alice@example.com", username=None)
+    work = profiles["work"]
+    never_synced = replace(work.metadata, last_synced=None)
+    alice = replace(work, name="alice", email="alice@example.com", username=None,
+                    metadata=never_synced)  # fmt: skip
     vpn = replace(profiles["lab"], name="branch-office", email="carol@branch.example.com")
     return {"alice": alice, "branch-office": vpn}
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from exsync_tui.cli.demo import DEMO_MESSAGES
 from tests.loopback_guard import child_env
 
 pytestmark = [pytest.mark.system, pytest.mark.tmux]
@@ -79,19 +80,35 @@ class Pane:
 def pane(tmp_path: Path) -> Iterator[Pane]:
     """`exsync demo` running in a fresh tmux server."""
     command = [sys.executable, "-m", "exsync_tui", "demo"]
-    # The loopback guard's variables, so the demo in the pane refuses and reports as tests do.
-    instance = Pane(f"exsync-e2e-{uuid.uuid4().hex[:8]}", command, tmp_path, child_env())
+    # The loopback guard's variables, so the demo in the pane refuses and reports as tests do;
+    # TMPDIR so the test can read the demo's (temporary) Maildir.
+    (tmp_path / "tmp").mkdir()
+    env = {**child_env(), "TMPDIR": str(tmp_path / "tmp")}
+    instance = Pane(f"exsync-e2e-{uuid.uuid4().hex[:8]}", command, tmp_path, env)
     yield instance
     instance.kill()
 
 
-def test_demo_in_tmux_add_fix_remove_quit(pane: Pane) -> None:
+def test_demo_in_tmux_sync_add_fix_remove_quit(pane: Pane, tmp_path: Path) -> None:
     deadline = time.monotonic() + DEADLINE_S
-    screen = pane.wait_for(r"branch-office .*✗ error: private-address-vpn", deadline=deadline)
+    # At 80 columns the status leaves out "error:" (the detail line below says it in full).
+    screen = pane.wait_for(r"branch-office .*✗ private-address-vpn", deadline=deadline)
     assert "alice" in screen and "✓ verified" in screen
+    assert "Never synced: press s" in screen
     hint = re.search(r"Add a mailbox \(a\): (\S+@example\.com)\s+password (\S+)", screen)
     assert hint, screen
     email, password = hint.group(1), hint.group(2)
+
+    # Sync alice from the dashboard; the live screen's summary, then the Maildir on disk.
+    pane.keys("s")
+    screen = pane.wait_for(r"alice: synced: \d+ new", deadline=deadline)
+    synced = int(re.search(r"alice: synced: (\d+) new", screen).group(1))  # type: ignore[union-attr]
+    maildirs = list((tmp_path / "tmp").glob("exsync-demo-*/data/exsync/alice/mail"))
+    assert len(maildirs) == 1, maildirs
+    on_disk = [p for p in maildirs[0].rglob("*") if p.is_file() and p.parent.name in ("cur", "new")]
+    assert synced >= DEMO_MESSAGES and len(on_disk) == DEMO_MESSAGES  # synced counts events too
+    pane.keys("Escape")
+    pane.wait_for(r"alice\s+alice@.*✓ synced\s+just now", deadline=deadline)
 
     # Add a mailbox by autodiscover.
     pane.keys("a")

@@ -37,6 +37,7 @@ from exsync_tui.core.profiles.reader import TableReader
 _MISSING_ID_NAMESPACE = uuid.UUID("6f1d2b3e-8c4a-4e59-9a57-0b6f3c2d1e90")
 _MAX_CALENDAR_DAYS = 36500
 _MAX_RETENTION_DAYS = 3650
+_MAX_INTERVAL_MINUTES = 7 * 24 * 60
 _MAX_CONNECTIONS = 16
 
 
@@ -90,6 +91,7 @@ def _parse_profile(table: TableReader, name: str, path: Path | None) -> Profile:
         enabled=table.boolean("enabled", True),
         disabled_at=table.timestamp("disabled_at"),
         retention_days=table.integer("retention_days", DEFAULT_RETENTION_DAYS, _MAX_RETENTION_DAYS),
+        sync_interval_minutes=table.integer("sync_interval_minutes", 0, _MAX_INTERVAL_MINUTES),
         metadata=_parse_metadata(table.table("metadata"), path),
         extra=table.rest(path) | ({"tls": tls_extra} if tls_extra else {}),
     )
@@ -302,6 +304,7 @@ def profile_to_data(profile: Profile) -> dict[str, Any]:
                 "enabled": profile.enabled,
                 "disabled_at": profile.disabled_at,
                 "retention_days": profile.retention_days,
+                "sync_interval_minutes": profile.sync_interval_minutes or None,
                 "tls": tls,
                 "sync": sync_data,
                 "metadata": metadata,

@@ -142,6 +142,7 @@ class Profile:
     enabled: bool = True
     disabled_at: datetime | None = None
     retention_days: int = DEFAULT_RETENTION_DAYS
+    sync_interval_minutes: int = 0  # the TUI syncs this often while open; 0: never by itself
     metadata: MailboxMetadata = field(default_factory=MailboxMetadata)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -12,9 +13,13 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual.widgets.data_table import ColumnKey
 
 from exsync_tui.core.profiles import Config, Profile
+from exsync_tui.core.profiles.retention import retention_notice
+from exsync_tui.core.sync.record import LocalCounts
 from exsync_tui.ui import binding_ids as ids
-from exsync_tui.ui.presenters import ago, mailbox_kind, mailbox_status
+from exsync_tui.ui.periodic import next_run
+from exsync_tui.ui.presenters import ago, mailbox_kind
 from exsync_tui.ui.screens.base import ReportsWorkerFailures
+from exsync_tui.ui.sync_presenters import dashboard_status, mailbox_line
 
 if TYPE_CHECKING:
     from exsync_tui.ui.app import ExsyncApp
@@ -30,15 +35,22 @@ EMPTY_TEXT = (
 )
 
 _PROFILE_ACTIONS = frozenset({"edit", "diagnose", "remove"})
+_CELLS = ("status", "synced", "local")
+NARROW = 100
+"""Below this width the status leaves out "error:" (the detail line says it in full)."""
 
 
 class DashboardScreen(ReportsWorkerFailures, Screen[None]):
-    """Mailboxes: name, address, kind, status and when each was last verified."""
+    """Mailboxes: name, address, status, when each last synced and what it holds locally."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "sync", "Sync", id=ids.SYNC),
+        Binding("S", "sync_all", "Sync all", id=ids.SYNC_ALL, key_display="S"),
+        Binding("v", "show_sync", "View sync", id=ids.SHOW_SYNC),
         Binding("a", "add", "Add", id=ids.ADD),
         Binding("e", "edit", "Edit", id=ids.EDIT),
         Binding("d", "diagnose", "Diagnose", id=ids.DIAGNOSE),
+        Binding("t", "toggle_enabled", "On/off", id=ids.TOGGLE_ENABLED),
         Binding("x", "remove", "Remove", id=ids.REMOVE),
     ]
 
@@ -58,9 +70,9 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
         )
         table.add_column("Name", key="name")
         table.add_column("Address", key="address")
-        table.add_column("Kind", key="kind")
         table.add_column("Status", key="status")
-        table.add_column("Verified", key="verified")
+        table.add_column("Last sync", key="synced")
+        table.add_column("Local", key="local")
         yield table
         yield Static("", id="detail")
         yield Footer(compact=True)
@@ -81,9 +93,7 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
             table.add_row(
                 profile.name,
                 Text(profile.email, overflow="ellipsis", no_wrap=True),
-                mailbox_kind(profile),
-                mailbox_status(profile),
-                ago(profile.metadata.last_verified, now),
+                *self._cells(profile, now),
                 key=profile.name,
             )
         self._fit_columns()
@@ -98,9 +108,39 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
         self._show_detail()
         self.refresh_bindings()
 
+    def _cells(self, profile: Profile, now: datetime) -> tuple[str | Text, ...]:
+        """Status, last sync and the local counts of one mailbox."""
+        syncs = self.exsync.syncs
+        held = syncs.local.get(profile.name)
+        status = dashboard_status(profile, syncs.board.row(profile.name), now)
+        if self.size.width < NARROW:
+            status = status.replace("✗ error: ", "✗ ")
+        return (
+            status,
+            ago(profile.metadata.last_synced, now),
+            Text(f"{held.messages:,} · {held.events:,}" if held else "–", justify="right"),
+        )
+
+    def show_sync(self) -> None:
+        """Repaint what syncing changes (a few times a second while syncs run)."""
+        if not self.query("#mailboxes"):
+            return  # composing, or already being dismissed
+        table = self.query_one("#mailboxes", DataTable)
+        now = self.exsync.context.clock()
+        widths = {key: column.content_width for key, column in table.columns.items()}
+        for profile in self.exsync.config.profiles.values():
+            if profile.name not in table.rows:
+                continue
+            for column, value in zip(_CELLS, self._cells(profile, now), strict=True):
+                table.update_cell(profile.name, column, value, update_width=True)
+        if widths != {key: column.content_width for key, column in table.columns.items()}:
+            self._fit_columns()
+        self._show_detail()
+        self.refresh_bindings()
+
     def on_resize(self) -> None:
         """Keep the table within the terminal's width."""
-        self._fit_columns()
+        self.show_config(self.exsync.config)
 
     def _fit_columns(self) -> None:
         """Shorten the address column (with an ellipsis) when the table would not fit.
@@ -144,15 +184,33 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
             detail.update("")
             return
         meta = profile.metadata
+        now = self.exsync.context.clock()
         server = meta.ews_url or profile.ews_url or profile.server or "found by autodiscover"
         version = f" ({meta.server_version})" if meta.server_version else ""
+        row = self.exsync.syncs.board.row(profile.name)
         lines = [
             f"[b]{profile.name}[/b] · {profile.email} · {mailbox_kind(profile)} · "
-            f"{mailbox_status(profile)}",
+            f"{dashboard_status(profile, row, now)}",
             f"Server: {server}{version}",
+            f"Last sync: {_exact(meta.last_synced)} · verified: {_exact(meta.last_verified)}"
+            + _held_text(self.exsync.syncs.local.get(profile.name)),
         ]
-        if meta.last_error_topic:
+        upcoming = next_run(profile, self.exsync.syncs.attempts.get(profile.id))
+        if upcoming is not None:
+            when = "now" if upcoming <= now else f"at {_exact(upcoming)}"
+            lines.append(f"Syncs every {profile.sync_interval_minutes} min; next {when}")
+        notice = retention_notice(profile, now)
+        if notice is not None:
+            lines.append(f"{notice.text().capitalize()}; t enables it again.")
+        elif row is not None and row.active:
+            progress = mailbox_line(row, self.exsync.syncs.board.clock())
+            lines.append(f"Syncing: {progress}")
+        elif row is not None and row.topic and row.topic != "cancelled":
+            lines.append(f"The last sync failed ({row.topic}): v, then enter, shows what to try.")
+        elif meta.last_error_topic:
             lines.append("Press d to diagnose and see what to try.")
+        elif meta.last_synced is None:
+            lines.append("Never synced: press s to copy its mail and calendars to this computer.")
         detail.update("\n".join(lines))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -167,9 +225,48 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Mailbox actions only show when a mailbox is selected."""
+        profile = self.selected_profile()
+        syncs = self.exsync.syncs
         if action in _PROFILE_ACTIONS:
-            return self.selected_profile() is not None
+            return profile is not None
+        if action == "sync":
+            return profile is not None and profile.enabled and not syncs.running(profile.name)
+        if action == "toggle_enabled":
+            return profile is not None and not syncs.running(profile.name)
+        if action == "sync_all":
+            profiles = self.exsync.config.profiles.values()
+            return any(p.enabled and not syncs.running(p.name) for p in profiles)
+        if action == "show_sync":
+            return bool(syncs.board.mailboxes)
         return True
+
+    def action_sync(self) -> None:
+        """Sync the selected mailbox and show the live sync screen."""
+        from exsync_tui.ui.flows import start_sync
+
+        profile = self.selected_profile()
+        if profile is not None:
+            start_sync(self.exsync, [profile])
+
+    def action_sync_all(self) -> None:
+        """Sync every enabled mailbox not syncing yet, and show the live sync screen."""
+        from exsync_tui.ui.flows import start_sync
+
+        start_sync(self.exsync, list(self.exsync.config.profiles.values()))
+
+    def action_show_sync(self) -> None:
+        """Show the live sync screen again (leaving it never stopped anything)."""
+        from exsync_tui.ui.flows import show_sync
+
+        show_sync(self.exsync)
+
+    def action_toggle_enabled(self) -> None:
+        """Enable the selected mailbox, or disable it after showing the retention notice."""
+        from exsync_tui.ui.flows import toggle_enabled
+
+        profile = self.selected_profile()
+        if profile is not None:
+            toggle_enabled(self.exsync, profile)
 
     def action_add(self) -> None:
         """Open the connect screen for a new mailbox."""
@@ -200,3 +297,19 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
         profile = self.selected_profile()
         if profile is not None:
             remove_profile(self.exsync, profile)
+
+
+def _exact(moment: datetime | None) -> str:
+    """A moment as an exact UTC time (the table shows it relative)."""
+    if moment is None:
+        return "never"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def _held_text(held: LocalCounts | None) -> str:
+    """`` · held here: 4,210 messages, 86 events`` once known (nothing before a first sync)."""
+    if held is None or held == LocalCounts():
+        return ""
+    return f" · held here: {held.messages:,} messages, {held.events:,} events"
