@@ -6,7 +6,14 @@ from collections.abc import Callable
 
 from exsync_tui.core.store.lock import ProfileLock
 from exsync_tui.core.sync.engine import options_for
-from exsync_tui.core.sync.events import FolderChanged, MailboxDone, MassDeleteHeld, SyncEvent
+from exsync_tui.core.sync.events import (
+    FolderChanged,
+    FolderStarted,
+    MailboxDone,
+    MassDeleteHeld,
+    Progress,
+    SyncEvent,
+)
 from exsync_tui.core.sync.runner import Job, SyncRun
 from exsync_tui.sandbox import Sandbox
 from tests.sources.helpers import truth_items
@@ -27,10 +34,15 @@ def test_first_sync_writes_every_message_byte_identical_and_a_second_changes_not
     sb = fresh_sandbox(messages=25, events=0)
     profile = profile_for(sb)
 
-    first, _ = run_sync(sb, profile)
+    first, events = run_sync(sb, profile)
     assert first.ok, first
     count = assert_mail_matches(sb, profile)
     assert first.counts.new == count > 20
+    # A first sync knows each folder's size, so progress can say how far along it is.
+    started = {e.folder: e.total for e in events if isinstance(e, FolderStarted)}
+    assert started["Inbox"] == len(truth_items(sb, "inbox")) > 0
+    last = [e for e in events if isinstance(e, Progress) and e.folder == "Inbox"][-1]
+    assert last.total == started["Inbox"] and last.done == last.total
 
     files_before = all_files(profile.effective_mail_dir())
     with_state = len(sb.control.request_log())

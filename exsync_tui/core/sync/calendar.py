@@ -93,7 +93,8 @@ def _window(ctx: SyncContext) -> tuple[datetime, datetime]:
 
 def sync_calendar_folder(ctx: SyncContext, folder: FolderRecord) -> FolderCounts:
     """Bring one calendar up to date (see the module docstring)."""
-    ctx.emit(FolderStarted(ctx.profile, folder.local_path, "calendar"))
+    total = ctx.first_sync_total(folder.remote_id, folder.sync_state)
+    ctx.emit(FolderStarted(ctx.profile, folder.local_path, "calendar", total))
     if not ctx.options.dry_run:
         # The hierarchy commit may have been the last thing a crashed run did.
         ctx.vdir.create_calendar(folder.local_path, displayname=folder.display_name)
@@ -123,7 +124,8 @@ def sync_calendar_folder(ctx: SyncContext, folder: FolderRecord) -> FolderCounts
         if not ctx.options.dry_run:
             page_counts = _apply(ctx, folder, wanted, gone, page.sync_state, latest)
         counts = counts.plus(page_counts)
-        ctx.emit(Progress(ctx.profile, folder.local_path, counts.new + counts.deleted, None, 0))
+        done = counts.new + counts.deleted
+        ctx.emit(Progress(ctx.profile, folder.local_path, done, total, 0))
         state = page.sync_state
         if page.includes_last:
             ctx.emit(FolderDone(ctx.profile, folder.local_path, "calendar", counts))

@@ -67,6 +67,12 @@ class SyncContext:
     cancel: threading.Event
     deferred: dict[tuple[str, int], Deferred] = field(default_factory=dict)
     held: int = 0
+    totals: dict[str, int] = field(default_factory=dict)
+    """Item counts the server gave with this run's folder changes (progress totals)."""
+
+    def first_sync_total(self, folder_id: str, sync_state: str | None) -> int | None:
+        """The folder's item count when this is its first sync (then every item is new)."""
+        return self.totals.get(folder_id) if sync_state is None else None
 
     def check_cancel(self) -> None:
         """Raise TopicError(cancelled) once the user asked to stop."""

@@ -36,7 +36,8 @@ from exsync_tui.core.sync.mail import PagePlan, apply_page, guard_deletes, plan_
 
 def sync_mail_folder(ctx: SyncContext, folder: FolderRecord) -> FolderCounts:
     """Bring one mail folder up to date; returns what changed on disk."""
-    ctx.emit(FolderStarted(ctx.profile, folder.local_path, "mail"))
+    total = ctx.first_sync_total(folder.remote_id, folder.sync_state)
+    ctx.emit(FolderStarted(ctx.profile, folder.local_path, "mail", total))
     if not ctx.options.dry_run:
         # The hierarchy commit may have been the last thing a crashed run did.
         ctx.maildir.create_folder(folder.local_path)
@@ -80,7 +81,8 @@ def _page_loop(ctx: SyncContext, folder: FolderRecord) -> tuple[FolderCounts, st
         deleted += len(plan.delete)
         counts = counts.plus(plan.counts).plus(FolderCounts(bytes=written))
         done = counts.new + counts.changed + counts.deleted + counts.moved
-        ctx.emit(Progress(ctx.profile, folder.local_path, done, None, counts.bytes))
+        total = ctx.first_sync_total(folder.remote_id, folder.sync_state)
+        ctx.emit(Progress(ctx.profile, folder.local_path, done, total, counts.bytes))
         state = page.sync_state
         if page.includes_last:
             if not ctx.options.dry_run and any(

@@ -120,6 +120,9 @@ def apply_page(ctx: SyncContext, page: HierarchyPage) -> bool:
         f.folder_id for f in (*page.created, *page.updated) if f.kind not in _KINDS
     }
     removed = [known[folder_id] for folder_id in gone if folder_id in known]
+    ctx.totals.update(
+        {f.folder_id: f.total_count for f in changed.values() if f.total_count is not None}
+    )
     if not _deletes_allowed(ctx, removed):
         return False
     disk = not ctx.options.dry_run  # a dry run plans into a throwaway copy of the state
