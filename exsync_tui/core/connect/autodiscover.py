@@ -53,7 +53,7 @@ from exsync_tui.core.connect.request import ConnectRequest
 from exsync_tui.core.connect.server_text import ServerTextError, normalise_server
 from exsync_tui.core.diagnose.classify import Classified, TopicError, classify
 from exsync_tui.core.net import NameNotFoundError, PolicyScope, current_scope, lookup_srv
-from exsync_tui.core.net.credentials import CredentialScope
+from exsync_tui.core.net.credentials import CredentialScope, covered
 from exsync_tui.core.net.urls import UnsafeAddressError, check_host, check_url, wire_host
 from exsync_tui.core.steps import StepStatus
 
@@ -112,8 +112,7 @@ class _Skip:
 
 def in_domain(host: str, domain: str) -> bool:
     """True when ``host`` is ``domain`` or one of its subdomains."""
-    host = host.lower().rstrip(".")
-    return host == domain or host.endswith(f".{domain}")
+    return covered(host.lower().rstrip("."), [domain])
 
 
 def soap_url_for(url: str) -> str:
@@ -156,8 +155,7 @@ class AutodiscoverDriver:
         self.recorder = recorder
         self.policy_scope = policy_scope
         self.confirm_redirect = confirm_redirect
-        self.credentials = credentials
-        self.trusted_domains: set[str] = set()
+        self.credentials = credentials  # also what this attempt trusts so far
         self.declined: set[str] = set()
         self.hops = 0
         self.visited: set[str] = set()
@@ -205,16 +203,13 @@ class AutodiscoverDriver:
         try:
             check_url(ews_url)
             spec = normalise_server(ews_url)
-        except UnsafeAddressError as error:
-            self._give_up(f"autodiscover named {ews_url!r} for EWS: {error.reason}")
-        except ServerTextError as error:
+        except (UnsafeAddressError, ServerTextError) as error:
             self._give_up(f"autodiscover named {ews_url!r} for EWS: {error.reason}")
         self._ensure_trusted(spec.host, spec.host)
         return spec.ews_url
 
     def _trust(self, host: str) -> None:
         """From now on the password may go to ``host`` and its subdomains."""
-        self.trusted_domains.add(host)
         self.credentials.allow(host)
 
     def _give_up(self, detail: str) -> NoReturn:
@@ -228,7 +223,7 @@ class AutodiscoverDriver:
 
     def _ensure_trusted(self, host: str, shown: str) -> None:
         """Ask before credentials go outside the domains the user already trusts (once each)."""
-        if any(in_domain(host, domain) for domain in self.trusted_domains):
+        if self.credentials.covers(host):
             return
         declined = f"autodiscover redirected to {shown}; declined, so no password was sent there"
         if shown in self.declined:

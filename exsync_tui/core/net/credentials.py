@@ -18,7 +18,6 @@ trust rule does; an IP address covers itself only.
 
 from __future__ import annotations
 
-import ipaddress
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -30,6 +29,7 @@ from exsync_tui.core.net.urls import (
     UnsafeAddressError,
     check_host,
     check_url,
+    ip_address_of,
     is_loopback_host,
     wire_host,
 )
@@ -38,12 +38,14 @@ _CREDENTIAL_HEADERS = ("authorization", "proxy-authorization")
 """requests_ntlm answers a proxy's 407 with the mailbox's NTLM handshake in Proxy-Authorization."""
 
 
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
+def covered(host: str, names: Iterable[str]) -> bool:
+    """True when ``host`` is one of ``names`` or below a domain among them (not below an IP)."""
+    names = set(names)
+    if host in names:
+        return True
+    if ip_address_of(host) is not None:
         return False
-    return True
+    return any(host.endswith(f".{name}") for name in names if ip_address_of(name) is None)
 
 
 class CredentialGrants:
@@ -68,11 +70,7 @@ class CredentialGrants:
         """True when ``host`` (normalised) is granted, itself or through a parent domain."""
         with self._lock:
             granted = set(self._granted)
-        if host in granted:
-            return True
-        if _is_ip(host):
-            return False
-        return any(host.endswith(f".{name}") for name in granted if not _is_ip(name))
+        return covered(host, granted)
 
 
 GRANTS = CredentialGrants()
@@ -90,6 +88,10 @@ class CredentialScope:
         name = check_host(host_or_domain)
         self._grants.add([name])
         self._names.append(name)
+
+    def covers(self, host: str) -> bool:
+        """True when this scope granted ``host`` (a normalised host), itself or its domain."""
+        return covered(host, self._names)
 
     def close(self) -> None:
         """Take back every grant this scope made."""
@@ -130,13 +132,13 @@ def guard_credentials(
     """
     if not carries_credentials(headers):
         return
-    host = wire_host(url)
     try:
+        # check_url also requires urllib3's reading of the host (where the request
+        # goes) to equal its own: checked.host is the host connected to.
         checked = check_url(url or "")
     except UnsafeAddressError as error:
-        raise CredentialsRefusedError(host, error.reason) from error
-    if checked.host != host:
-        raise CredentialsRefusedError(host, "the address reads differently to different parsers")
+        raise CredentialsRefusedError(wire_host(url), error.reason) from error
+    host = checked.host
     if checked.scheme != "https" and (proxied or not is_loopback_host(host)):
         raise CredentialsRefusedError(host, "passwords only go over https://")
     if not grants.allows(host):

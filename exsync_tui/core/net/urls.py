@@ -99,14 +99,18 @@ def _port(port_text: str, scheme: str, text: str) -> int:
     return int(port_text)
 
 
+def ip_address_of(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """``host`` (brackets allowed) as an IP address, or None for a name."""
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+
+
 def is_loopback_host(host: str) -> bool:
     """True for ``localhost`` and loopback addresses: plain http stays on this machine there."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+    address = ip_address_of(host)
+    return host == "localhost" or (address is not None and address.is_loopback)
 
 
 def check_url(text: str) -> CheckedURL:

@@ -124,8 +124,7 @@ def sync_calendar_folder(ctx: SyncContext, folder: FolderRecord) -> FolderCounts
         if not ctx.options.dry_run:
             page_counts = _apply(ctx, folder, wanted, gone, page.sync_state, latest)
         counts = counts.plus(page_counts)
-        done = counts.new + counts.deleted
-        ctx.emit(Progress(ctx.profile, folder.local_path, done, total, 0))
+        ctx.emit(Progress(ctx.profile, folder.local_path, counts.items, total, 0))
         state = page.sync_state
         if page.includes_last:
             ctx.emit(FolderDone(ctx.profile, folder.local_path, "calendar", counts))

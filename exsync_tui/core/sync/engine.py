@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from exsync_tui.core.diagnose.classify import TopicError, classify
@@ -79,8 +79,6 @@ def options_for(profile: Profile, **overrides: object) -> SyncOptions:
         calendar_past_days=sync.calendar_past_days,
         calendar_future_days=sync.calendar_future_days,
     )
-    from dataclasses import replace
-
     return replace(base, **overrides)  # type: ignore[arg-type]
 
 
@@ -169,7 +167,7 @@ def sync_profile(
             result.held,
         )
         emit(done)
-        return SyncResult(**{**result.__dict__, "elapsed_s": done.elapsed_s})
+        return replace(result, elapsed_s=done.elapsed_s)
 
     lock = ProfileLock(profile.state_dir())
     try:

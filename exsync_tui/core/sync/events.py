@@ -74,6 +74,11 @@ class FolderCounts:
     moved: int = 0
     bytes: int = 0
 
+    @property
+    def items(self) -> int:
+        """How many items were handled: new, changed, deleted and moved together."""
+        return self.new + self.changed + self.deleted + self.moved
+
     def plus(self, other: FolderCounts) -> FolderCounts:
         """The sum of two counts."""
         return FolderCounts(

@@ -31,7 +31,14 @@ from exsync_tui.core.sync.events import (
     SyncWarning,
 )
 from exsync_tui.core.sync.flags import server_flags
-from exsync_tui.core.sync.mail import PagePlan, apply_page, guard_deletes, plan_page
+from exsync_tui.core.sync.mail import (
+    PagePlan,
+    apply_page,
+    fold_change,
+    guard_deletes,
+    held_delete,
+    plan_page,
+)
 
 
 def sync_mail_folder(ctx: SyncContext, folder: FolderRecord) -> FolderCounts:
@@ -42,7 +49,7 @@ def sync_mail_folder(ctx: SyncContext, folder: FolderRecord) -> FolderCounts:
         # The hierarchy commit may have been the last thing a crashed run did.
         ctx.maildir.create_folder(folder.local_path)
     try:
-        counts, stopped = _page_loop(ctx, folder)
+        counts, stopped = _page_loop(ctx, folder, total)
     except SyncStateInvalid:
         ctx.emit(
             SyncWarning(
@@ -62,7 +69,9 @@ def sync_mail_folder(ctx: SyncContext, folder: FolderRecord) -> FolderCounts:
     return counts
 
 
-def _page_loop(ctx: SyncContext, folder: FolderRecord) -> tuple[FolderCounts, str | None]:
+def _page_loop(
+    ctx: SyncContext, folder: FolderRecord, total: int | None
+) -> tuple[FolderCounts, str | None]:
     state = folder.sync_state
     local_at_start = ctx.state.item_count(folder.remote_id)
     counts = FolderCounts()
@@ -80,14 +89,10 @@ def _page_loop(ctx: SyncContext, folder: FolderRecord) -> tuple[FolderCounts, st
             written = apply_page(ctx, folder, page, plan)
         deleted += len(plan.delete)
         counts = counts.plus(plan.counts).plus(FolderCounts(bytes=written))
-        done = counts.new + counts.changed + counts.deleted + counts.moved
-        total = ctx.first_sync_total(folder.remote_id, folder.sync_state)
-        ctx.emit(Progress(ctx.profile, folder.local_path, done, total, counts.bytes))
+        ctx.emit(Progress(ctx.profile, folder.local_path, counts.items, total, counts.bytes))
         state = page.sync_state
         if page.includes_last:
-            if not ctx.options.dry_run and any(
-                held.folder_id == folder.remote_id for held in ctx.state.held_deletes()
-            ):
+            if not ctx.options.dry_run and held_delete(ctx, folder.remote_id) is not None:
                 with ctx.state.transaction():
                     ctx.state.clear_held_delete(folder.remote_id)
             return counts, None
@@ -103,11 +108,8 @@ def _server_listing(ctx: SyncContext, folder: FolderRecord) -> tuple[dict[str, I
         for change in page.changes:
             if change.type is ChangeType.DELETE:
                 listed.pop(change.item_id, None)
-            elif change.type is ChangeType.READ_FLAG and change.item_id in listed:
-                previous = listed[change.item_id]
-                listed[change.item_id] = replace(previous, is_read=change.is_read)
             else:
-                listed[change.item_id] = change
+                fold_change(listed, change)
         state = page.sync_state
         if page.includes_last:
             return listed, state

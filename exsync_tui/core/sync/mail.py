@@ -66,25 +66,31 @@ def _key(change: ItemChange | ItemRecord) -> tuple[str, int] | None:
     return change.message_id, change.size
 
 
+def fold_change(latest: dict[str, ItemChange], change: ItemChange) -> None:
+    """Record ``change`` as its item's latest (server order: a later change wins), merging
+    a read-flag change into an earlier create or update of the same item."""
+    before = latest.get(change.item_id)
+    if (
+        change.type is ChangeType.READ_FLAG
+        and before is not None
+        and before.type in (ChangeType.CREATE, ChangeType.UPDATE)
+    ):
+        latest[change.item_id] = replace(before, is_read=change.is_read)
+    else:
+        latest[change.item_id] = change
+
+
 def _latest(page: ItemPage) -> dict[str, ItemChange]:
-    """The last change per item (server order: a later change wins), merging a read-flag
-    change into an earlier create or update of the same item."""
+    """The last change per item of one page (see :func:`fold_change`)."""
     latest: dict[str, ItemChange] = {}
     for change in page.changes:
-        before = latest.get(change.item_id)
-        if (
-            change.type is ChangeType.READ_FLAG
-            and before is not None
-            and before.type in (ChangeType.CREATE, ChangeType.UPDATE)
-        ):
-            latest[change.item_id] = _with_read(before, change.is_read)
-            continue
-        latest[change.item_id] = change
+        fold_change(latest, change)
     return latest
 
 
-def _with_read(change: ItemChange, is_read: bool | None) -> ItemChange:
-    return replace(change, is_read=is_read)
+def held_delete(ctx: SyncContext, folder_id: str) -> HeldDelete | None:
+    """The mass delete held back for a folder in an earlier run, if any."""
+    return next((h for h in ctx.state.held_deletes() if h.folder_id == folder_id), None)
 
 
 def plan_page(ctx: SyncContext, folder: FolderRecord, page: ItemPage) -> PagePlan:
@@ -131,7 +137,7 @@ def guard_deletes(
     allows them: otherwise each run would delete up to the threshold of what the
     previous one left, and a few runs would empty the folder.
     """
-    held = next((h for h in ctx.state.held_deletes() if h.folder_id == folder.remote_id), None)
+    held = held_delete(ctx, folder.remote_id)
     if held is not None and not ctx.options.allow_mass_delete:
         reason = f"held since an earlier run ({held.would_delete} of {held.local_count})"
         deleting, local_at_start = max(deleting, held.would_delete), held.local_count
