@@ -10,10 +10,7 @@ the server does not share the client's GIL.
 
 from __future__ import annotations
 
-import json
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +21,7 @@ import requests
 from exchangelib import BASIC, DELEGATE, Account, Configuration, Credentials
 from exchangelib.protocol import BaseProtocol, close_connections
 
+from bench.source_fetch import start_sandbox
 from exsync_tui.core.net import EwsHTTPAdapter, HostPolicy, applied
 
 BATCH = 100
@@ -32,18 +30,15 @@ BATCH = 100
 @contextmanager
 def sandbox_process(messages: int) -> Iterator[dict[str, Any]]:
     """``exsync sandbox --json`` as a child process; yields its JSON line."""
-    argv = [sys.executable, "-m", "exsync_tui", "sandbox", "--json", "--users", "1"]
-    argv += ["--messages", str(messages), "--events", "0", "--seed", "11"]
-    child = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)  # noqa: S603
+    child, info = start_sandbox(messages, 0)
     try:
-        assert child.stdout is not None
-        yield json.loads(child.stdout.readline())
+        yield info
     finally:
         child.terminate()
         child.wait(timeout=30)
 
 
-def _shipped_adapter(ca_file: str) -> type[requests.adapters.HTTPAdapter]:
+def shipped_adapter(ca_file: str) -> type[requests.adapters.HTTPAdapter]:
     """requests' own adapter, trusting the sandbox CA: exchangelib as shipped."""
 
     class Shipped(requests.adapters.HTTPAdapter):
@@ -90,7 +85,7 @@ def run(quick: bool = False) -> None:
     rounds = 1 if quick else 3
     with sandbox_process(messages) as info:
         host = urlsplit(info["ews_url"]).hostname or ""
-        shipped = _shipped_adapter(info["ca_file"])
+        shipped = shipped_adapter(info["ca_file"])
         with applied(HostPolicy(ca_file=info["ca_file"]), [host]):
             rates: dict[str, list[float]] = {"shipped": [], "exsync": []}
             for _ in range(rounds):  # interleaved, so load on the machine hits both alike

@@ -32,6 +32,7 @@ from exchangelib import BASIC, DELEGATE, Account, Configuration, Credentials
 from exchangelib.folders import Messages
 from exchangelib.protocol import BaseProtocol, close_connections
 
+from bench.exchangelib_chunks import shipped_adapter
 from bench.sandbox_throughput import _batches
 from bench.source_fetch import start_sandbox
 
@@ -84,22 +85,11 @@ def _child_sync(
     return result
 
 
-class _TrustSandbox(requests.adapters.HTTPAdapter):
-    """Plain requests trust of the sandbox CA, for the unmodified-exchangelib script."""
-
-    ca_file = ""
-
-    def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        kwargs["verify"] = self.ca_file
-        return super().send(request, *args, **kwargs)
-
-
 def _naive(info: dict[str, Any], index: int, target: Path) -> tuple[int, int, float]:
     """The script a user writes: every mail folder's MIME into a Maildir; (count, bytes, s)."""
     user = info["users"][index]
     previous = BaseProtocol.HTTP_ADAPTER_CLS
-    _TrustSandbox.ca_file = info["ca_file"]
-    BaseProtocol.HTTP_ADAPTER_CLS = _TrustSandbox
+    BaseProtocol.HTTP_ADAPTER_CLS = shipped_adapter(info["ca_file"])
     try:
         config = Configuration(
             service_endpoint=info["ews_url"],

@@ -12,7 +12,7 @@ import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from exsync_tui.cli.profiles_common import UsageError, guarded, load
+from exsync_tui.cli.profiles_common import EXIT_FAILED, EXIT_OK, UsageError, guarded, load
 from exsync_tui.core.logging_setup import setup_logging
 from exsync_tui.core.profiles import ConfigError, Profile
 from exsync_tui.core.profiles.retention import purge_expired
@@ -21,8 +21,6 @@ from exsync_tui.core.secrets import SecretStore
 if TYPE_CHECKING:
     from exsync_tui.core.sync.engine import SyncResult
 
-EXIT_OK = 0
-EXIT_FAILED = 1
 EXIT_HELD = 3
 EXIT_LOCKED = 75  # EX_TEMPFAIL: cron and systemd may simply try again later
 EXIT_INTERRUPTED = 130

@@ -81,13 +81,13 @@ def _layout(ctx: SyncContext, kind: str) -> Layout:
 
 def _deletes_allowed(ctx: SyncContext, removed: list[FolderRecord]) -> bool:
     """A folder deleted on the server with messages in it is a mass delete: held unless allowed."""
-    held = [r for r in removed if r.kind == "mail" and ctx.state.item_count(r.remote_id)]
+    counts = {r.local_path: ctx.state.item_count(r.remote_id) for r in removed if r.kind == "mail"}
+    held = {path: count for path, count in counts.items() if count}
     if not held or ctx.options.allow_mass_delete:
         return True
-    for record in held:
-        count = ctx.state.item_count(record.remote_id)
+    for path, count in held.items():
         reason = "the folder was deleted on the server"
-        ctx.emit(MassDeleteHeld(ctx.profile, record.local_path, count, count, reason))
+        ctx.emit(MassDeleteHeld(ctx.profile, path, count, count, reason))
         ctx.held += 1
     return False
 
