@@ -15,6 +15,7 @@ from exsync_tui.sandbox.ews.soap import SoapFault, fault, parse_envelope
 from exsync_tui.sandbox.faults import FaultInjector, FaultRule
 from exsync_tui.sandbox.httpserver import Request, Response
 from exsync_tui.sandbox.model import Mailbox
+from exsync_tui.sandbox.oauth_tokens import TokenRegistry
 from exsync_tui.sandbox.runtime import RequestLog, Switches
 from exsync_tui.sandbox.store import MailboxStore
 
@@ -39,6 +40,7 @@ class MainApp:
     log: RequestLog
     stopping: threading.Event
     scheme: str
+    tokens: TokenRegistry
 
     def __call__(self, request: Request) -> Response:
         if self.switches.latency_ms:

@@ -76,6 +76,16 @@ class SandboxInfo:
         return f"{self.base_url}/autodiscover/autodiscover.svc"
 
     @property
+    def authority_url(self) -> str:
+        """The OAuth authority (tenant ``organizations``), as msal's ``authority=`` takes it."""
+        return f"{self.base_url}/organizations"
+
+    @property
+    def graph_url(self) -> str:
+        """The Microsoft Graph base URL (requests go to ``{graph_url}/v1.0/...``)."""
+        return self.base_url
+
+    @property
     def http_url(self) -> str:
         """The plain-HTTP listener (unauthenticated autodiscover redirect and the control API)."""
         return f"http://{_url_host(self.host)}:{self.http_port}"
@@ -95,6 +105,8 @@ class SandboxInfo:
         return {
             "ews_url": self.ews_url,
             "autodiscover_url": self.autodiscover_url,
+            "authority_url": self.authority_url,
+            "graph_url": self.graph_url,
             "control_url": self.control_url,
             "http_url": self.http_url,
             "dns_server": self.dns_server,

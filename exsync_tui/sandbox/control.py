@@ -15,6 +15,7 @@ from exsync_tui.sandbox.calendar import MS_TIMEZONE_IDS
 from exsync_tui.sandbox.faults import FaultInjector
 from exsync_tui.sandbox.mime import simple_message
 from exsync_tui.sandbox.model import CalendarEvent, MessageItem, Recurrence
+from exsync_tui.sandbox.oauth_tokens import TokenRegistry
 from exsync_tui.sandbox.runtime import RequestLog, Switches
 from exsync_tui.sandbox.store import MailboxStore
 from exsync_tui.sandbox.tls import ServerTLS
@@ -56,6 +57,9 @@ CONTROL_METHODS = (
     "truth",
     "outbox",
     "request_log",
+    "issue_access_token",
+    "expire_access_tokens",
+    "revoke_access_tokens",
     "clear_request_log",
 )
 
@@ -71,6 +75,7 @@ class Control:
         log: RequestLog,
         tls: ServerTLS | None,
         on_certificate_change: Callable[[], None] | None = None,
+        tokens: TokenRegistry | None = None,
     ) -> None:
         self._store = store
         self._switches = switches
@@ -78,6 +83,22 @@ class Control:
         self._log = log
         self._tls = tls
         self._on_certificate_change = on_certificate_change
+        self._tokens = tokens or TokenRegistry()
+
+    # -- OAuth tokens ------------------------------------------------------------------------
+
+    def issue_access_token(self, email: str, lifetime_s: float = 3600) -> str:
+        """A bearer token for ``email``'s mailbox, as if the authority had issued it."""
+        self._store.mailbox(email)  # an unknown address is an error, not a token for nobody
+        return self._tokens.issue_access(email, lifetime_s=lifetime_s)
+
+    def expire_access_tokens(self, email: str | None = None) -> int:
+        """Expire every access token of ``email`` (None: everyone's) now."""
+        return self._tokens.expire_access(email)
+
+    def revoke_access_tokens(self, email: str) -> int:
+        """Revoke every access token of ``email``."""
+        return self._tokens.revoke_access(email)
 
     # -- server behaviour --------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from exsync_tui.sandbox.dns_responder import DnsResponder
 from exsync_tui.sandbox.faults import FaultInjector
 from exsync_tui.sandbox.http_app import PlainApp
 from exsync_tui.sandbox.httpserver import SandboxHTTPServer, start_server
+from exsync_tui.sandbox.oauth_tokens import TokenRegistry
 from exsync_tui.sandbox.runtime import RequestLog, Switches
 from exsync_tui.sandbox.store import MailboxStore
 from exsync_tui.sandbox.tls import ServerTLS
@@ -34,6 +35,8 @@ class Sandbox:
         self._info: SandboxInfo | None = None
         self._control: Control | None = None
         self.faults = FaultInjector(self.config.seed)
+        # Shared by the OAuth authority, the Graph endpoints and the control API.
+        self.tokens = TokenRegistry()
 
     @property
     def info(self) -> SandboxInfo:
@@ -81,12 +84,15 @@ class Sandbox:
                 log,
                 self._stopping,
                 "https" if tls else "http",
+                self.tokens,
             )
             main = SandboxHTTPServer(
                 (config.host, config.port), main_app, (lambda: tls.context) if tls else None
             )
             self._servers.append(main)
-            self._control = Control(store, switches, self.faults, log, tls, main.close_connections)
+            self._control = Control(
+                store, switches, self.faults, log, tls, main.close_connections, self.tokens
+            )
             plain = SandboxHTTPServer(
                 (config.host, config.http_port),
                 PlainApp(store.domain, switches, self._control, log),
