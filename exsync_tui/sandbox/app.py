@@ -13,6 +13,7 @@ from exsync_tui.sandbox.autodiscover import get_user_settings
 from exsync_tui.sandbox.ews.dispatch import dispatch, operation_name, sync_state_error
 from exsync_tui.sandbox.ews.soap import SoapFault, fault, parse_envelope
 from exsync_tui.sandbox.faults import FaultInjector, FaultRule
+from exsync_tui.sandbox.graph import GraphApp
 from exsync_tui.sandbox.httpserver import Request, Response
 from exsync_tui.sandbox.model import Mailbox
 from exsync_tui.sandbox.oauth_tokens import TokenRegistry
@@ -21,6 +22,7 @@ from exsync_tui.sandbox.store import MailboxStore
 
 EWS_PATH = "/ews/exchange.asmx"
 AUTODISCOVER_PATH = "/autodiscover/autodiscover.svc"
+GRAPH_PREFIX = "/v1.0"
 _HTML = "text/html; charset=utf-8"
 
 
@@ -77,6 +79,10 @@ class MainApp:
         path = request.path
         if request.host in self.switches.trap_hosts:
             return None, *self._trap(request)
+        if path == GRAPH_PREFIX or path.startswith(f"{GRAPH_PREFIX}/"):
+            graph = GraphApp(self.store, self.tokens, self.faults, self.scheme)
+            graph_operation, response, user = graph(request)
+            return graph_operation, response, AuthOutcome(user, "Bearer")
         if path == AUTODISCOVER_PATH and not self._allowed_host(request.host):
             return None, Response(404, _page("404 - File or directory not found.", ""), _HTML), None
         if path not in (EWS_PATH, AUTODISCOVER_PATH):
@@ -171,8 +177,10 @@ class MainApp:
             return Response(500, _page("500 - Internal server error.", ""), _HTML)
         if rule.kind == "503":
             return Response(503, _page("Service Unavailable", "HTTP Error 503."), _HTML)
-        if rule.kind == "busy":
+        if rule.kind in ("busy", "429"):
             back_off = rule.arg if rule.arg is not None else 1000
+            if rule.kind == "429":  # its ARG is Graph's Retry-After, in seconds
+                back_off = (rule.arg or 1) * 1000
             return Response(
                 500,
                 fault(
