@@ -1,0 +1,28 @@
+"""Syncing a Microsoft 365 mailbox through Graph: what lands on disk is the server's truth."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from exsync_tui.sandbox import Sandbox
+from tests.graph.helpers import ControlTokens, graph_operations, graph_profile, run_graph_sync
+from tests.sync.helpers import all_files, assert_mail_matches, folder_named
+
+
+def test_first_graph_sync_equals_the_truth_and_a_second_changes_nothing(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb = fresh_sandbox(messages=25, events=0)
+    profile = graph_profile(sb)
+    first, _ = run_graph_sync(sb, profile, page_size=7)
+    assert first.ok, first
+    count = assert_mail_matches(sb, profile)
+    assert first.counts.new == count > 20
+    ops = graph_operations(sb)
+    assert ops.get("GraphValue 200") == count  # one $value per message, nothing twice
+    files_before = all_files(profile.effective_mail_dir())
+    sb.control.clear_request_log()
+    second, _ = run_graph_sync(sb, profile)
+    assert second.ok and second.counts.new == second.counts.deleted == 0
+    assert "GraphValue 200" not in graph_operations(sb)
+    assert all_files(profile.effective_mail_dir()) == files_before
