@@ -55,7 +55,9 @@ def run_graph_sync(
     """Sync ``profile`` once through Graph; returns the result and every event."""
     events: list[SyncEvent] = []
     factory = graph_source_factory(
-        tokens or ControlTokens(sb), sb.info.graph_url, **{"backoff_base_s": 0.01, **(settings or {})}
+        tokens or ControlTokens(sb),
+        sb.info.graph_url,
+        **{"backoff_base_s": 0.01, **(settings or {})},
     )
     result = sync_profile(
         profile,

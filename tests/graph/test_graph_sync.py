@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from exsync_tui.sandbox import Sandbox
-from tests.graph.helpers import ControlTokens, graph_operations, graph_profile, run_graph_sync
-from tests.sync.helpers import all_files, assert_mail_matches, folder_named
+from tests.graph.helpers import graph_operations, graph_profile, run_graph_sync
+from tests.sync.helpers import all_files, assert_mail_matches
 
 
 def test_first_graph_sync_equals_the_truth_and_a_second_changes_nothing(
