@@ -41,7 +41,7 @@ class ControlTokens:
 
 def graph_profile(sb: Sandbox, user: int = 0, **changes: Any) -> Profile:
     """A Microsoft 365 profile of a sandbox mailbox (its TLS trust and host mapping)."""
-    return replace(profile_for(sb, user), mode=ConnectionMode.OFFICE365, **changes)
+    return replace(profile_for(sb, user), mode=ConnectionMode.OFFICE365, ews_url=None, **changes)
 
 
 def run_graph_sync(
