@@ -18,7 +18,7 @@ from tests.graph.helpers import graph_profile, run_graph_sync
 NOW = dt.datetime(2026, 11, 16, tzinfo=dt.UTC)  # near the sandbox's fixed anchor
 
 
-def _when(component: icalendar.Event, name: str) -> tuple[Any, str | None] | None:
+def _when(component: icalendar.cal.Component, name: str) -> tuple[Any, str | None] | None:
     if name not in component:
         return None
     value = component.decoded(name)
@@ -27,7 +27,7 @@ def _when(component: icalendar.Event, name: str) -> tuple[Any, str | None] | Non
     return value, None
 
 
-def _exdates(component: icalendar.Event) -> set[Any]:
+def _exdates(component: icalendar.cal.Component) -> set[Any]:
     found: set[Any] = set()
     raw = component.get("EXDATE")
     for entry in raw if isinstance(raw, list) else [raw] if raw is not None else []:
@@ -52,7 +52,7 @@ def describe(ics: bytes) -> dict[str, Any]:
             "description": str(component.get("DESCRIPTION") or ""),
             "start": _when(component, "DTSTART"),
             "end": _when(component, "DTEND"),
-            "rrule": dict(component["RRULE"]) if "RRULE" in component else None,
+            "rrule": dict(component.get("RRULE") or {}),
             "exdates": _exdates(component),
             "organizer": str(component.get("ORGANIZER") or "").lower(),
             "attendees": sorted((str(a).lower(), str(a.params.get("ROLE"))) for a in attendees),
