@@ -59,11 +59,21 @@ def folder_version(folder: RemoteFolder) -> str:
     return json.dumps([folder.parent_id, folder.name, folder.kind.value])
 
 
+def property_key(prop_id: str) -> str:
+    """A MAPI property id as ``type 0xNNNN``: Graph answers ``Integer 0xe08`` for
+    ``Integer 0x0E08``."""
+    kind, _, tag = prop_id.strip().partition(" ")
+    try:
+        return f"{kind.lower()} 0x{int(tag, 16):04x}"
+    except ValueError:
+        return prop_id.strip().lower()
+
+
 def _extended(entry: Mapping[str, Any]) -> dict[str, str]:
     found: dict[str, str] = {}
     for prop in entry.get("singleValueExtendedProperties") or ():
         if isinstance(prop, dict) and "id" in prop:
-            found[str(prop["id"]).lower()] = str(prop.get("value"))
+            found[property_key(str(prop["id"]))] = str(prop.get("value"))
     return found
 
 
@@ -82,7 +92,7 @@ def message_change(entry: Mapping[str, Any], *, first_round: bool) -> ItemChange
     if "@removed" in entry:
         return ItemChange(ChangeType.DELETE, item_id)
     extended = _extended(entry)
-    verb = _int(extended.get(VERB_PROPERTY.lower()))
+    verb = _int(extended.get(property_key(VERB_PROPERTY)))
     flag = entry.get("flag") or {}
     return ItemChange(
         type=ChangeType.CREATE if first_round else ChangeType.UPDATE,
@@ -93,7 +103,7 @@ def message_change(entry: Mapping[str, Any], *, first_round: bool) -> ItemChange
         flagged=flag.get("flagStatus") == "flagged" if isinstance(flag, dict) else None,
         answered=verb in _VERBS_ANSWERED if verb is not None else None,
         forwarded=verb == _VERB_FORWARDED if verb is not None else None,
-        size=_int(extended.get(SIZE_PROPERTY.lower())),
+        size=_int(extended.get(property_key(SIZE_PROPERTY))),
         message_id=entry.get("internetMessageId"),
     )
 

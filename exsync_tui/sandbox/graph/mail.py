@@ -102,8 +102,11 @@ def message_json(message: MessageItem, request: GraphRequest) -> dict[str, Any]:
     expand = request.query.get("$expand", "")
     if "singleValueExtendedProperties" in expand:
         values = {SIZE_PROPERTY: len(message.mime), VERB_PROPERTY: message.last_verb}
+        # Asked as "Integer 0x0E08", Graph names it back the short way: "Integer 0xe08".
         full["singleValueExtendedProperties"] = [
-            {"id": name, "value": str(value)} for name, value in values.items() if name in expand
+            {"id": f"Integer {hex(int(name.split()[1], 16))}", "value": str(value)}
+            for name, value in values.items()
+            if name in expand
         ]
     return full
 
