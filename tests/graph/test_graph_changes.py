@@ -162,3 +162,17 @@ def test_an_expired_token_is_refreshed_once_and_a_revoked_sign_in_stops(
     refused, _ = run_graph_sync(sb, profile, stuck)
     assert not refused.ok and refused.topic == "credentials-rejected", refused
     assert sum(v for k, v in graph_operations(sb).items() if k.endswith(" 401")) == 2
+
+
+def test_5xx_and_dropped_connections_are_retried_within_the_budget(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb = fresh_sandbox(messages=8, events=0)
+    profile = graph_profile(sb)
+    sb.control.inject_fault("drop*2/GraphValue;503*2/GraphDelta;500*1/GraphFolders")
+
+    result, _ = run_graph_sync(sb, profile)
+
+    assert result.ok, result
+    assert sb.control.active_faults() == []  # every injected failure was met and retried
+    assert_mail_matches(sb, profile)
