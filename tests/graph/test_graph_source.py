@@ -3,6 +3,7 @@ refused, cancel during a hung request, the pure snapshot and recurrence helpers.
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -139,3 +140,13 @@ def test_the_bearer_token_only_goes_to_the_graph_host(
             client.get(foreign)
     assert raised.value.topic_id == "redirect-declined"
     assert not [e for e in other.control.request_log() if e.get("auth")]
+
+
+def test_a_graph_host_that_refuses_connections_fails_at_once_not_after_the_budget() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = GraphSettings(graph_url=f"https://127.0.0.1:{port}", budget_s=600)
+    with GraphSource(settings, lambda: "token") as source, pytest.raises(TopicError) as raised:
+        source.sync_hierarchy(None)
+    assert raised.value.topic_id == "connection-refused"

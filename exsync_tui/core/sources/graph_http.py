@@ -164,7 +164,7 @@ class GraphClient:
             if self._cancel.is_set():
                 raise cancelled_error() from error
             found = classify(error)
-            if found.topic_id in ("server-silent", "unexpected-error", "connection-refused"):
+            if found.topic_id == "server-silent":
                 return None  # a dropped or reset connection: worth another try
             raise TopicError(found.topic_id, found.detail, found.facts) from error
         except requests.RequestException as error:
