@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import requests
 
@@ -145,6 +147,13 @@ def test_the_folder_tree_and_calendars_are_the_ews_ones(
     master = next(e for e in events if e["recurrence"] and e["recurrence"]["range"]["type"]
                   == "numbered" and e["recurrence"]["pattern"]["type"] == "weekly")  # fmt: skip
     assert len(recurring) >= 2
+    timed = next(e for e in events if not e["isAllDay"])
+    assert timed["start"]["timeZone"] == "UTC"  # Graph's default, whatever the event's own
+    path = f"me/events/{timed['id']}"
+    tokyo = graph.get(path, prefer='outlook.timezone="Tokyo Standard Time"').json()["start"]
+    utc = dt.datetime.fromisoformat(timed["start"]["dateTime"][:19]).replace(tzinfo=dt.UTC)
+    local = dt.datetime.fromisoformat(tokyo["dateTime"][:19]).replace(tzinfo=ZoneInfo("Asia/Tokyo"))
+    assert tokyo["timeZone"] == "Tokyo Standard Time" and local == utc
     window = {"startDateTime": "2020-01-01T00:00:00Z", "endDateTime": "2030-01-01T00:00:00Z"}
     instances = graph.get(f"me/events/{master['id']}/instances", **window).json()["value"]
     # Ten weekly instances, one cancelled (absent), one moved (an exception).

@@ -50,10 +50,13 @@ def zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def moment(value: Mapping[str, Any]) -> dt.datetime:
-    """A Graph ``dateTimeTimeZone`` as an aware datetime in its (IANA) zone."""
+def moment(value: Mapping[str, Any], home: str | None = None) -> dt.datetime:
+    """A Graph ``dateTimeTimeZone`` as an aware datetime, moved to the ``home`` zone (the
+    event's ``originalStartTimeZone``) when given: Graph answers in UTC unless asked
+    otherwise, and a series repeats by the wall clock of its own zone, not UTC's."""
     text = str(value["dateTime"])[:19]  # Graph sends 7 fractional digits
-    return dt.datetime.fromisoformat(text).replace(tzinfo=zone(value.get("timeZone")))
+    found = dt.datetime.fromisoformat(text).replace(tzinfo=zone(value.get("timeZone")))
+    return found.astimezone(zone(home)) if home else found
 
 
 def _utc(text: str) -> dt.datetime:
@@ -89,6 +92,14 @@ def _value(when: dt.datetime, all_day: bool) -> dt.datetime | dt.date:
     return when.date() if all_day else when
 
 
+def _home(event: Mapping[str, Any]) -> str | None:
+    """The zone to write times in: the event's own, except for all-day events, whose
+    midnight is a date (floating) in whatever zone Graph answered."""
+    if event.get("isAllDay"):
+        return None
+    return str(event.get("originalStartTimeZone") or "") or None
+
+
 def _vevent(event: Mapping[str, Any], uid: str, all_day: bool) -> icalendar.Event:
     vevent = icalendar.Event()
     vevent.add("uid", uid)
@@ -96,8 +107,8 @@ def _vevent(event: Mapping[str, Any], uid: str, all_day: bool) -> icalendar.Even
     location = (event.get("location") or {}).get("displayName")
     if location:
         vevent.add("location", location)
-    vevent.add("dtstart", _value(moment(event["start"]), all_day))
-    vevent.add("dtend", _value(moment(event["end"]), all_day))
+    vevent.add("dtstart", _value(moment(event["start"], _home(event)), all_day))
+    vevent.add("dtend", _value(moment(event["end"], _home(event)), all_day))
     vevent.add("dtstamp", dt.datetime.now(dt.UTC).replace(microsecond=0))
     body = (event.get("body") or {}).get("content")
     if body and (event.get("body") or {}).get("contentType") == "text":
@@ -129,7 +140,7 @@ def instances_window(
 ) -> tuple[dt.datetime, dt.datetime]:
     """The window to ask a series' instances for: all of a bounded series (and a month more,
     as an exception may move the last one), up to ``horizon`` for an endless one."""
-    start = moment(event["start"])
+    start = moment(event["start"], _home(event))
     recurrence = event.get("recurrence") or {}
     rule = rrule_of(recurrence, start.tzinfo)  # type: ignore[arg-type]
     end = horizon
@@ -157,7 +168,7 @@ def to_ical(
     recurrence = event.get("recurrence")
     exceptions: list[icalendar.Event] = []
     if recurrence:
-        start = moment(event["start"])
+        start = moment(event["start"], _home(event))
         rule = rrule_of(recurrence, start.tzinfo)  # type: ignore[arg-type]
         master.add("rrule", rule)
         came = {_utc(str(i["originalStart"])) for i in instances if i.get("originalStart")}

@@ -1,10 +1,10 @@
 """Graph's calendar subset: calendars, their events (series masters and single events), an
 event by id, and a series' instances in a window (occurrences and exceptions).
 
-Times come in the event's own time zone, named the Windows way, as Graph does
-when the client asks for ``Prefer: outlook.timezone`` equal to
-``originalStartTimeZone``. Cancelled occurrences are simply missing from
-``instances``, as in Graph v1.0 (which has no ``cancelledOccurrences``).
+Times come in UTC, or in the zone of ``Prefer: outlook.timezone``; the
+event's own zone is ``originalStartTimeZone``, named the Windows way. Cancelled
+occurrences are simply missing from ``instances``, as in Graph v1.0 (which has no
+``cancelledOccurrences``).
 """
 
 from __future__ import annotations
@@ -53,11 +53,24 @@ def calendar_folder(mailbox: Mailbox, folder_id: str) -> Folder:
     return found
 
 
-def _time(moment: dt.datetime, event: CalendarEvent) -> dict[str, str]:
-    local = moment.astimezone(ZoneInfo(event.timezone)).replace(tzinfo=None)
+_IANA_OF = {windows: iana for iana, windows in MS_TIMEZONE_IDS.items()}
+
+
+def _time(moment: dt.datetime, event: CalendarEvent, request: GraphRequest) -> dict[str, str]:
+    """A ``dateTimeTimeZone`` in the zone the client preferred (UTC by default). An all-day
+    event's midnight stays on its date whatever the zone, as in Graph."""
+    if event.all_day:
+        local = moment.astimezone(ZoneInfo(event.timezone)).replace(tzinfo=None)
+    else:
+        wanted = _IANA_OF.get(request.timezone, request.timezone)
+        try:
+            target = ZoneInfo(wanted)
+        except (ValueError, KeyError):
+            raise GraphError(400, "ErrorInvalidTimeZone", f"Unknown zone {wanted}.") from None
+        local = moment.astimezone(target).replace(tzinfo=None)
     return {
         "dateTime": local.isoformat(timespec="microseconds") + "0",
-        "timeZone": MS_TIMEZONE_IDS.get(event.timezone, event.timezone),
+        "timeZone": request.timezone,
     }
 
 
@@ -87,7 +100,7 @@ def _person(name: str, address: str) -> dict[str, Any]:
     return {"emailAddress": {"name": name, "address": address}}
 
 
-def event_json(event: CalendarEvent) -> dict[str, Any]:
+def event_json(event: CalendarEvent, request: GraphRequest) -> dict[str, Any]:
     """An ``event`` resource: a series master or a single instance."""
     return {
         "@odata.etag": f'W/"{event.change_key}"',
@@ -97,8 +110,8 @@ def event_json(event: CalendarEvent) -> dict[str, Any]:
         "type": "seriesMaster" if event.recurrence is not None else "singleInstance",
         "subject": event.subject,
         "body": {"contentType": "text", "content": event.body_text},
-        "start": _time(event.start, event),
-        "end": _time(event.end, event),
+        "start": _time(event.start, event, request),
+        "end": _time(event.end, event, request),
         "originalStartTimeZone": MS_TIMEZONE_IDS.get(event.timezone, event.timezone),
         "originalEndTimeZone": MS_TIMEZONE_IDS.get(event.timezone, event.timezone),
         "isAllDay": event.all_day,
@@ -122,7 +135,7 @@ def list_events(mailbox: Mailbox, folder: Folder, request: GraphRequest, path: s
     wanted = {s.strip() for s in selected.split(",")} | {"id"} if selected else None
     values = []
     for event in events[skip : skip + top]:
-        full = event_json(event)
+        full = event_json(event, request)
         values.append({k: v for k, v in full.items() if wanted is None or k in wanted})
     payload: dict[str, Any] = {"value": values}
     if skip + top < len(events):
@@ -158,7 +171,7 @@ def instances(mailbox: Mailbox, event_id: str, request: GraphRequest) -> Respons
     window_start, window_end = _when(request, "startDateTime"), _when(request, "endDateTime")
     values = []
     for found in occurrences(event, window_start, window_end):
-        entry = event_json(event)
+        entry = event_json(event, request)
         entry.update(
             id=f"{event.graph_id}.{found.index}",
             type="exception" if found.kind == "Exception" else "occurrence",
@@ -168,8 +181,8 @@ def instances(mailbox: Mailbox, event_id: str, request: GraphRequest) -> Respons
             .replace("+00:00", "Z"),
             subject=found.subject,
             location={"displayName": found.location},
-            start=_time(found.start, event),
-            end=_time(found.end, event),
+            start=_time(found.start, event, request),
+            end=_time(found.end, event, request),
             recurrence=None,
         )
         values.append(entry)

@@ -81,7 +81,7 @@ class GraphApp:
             folder = events.calendar_folder(user, rest[1])
             return events.list_events(user, folder, request, path)
         if rest[0] == "events" and len(rest) == 2:
-            return ok(events.event_json(events.get_event(user, rest[1])))
+            return ok(events.event_json(events.get_event(user, rest[1]), request))
         if rest[0] == "events" and len(rest) == 3 and rest[2] == "instances":
             return events.instances(user, rest[1], request)
         raise GraphError(400, "BadRequest", f"Resource not found for the segment '{rest[0]}'.")

@@ -19,6 +19,7 @@ DEFAULT_PAGE_SIZE = 10  # what Graph's message delta returns without odata.maxpa
 MAX_PAGE_SIZE = 1000
 _MAXPAGESIZE = re.compile(r"odata\.maxpagesize\s*=\s*(\d+)", re.IGNORECASE)
 _IMMUTABLE = re.compile(r'IdType\s*=\s*"?ImmutableId"?', re.IGNORECASE)
+_TIMEZONE = re.compile(r'outlook\.timezone\s*=\s*"([^"]+)"', re.IGNORECASE)
 
 
 class GraphError(Exception):
@@ -61,6 +62,7 @@ class GraphRequest:
     page_size: int
     immutable_ids: bool
     base_url: str  # scheme://host:port, for the links handed back
+    timezone: str = "UTC"  # Prefer: outlook.timezone (Windows or IANA name); Graph's default
 
     @classmethod
     def parse(cls, request: Request, scheme: str) -> GraphRequest:
@@ -73,8 +75,9 @@ class GraphRequest:
         found = _MAXPAGESIZE.search(prefer)
         size = min(int(found.group(1)), MAX_PAGE_SIZE) if found else DEFAULT_PAGE_SIZE
         host = request.headers.get("Host") or f"localhost:{request.port}"
+        zone = _TIMEZONE.search(prefer)
         return cls(segments, query, max(size, 1), bool(_IMMUTABLE.search(prefer)),
-                   f"{scheme}://{host}")  # fmt: skip
+                   f"{scheme}://{host}", zone.group(1) if zone else "UTC")  # fmt: skip
 
     def link(self, path: str, **query: str) -> str:
         """An absolute ``/v1.0`` link with ``query`` (for nextLink and deltaLink)."""
