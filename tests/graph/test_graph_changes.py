@@ -176,3 +176,17 @@ def test_5xx_and_dropped_connections_are_retried_within_the_budget(
     assert result.ok, result
     assert sb.control.active_faults() == []  # every injected failure was met and retried
     assert_mail_matches(sb, profile)
+
+
+def test_with_latency_the_source_stays_within_four_requests_in_flight(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb = fresh_sandbox(messages=30, events=0, latency_ms=40)
+    profile = graph_profile(sb)
+
+    result, _ = run_graph_sync(sb, profile)
+
+    assert result.ok, result
+    # The sandbox answers a fifth concurrent request per mailbox with 429, as Outlook does.
+    assert not [k for k in graph_operations(sb) if k.endswith(" 429")]
+    assert_mail_matches(sb, profile)

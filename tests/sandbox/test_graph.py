@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import requests
 
 from exsync_tui.sandbox import Sandbox
+from exsync_tui.sandbox.graph.limits import MailboxConcurrency
 
 IMMUTABLE = 'IdType="ImmutableId"'
 
@@ -159,3 +161,15 @@ def test_the_folder_tree_and_calendars_are_the_ews_ones(
     # Ten weekly instances, one cancelled (absent), one moved (an exception).
     assert len(instances) == 9
     assert [i["type"] for i in instances].count("exception") == 1
+
+
+def test_a_fifth_request_in_flight_for_one_mailbox_is_refused() -> None:
+    limits = MailboxConcurrency()
+    with ExitStack() as stack:
+        held = [stack.enter_context(limits.slot("a@example.com")) for _ in range(4)]
+        with limits.slot("a@example.com") as fifth, limits.slot("b@example.com") as other:
+            assert held == [False] * 4 and fifth and not other
+        with limits.slot(None) as anonymous:
+            assert not anonymous
+    with limits.slot("a@example.com") as again:
+        assert not again  # slots are given back

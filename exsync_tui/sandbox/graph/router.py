@@ -17,6 +17,16 @@ _UNAUTHORIZED = GraphError(
 )
 
 
+def throttled(retry_after: int | None) -> GraphError:
+    """Graph's 429 for a mailbox over its concurrency limit."""
+    return GraphError(
+        429,
+        "ApplicationThrottled",
+        "Application is over its MailboxConcurrency limit.",
+        retry_after,
+    )
+
+
 def operation_of(segments: tuple[str, ...]) -> str:
     """The request kind faults and the request log name (``GraphDelta``, ``GraphValue``...)."""
     if segments[-1:] == ("delta",):
@@ -40,6 +50,7 @@ class GraphApp:
     tokens: TokenRegistry
     faults: FaultInjector
     scheme: str
+    over_limit: bool = False  # a fifth request in flight for this mailbox
 
     def __call__(self, request: Request) -> tuple[str, Response, Mailbox | None]:
         graph = GraphRequest.parse(request, self.scheme)
@@ -50,6 +61,8 @@ class GraphApp:
         user = self.store.by_email(grant.email) if grant is not None else None
         if user is None:
             return operation, _UNAUTHORIZED.response(), None
+        if self.over_limit:
+            return operation, throttled(1).response(), user
         rule = self.faults.pick(operation)
         if rule is not None and rule.kind != "truncate":
             return operation, self._fault(rule), user
@@ -107,10 +120,7 @@ class GraphApp:
             seconds = rule.arg if rule.kind == "429" else None
             if rule.kind == "busy" and rule.arg is not None:
                 seconds = max(1, rule.arg // 1000)
-            return GraphError(
-                429, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.",
-                seconds,
-            ).response()  # fmt: skip
+            return throttled(seconds).response()
         if rule.kind in ("500", "503"):
             code = "ServiceNotAvailable" if rule.kind == "503" else "InternalServerError"
             return GraphError(int(rule.kind), code, "The service is unavailable.").response()
