@@ -3,6 +3,7 @@ refused, cancel during a hung request, the pure snapshot and recurrence helpers.
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -23,7 +24,7 @@ from exsync_tui.core.sources.graph_parse import (
 )
 from exsync_tui.core.sources.graph_settings import GraphSettings, graph_settings_from_profile
 from exsync_tui.sandbox import Sandbox
-from tests.graph.helpers import ControlTokens, graph_profile
+from tests.graph.helpers import ControlTokens, graph_profile, run_graph_sync
 
 
 @pytest.mark.parametrize(
@@ -150,3 +151,20 @@ def test_a_graph_host_that_refuses_connections_fails_at_once_not_after_the_budge
     with GraphSource(settings, lambda: "token") as source, pytest.raises(TopicError) as raised:
         source.sync_hierarchy(None)
     assert raised.value.topic_id == "connection-refused"
+
+
+def test_the_bearer_token_shows_in_no_log_line_or_result(
+    fresh_sandbox: Callable[..., Sandbox], caplog: pytest.LogCaptureFixture
+) -> None:
+    sb = fresh_sandbox(messages=3, events=2)
+    tokens = ControlTokens(sb, renew=False)
+    token = tokens()
+    sb.control.inject_fault("429:0*1/GraphDelta;500*1/GraphValue")
+    with caplog.at_level(logging.DEBUG):
+        first, events = run_graph_sync(sb, graph_profile(sb), tokens)
+        sb.control.revoke_access_tokens(sb.info.users[0].email)
+        refused, more = run_graph_sync(sb, graph_profile(sb), tokens)
+    assert first.ok and not refused.ok
+    assert caplog.records  # urllib3 and exsync did log
+    for text in (caplog.text, repr(first), repr(refused), repr(events), repr(more)):
+        assert token not in text

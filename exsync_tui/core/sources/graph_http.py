@@ -21,6 +21,7 @@ import requests
 
 from exsync_tui.core.diagnose.classify import TopicError, classify
 from exsync_tui.core.net import EwsHTTPAdapter
+from exsync_tui.core.redaction import register_secret
 from exsync_tui.core.sources.pool import cancelled_error
 
 SIGN_IN_TOPIC = "credentials-rejected"
@@ -159,7 +160,8 @@ class GraphClient:
             raise cancelled_error()
         sent = {**(headers or {}), "Authorization": f"Bearer {token}"}
         try:
-            return self._session.get(url, params=params, headers=sent, timeout=(30, 120))
+            with register_secret(token):  # redacted from any log line or error text meanwhile
+                return self._session.get(url, params=params, headers=sent, timeout=(30, 120))
         except requests.ConnectionError as error:
             if self._cancel.is_set():
                 raise cancelled_error() from error
