@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from exsync_tui.core.diagnose.classify import TopicError, classify
-from exsync_tui.core.profiles import AuthType, ConnectionMode, Profile
+from exsync_tui.core.profiles import Profile
 from exsync_tui.core.sources import MailboxSource
 from exsync_tui.core.store.errors import StoreError
 from exsync_tui.core.store.folder_names import Layout
@@ -84,8 +84,10 @@ def graph_source_factory(
 
 
 def is_office365(profile: Profile) -> bool:
-    """True for a profile that syncs through Microsoft Graph."""
-    return profile.mode is ConnectionMode.OFFICE365 or profile.auth is AuthType.OAUTH
+    """True for a profile that syncs through Microsoft Graph (connect's own reading)."""
+    from exsync_tui.core.connect.request import request_from_profile
+
+    return request_from_profile(profile, "").office365
 
 
 def options_for(profile: Profile, **overrides: object) -> SyncOptions:
