@@ -177,6 +177,15 @@ class EwsSource(MailboxSource):
 
     supports_push = True
 
+    def _batched(
+        self, work: Callable[[Sequence[U]], list[PushResult]], items: Sequence[U]
+    ) -> list[PushResult]:
+        """``work`` on :data:`PUSH_BATCH_SIZE` items per request, results in item order."""
+        results: list[PushResult] = []
+        for chunk in _chunks(items):
+            results += self._call(partial(work, chunk))
+        return results
+
     def refresh_items(self, item_ids: Sequence[str]) -> dict[str, ItemChange]:
         found: dict[str, ItemChange] = {}
         for chunk in _chunks(item_ids):
@@ -184,24 +193,16 @@ class EwsSource(MailboxSource):
         return found
 
     def update_flags(self, pushes: Sequence[FlagPush]) -> list[PushResult]:
-        results: list[PushResult] = []
-        for chunk in _chunks(pushes):
-            results += self._call(partial(ews_writes.update_flags, self._account, chunk))
-        return results
+        return self._batched(partial(ews_writes.update_flags, self._account), pushes)
 
     def move_items(self, item_ids: Sequence[str], folder_id: str) -> list[PushResult]:
-        results: list[PushResult] = []
-        for chunk in _chunks(item_ids):
-            results += self._call(
-                partial(ews_writes.move_items, self._account, chunk, folder_id), folder_id
-            )
-        return results
+        def move(chunk: Sequence[str]) -> list[PushResult]:
+            return ews_writes.move_items(self._account, chunk, folder_id)
+
+        return self._batched(move, item_ids)
 
     def delete_items(self, item_ids: Sequence[str]) -> list[PushResult]:
-        results: list[PushResult] = []
-        for chunk in _chunks(item_ids):
-            results += self._call(partial(ews_writes.delete_items, self._account, chunk))
-        return results
+        return self._batched(partial(ews_writes.delete_items, self._account), item_ids)
 
     def close(self) -> None:
         if self._closed:

@@ -28,10 +28,14 @@ from exchangelib.util import TNS, add_xml_child, create_element
 from exchangelib.version import EXCHANGE_2013_SP1
 from lxml import etree
 
-from exsync_tui.core.diagnose.classify import TopicError
 from exsync_tui.core.sources.base import FlagPush, ItemChange, PushResult, PushStatus
 from exsync_tui.core.sources.ews_parse import ITEM_FIELDS, parse_item
-from exsync_tui.core.sources.ews_services import ID_ONLY, _RawElements, _RawGetItem, _well_formed
+from exsync_tui.core.sources.ews_services import (
+    _RawElements,
+    _well_formed,
+    get_items,
+    one_per_id,
+)
 
 LAST_VERB_TAG = "0x1081"  # PR_LAST_VERB_EXECUTED
 ICON_INDEX_TAG = "0x1080"  # PR_ICON_INDEX
@@ -156,14 +160,9 @@ def _status(error: BaseException) -> PushStatus:
 
 
 def _results(item_ids: Sequence[str], answers: list[Any], operation: str) -> list[PushResult]:
-    if len(answers) != len(item_ids):
-        raise TopicError(
-            "unexpected-error",
-            f"the server answered {len(answers)} items for {len(item_ids)} in {operation}",
-        )
     results = []
     with _well_formed(operation):
-        for item_id, answer in zip(item_ids, answers, strict=True):
+        for item_id, answer in zip(item_ids, one_per_id(answers, item_ids, operation), strict=True):
             if isinstance(answer, BaseException):
                 detail = f"{type(answer).__name__}: {answer}"
                 results.append(PushResult(item_id, _status(answer), detail=detail))
@@ -212,20 +211,7 @@ def delete_items(account: Account, item_ids: Sequence[str]) -> list[PushResult]:
 
 def refresh_items(account: Account, item_ids: Sequence[str]) -> dict[str, ItemChange]:
     """One GetItem request for the sync fields of ``item_ids``; items gone are left out."""
-    service = _RawGetItem(account=account, chunk_size=max(1, len(item_ids)))
-    with _well_formed("GetItem"):
-        answers = list(
-            service.call(
-                items=[ItemId(id=i) for i in item_ids],
-                additional_fields=ITEM_FIELDS,
-                shape=ID_ONLY,
-            )
-        )
-    if len(answers) != len(item_ids):
-        raise TopicError(
-            "unexpected-error",
-            f"the server answered {len(answers)} items for {len(item_ids)} in GetItem",
-        )
+    answers = get_items(account, item_ids, ITEM_FIELDS)
     found: dict[str, ItemChange] = {}
     with _well_formed("GetItem"):
         for item_id, answer in zip(item_ids, answers, strict=True):
@@ -233,6 +219,5 @@ def refresh_items(account: Account, item_ids: Sequence[str]) -> dict[str, ItemCh
                 continue
             if isinstance(answer, BaseException):
                 raise answer
-            change = parse_item(answer)
-            found[item_id] = change
+            found[item_id] = parse_item(answer)
     return found
