@@ -5,15 +5,23 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 from exsync_tui.core.profiles import Profile, SyncDirection
 from exsync_tui.core.sources import FlagPush, MailboxSource
 from exsync_tui.core.sources.ews import EwsSource
 from exsync_tui.core.store.maildir_names import parse_name
 from exsync_tui.core.sync.engine import sync_profile
-from exsync_tui.core.sync.events import MassDeleteHeld, Pushed, SyncEvent, SyncWarning
+from exsync_tui.core.sync.events import (
+    MassDeleteHeld,
+    Progress,
+    Pushed,
+    SyncEvent,
+    SyncWarning,
+)
 from exsync_tui.sandbox import Sandbox
 from tests.sources.helpers import folder_id, open_source, truth_items
+from tests.sync.cli_helpers import run_cli, save_sandbox_profile
 from tests.sync.helpers import assert_mail_matches, folder_named, operations, run_sync
 from tests.sync.helpers import synced_mailbox as _synced
 from tests.sync.push_helpers import inbox, local_file, messages_in, move_file, set_flags
@@ -83,9 +91,12 @@ def test_many_flag_changes_go_in_one_request_and_nothing_is_downloaded(
         flags = set(parse_name(path.name).flags) ^ {"S"}
         set_flags(path, "".join(flags))
     sb.control.clear_request_log()
-    assert run_sync(sb, profile)[0].ok
+    result, events = run_sync(sb, profile)
+    assert result.ok
     after = truth_items(sb, "inbox")
     assert all(after[i]["is_read"] is not before[i]["is_read"] for i in ids)
+    pushing = [e for e in events if isinstance(e, Progress) and e.total == len(ids)]
+    assert pushing and pushing[-1].done == len(ids)  # the push's progress, as the pull's
     ops = operations(sb)
     assert ops["UpdateItem"] == 1 and ops["GetItem"] == 0
     assert_mail_matches(sb, profile)
@@ -278,3 +289,39 @@ def test_a_source_that_cannot_push_says_so_once(fresh_sandbox: Callable[..., San
     assert len(warnings) == 1 and "3 local change(s)" in warnings[0]
     assert truth_items(sb, "inbox") == before
     assert folder_id(sb, "inbox") == inbox_id
+
+
+def test_a_message_deleted_on_the_server_stays_deleted_when_flagged_here(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb, profile = synced(fresh_sandbox)
+    inbox_id, items = inbox(sb)
+    email = sb.info.users[0].email
+    deleted, moved = [i for i in _mail(sb, "inbox") if not items[i]["flagged"]][:2]
+    archive = folder_named(sb, "Archive")
+    for item_id in (deleted, moved):
+        path = local_file(profile, inbox_id, item_id)
+        set_flags(path, parse_name(path.name).flags + "F")
+    sb.control.delete_message(email, deleted)
+    new_id = sb.control.move_message(email, moved, archive)
+    result, _events = run_sync(sb, profile)
+    assert result.ok, result
+    everywhere = sb.control.truth(email)["items"]
+    assert all(i["message_id"] != items[deleted]["message_id"] for i in everywhere)
+    assert truth_items(sb, archive)[new_id]["message_id"] == items[moved]["message_id"]
+    assert_mail_matches(sb, profile)  # the deletion and the move stand here too
+
+
+def test_exsync_sync_dry_run_prints_what_would_be_pushed(
+    fresh_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = fresh_sandbox(messages=30, events=0)
+    profile = save_sandbox_profile(sb, tmp_path)
+    assert run_cli("sync", profile.name).returncode == 0
+    inbox_id, before = inbox(sb)
+    path = local_file(profile, inbox_id, _mail(sb, "inbox")[0])
+    set_flags(path, "".join(set(parse_name(path.name).flags) ^ {"S"}))
+    shown = run_cli("sync", profile.name, "--dry-run")
+    assert shown.returncode == 0, shown.stderr
+    assert f"{profile.name}: Inbox: would push: 1 flag change(s)" in shown.stdout
+    assert truth_items(sb, "inbox") == before
