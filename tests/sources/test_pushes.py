@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+
+from lxml import etree
 
 from exsync_tui.core.sources import FlagPush, MailboxSource, PushNotSupported, PushStatus
+from exsync_tui.core.sources.ews import EwsSource
+from exsync_tui.core.sources.ews_writes import _item_change
 from exsync_tui.sandbox import Sandbox
-from tests.sources.helpers import folder_id, open_source, truth_items
+from tests.sources.helpers import folder_id, open_source, sandbox_profile, truth_items
 from tests.sync.helpers import operations
 
 
@@ -117,3 +122,34 @@ def test_a_source_without_writes_says_so() -> None:
         assert "cannot push" in str(error)
     else:
         raise AssertionError("a read-only source accepted a push")
+
+
+def test_an_exchange_2010_server_gets_the_flag_as_its_mapi_property(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb = fresh_sandbox(messages=6, events=0)
+    profile = sandbox_profile(sb)
+    old = "Microsoft Exchange Server 2010 (14.3.123.4)"
+    profile = replace(profile, metadata=replace(profile.metadata, server_version=old))
+    items = _inbox(sb)
+    item_id = next(i for i, m in sorted(items.items()) if not m["flagged"])
+    sb.control.clear_request_log()
+    with EwsSource.from_profile(profile, sb.info.users[0].password) as source:
+        first = source.update_flags(
+            [FlagPush(item_id, str(items[item_id]["change_key"]), flagged=True)]
+        )
+        assert first[0].status is PushStatus.DONE
+        assert _inbox(sb)[item_id]["flag_status"] == 2
+        again = source.update_flags([FlagPush(item_id, first[0].change_key, flagged=False)])
+    assert again[0].status is PushStatus.DONE
+    assert _inbox(sb)[item_id]["flag_status"] == 0
+
+
+def test_the_flag_is_item_flag_from_exchange_2013_and_the_mapi_property_before() -> None:
+    push = FlagPush("AAMk1", "CK1", flagged=True)
+    modern = etree.tostring(_item_change(push, modern_flag=True)).decode()
+    older = etree.tostring(_item_change(push, modern_flag=False)).decode()
+    assert 'FieldURI="item:Flag"' in modern and "0x1090" not in modern
+    assert 'PropertyTag="0x1090"' in older and "item:Flag" not in older
+    cleared = etree.tostring(_item_change(replace(push, flagged=False), modern_flag=False))
+    assert b"DeleteItemField" in cleared and b"0x1090" in cleared

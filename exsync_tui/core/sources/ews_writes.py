@@ -25,7 +25,7 @@ from exchangelib.properties import FolderId, ItemId
 from exchangelib.services import DeleteItem, MoveItem, UpdateItem
 from exchangelib.services.common import EWSService
 from exchangelib.util import TNS, add_xml_child, create_element
-from exchangelib.version import EXCHANGE_2013_SP1
+from exchangelib.version import EXCHANGE_2013, EXCHANGE_2013_SP1
 from lxml import etree
 
 from exsync_tui.core.sources.base import FlagPush, ItemChange, PushResult, PushStatus
@@ -39,6 +39,8 @@ from exsync_tui.core.sources.ews_services import (
 
 LAST_VERB_TAG = "0x1081"  # PR_LAST_VERB_EXECUTED
 ICON_INDEX_TAG = "0x1080"  # PR_ICON_INDEX
+FLAG_STATUS_TAG = "0x1090"  # PR_FLAG_STATUS, for servers older than Exchange 2013
+FLAG_FLAGGED = 2
 VERB_REPLY = 102  # EXCHIVERB_REPLYTOSENDER, what Outlook writes when a message is answered
 ICON_REPLIED = 261  # the "replied" envelope in Outlook's message list
 
@@ -65,8 +67,10 @@ class _FlagUpdate(_RawElements, UpdateItem):  # type: ignore[misc]
             attrs["SuppressReadReceipts"] = "true"  # marking read here must not mail the sender
         payload = create_element("m:UpdateItem", attrs=attrs)
         changes = create_element("m:ItemChanges")
+        # item:Flag is Exchange 2013 schema; older servers take PR_FLAG_STATUS itself.
+        modern = self.account.version.build >= EXCHANGE_2013
         for push in items:
-            changes.append(_item_change(push))
+            changes.append(_item_change(push, modern_flag=modern))
         payload.append(changes)
         return payload
 
@@ -133,14 +137,18 @@ def _delete_extended(tag: str) -> etree._Element:
     return update
 
 
-def _item_change(push: FlagPush) -> etree._Element:
+def _item_change(push: FlagPush, *, modern_flag: bool = True) -> etree._Element:
     change = create_element("t:ItemChange")
     change.append(_item_id(push.item_id, push.change_key))
     updates = create_element("t:Updates")
     if push.is_read is not None:
         updates.append(_set_field("message:IsRead", "IsRead", "true" if push.is_read else "false"))
-    if push.flagged is not None:
+    if push.flagged is not None and modern_flag:
         updates.append(_set_flag(push.flagged))
+    elif push.flagged is True:
+        updates.append(_set_extended(FLAG_STATUS_TAG, FLAG_FLAGGED))
+    elif push.flagged is False:
+        updates.append(_delete_extended(FLAG_STATUS_TAG))
     if push.answered is True:
         updates.append(_set_extended(LAST_VERB_TAG, VERB_REPLY))
         updates.append(_set_extended(ICON_INDEX_TAG, ICON_REPLIED))
