@@ -152,6 +152,7 @@ def _moves(run: _Run, plan: PushPlan) -> None:
                 follow = _moved(run, move, result, claims)
                 if follow is not None:
                     plan.flags.append(follow)
+                    run.total += 1
         crashpoints.reached("push-after-move-commit")
         run.ctx.deferred.update(claims)
         run.step(moves[0].target, len(moves))
