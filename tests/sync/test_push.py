@@ -108,6 +108,8 @@ def test_local_deletes_go_to_deleted_items(fresh_sandbox: Callable[..., Sandbox]
     gone, trashed = _mail(sb, "inbox")[:2]
     local_file(profile, inbox_id, gone).unlink()
     trashed_path = set_flags(local_file(profile, inbox_id, trashed), "ST")
+    inode = trashed_path.stat().st_ino
+    sb.control.clear_request_log()
     result, events = run_sync(sb, profile)
     assert result.ok, result
     left = truth_items(sb, "inbox")
@@ -115,6 +117,11 @@ def test_local_deletes_go_to_deleted_items(fresh_sandbox: Callable[..., Sandbox]
     trash = messages_in(sb, "deleteditems")
     assert {items[gone]["message_id"], items[trashed]["message_id"]} <= set(trash)
     assert not trashed_path.exists()
+    # The trashed file went to Deleted Items here as it is (no download); the gone one came back.
+    moved_here = local_file(profile, folder_id(sb, "deleteditems"),
+                            str(trash[str(items[trashed]["message_id"])]["id"]))  # fmt: skip
+    assert moved_here.stat().st_ino == inode and "T" not in parse_name(moved_here.name).flags
+    assert operations(sb)["GetItem"] == 2  # the refresh before deleting, and the gone one's MIME
     assert [(e.folder, e.deleted) for e in events if isinstance(e, Pushed)] == [("Inbox", 2)]
     assert_mail_matches(sb, profile)  # Deleted Items here holds them too, as on the server
 

@@ -218,19 +218,31 @@ def _deletes(run: _Run, deletes: list[LocalDelete]) -> None:
 
 
 def _forget(run: _Run, gone: list[LocalDelete]) -> None:
-    """Remove trashed files, then the rows: a crash between leaves a row whose file is
-    gone, which the next run pushes (harmlessly) again."""
+    """Forget deleted messages. A trashed file stays, pending, for the pull to move into
+    the folder the server lists the message in now (its Deleted Items): no download. Other
+    trashed files go first; a crash before the commit leaves a row whose file is
+    trashed or gone, which the next run pushes (harmlessly) again."""
     ctx = run.ctx
+    claims: list[tuple[tuple[str, int], Deferred]] = []
     for item in gone:
-        if item.trashed_in is not None:
-            ctx.maildir.delete(item.trashed_in.local_path, item.record.base)
+        record, trashed = item.record, item.trashed_in
+        if trashed is None:
+            continue
+        if record.message_id and record.size is not None:
+            deferred = Deferred(trashed.remote_id, trashed.local_path, record.base)
+            claims.append(((record.message_id, record.size), deferred))
+        else:
+            ctx.maildir.delete(trashed.local_path, record.base)
     ctx.maildir.sync_dirs()
     crashpoints.reached("push-after-delete-files")
     with ctx.state.transaction():
         for item in gone:
             ctx.state.delete_item(item.folder.remote_id, item.record.item_id)
             run.tally[item.folder.local_path].deleted += 1
+        for _key, deferred in claims:
+            ctx.state.add_pending(deferred.folder_id, deferred.base)  # unclaimed: deleted
     crashpoints.reached("push-after-delete-commit")
+    ctx.deferred.update(claims)
     for item in gone:
         run.step(item.folder)
 
