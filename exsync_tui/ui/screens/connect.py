@@ -157,8 +157,17 @@ class ConnectScreen(ReportsWorkerFailures, Screen[None]):
         except checks.InvalidValue as error:
             row.show_verdict(_reason(error), ok=False)
             return False
+        existing = self._same_address(value)
+        if existing is not None:
+            row.show_verdict(f"✗ already the mailbox {existing.name!r}", ok=False)
+            return False
         row.show_verdict("", ok=True)
         return True
+
+    def _same_address(self, email: str) -> Profile | None:
+        """Another mailbox with this address (one mailbox is never added twice)."""
+        own = self.profile.name if self.profile else None
+        return self.exsync.config.by_email(email, other_than=own)
 
     def _check_name(self, value: str) -> bool:
         row = self.query_one("#name-row", FieldRow)
@@ -221,7 +230,15 @@ class ConnectScreen(ReportsWorkerFailures, Screen[None]):
         name = self.query_one("#name", Input).value.strip()
         office365 = self.query_one("#office365", TickBox).value
         if not self._check_email(email):
-            self._refuse("Type the mailbox's email address first.", "#email")
+            existing = self._same_address(email) if email.strip() else None
+            if existing is not None:
+                self._refuse(
+                    f"{email.strip()} is already the mailbox {existing.name!r}: "
+                    "back to the dashboard, then e edits it.",
+                    "#email",
+                )
+            else:
+                self._refuse("Type the mailbox's email address first.", "#email")
             return
         if not name:
             name = suggested_name(email, self._taken_names())

@@ -1,0 +1,26 @@
+"""Issue 10's "found when the present TUI was tried as a new user": each item, as a user meets it.
+
+Fixed data and no network (the scenarios' app); the sandbox flows are in test_ui_connect.py.
+"""
+
+from __future__ import annotations
+
+from exsync_tui.ui.scenarios import fixed_app, fixed_profiles
+from exsync_tui.ui.screens.connect import ConnectScreen
+from tests.ui.helpers_ui import screen_text, synchronous, wait_for_screen
+
+
+@synchronous
+async def test_adding_an_address_that_is_already_a_mailbox_is_refused_naming_it() -> None:
+    app = fixed_app(fixed_profiles())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a")
+        await wait_for_screen(pilot, app, ConnectScreen)
+        await pilot.press(*"Jane@example.com", "tab", *"secret", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConnectScreen)
+        assert not app.screen.connecting
+        text = screen_text(app)
+        assert "already the mailbox 'work'" in text
+        assert "Jane@example.com is already the mailbox 'work'" in text
+    assert set(app.config.profiles) == set(fixed_profiles())
