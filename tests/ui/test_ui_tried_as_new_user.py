@@ -24,3 +24,30 @@ async def test_adding_an_address_that_is_already_a_mailbox_is_refused_naming_it(
         assert "already the mailbox 'work'" in text
         assert "Jane@example.com is already the mailbox 'work'" in text
     assert set(app.config.profiles) == set(fixed_profiles())
+
+
+@synchronous
+async def test_help_in_the_palette_opens_the_keys_which_list_enter_and_the_config_file() -> None:
+    from textual.command import CommandList, CommandPalette
+
+    from exsync_tui.ui.screens.keys_help import KeysHelpDialog
+    from tests.ui.helpers_ui import wait_until
+
+    app = fixed_app(fixed_profiles())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*"help")
+        hits = app.screen.query_one(CommandList)
+
+        def first_hit() -> str:
+            return str(hits.get_option_at_index(0).prompt) if hits.option_count else ""
+
+        await wait_until(pilot, lambda: "Keys and help" in first_hit())
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, KeysHelpDialog))
+        text = screen_text(app)
+        assert "enter" in text and "↑/↓" in text
+        assert "Your config file: /nonexistent/config.toml" in text
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, KeysHelpDialog))
