@@ -67,3 +67,12 @@ def fingerprint_with_colons(hex_digits: str) -> str:
     """A SHA-256 fingerprint as ``AB:CD:…``, the way browsers and openssl print it."""
     bare = hex_digits.replace(":", "").upper()
     return ":".join(bare[index : index + 2] for index in range(0, len(bare), 2))
+
+
+def fingerprint_lines(hex_digits: str, per_line: int = 16) -> str:
+    """The fingerprint in lines of ``per_line`` bytes (47 columns), so no byte is ever split
+    by wrapping when it is compared digit by digit with the administrator's."""
+    pairs = fingerprint_with_colons(hex_digits).split(":")
+    return "\n".join(
+        ":".join(pairs[index : index + per_line]) for index in range(0, len(pairs), per_line)
+    )

@@ -51,3 +51,35 @@ async def test_help_in_the_palette_opens_the_keys_which_list_enter_and_the_confi
         assert "Your config file: /nonexistent/config.toml" in text
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, KeysHelpDialog))
+
+
+@synchronous
+async def test_a_healthy_diagnosis_offers_no_trust_and_fingerprints_break_between_bytes() -> None:
+    from dataclasses import replace
+
+    from textual.widgets import Button
+
+    from exsync_tui.ui.scenarios import FINGERPRINT, certificate_diagnosis
+    from exsync_tui.ui.screens.error_help import ErrorHelpScreen
+
+    failed = certificate_diagnosis()
+    healthy = replace(failed, ok=True, topic=None)
+    app = fixed_app(fixed_profiles())
+    async with app.run_test(size=(60, 20)) as pilot:
+        await app.push_screen(ErrorHelpScreen(failed, can_fix=True))
+        await wait_for_screen(pilot, app, ErrorHelpScreen)
+        assert app.screen.query_one("#pin", Button).display
+        certificate = str(app.screen.query_one("#help-certificate").render())
+        lines = [
+            line for line in certificate.splitlines() if line.startswith(FINGERPRINT[:2].upper())
+        ]
+        assert [len(line) for line in lines] == [47, 47]  # 16 bytes a line, whole
+        assert ":".join(lines).replace(":", "").lower() == FINGERPRINT
+        app.screen.dismiss(None)
+        await app.push_screen(ErrorHelpScreen(healthy, can_fix=True))
+        await wait_for_screen(pilot, app, ErrorHelpScreen)
+        assert not app.screen.query_one("#pin", Button).display
+        assert "(t)" not in screen_text(app)
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorHelpScreen)

@@ -16,7 +16,7 @@ from exsync_tui.core.diagnose.personal import personalised
 from exsync_tui.core.steps import Diagnosis, Step
 from exsync_tui.ui import binding_ids as ids
 from exsync_tui.ui.messages import StepsUpdated
-from exsync_tui.ui.presenters import fingerprint_with_colons
+from exsync_tui.ui.presenters import fingerprint_lines
 from exsync_tui.ui.screens.base import ReportsWorkerFailures
 from exsync_tui.ui.widgets.step_list import StepList
 
@@ -154,11 +154,15 @@ class ErrorHelpScreen(ReportsWorkerFailures, Screen[HelpChoice]):
         sha = self.certificate_sha256
         cert_text = ""
         if sha:
+            trust = (
+                "Compare it with the one your administrator gives you before trusting it (t)."
+                if self.offers_pin
+                else ""
+            )
             cert_text = (
                 f"The server showed a certificate with the SHA-256 fingerprint\n"
-                f"{fingerprint_with_colons(sha)}\n"
-                "Compare it with the one your administrator gives you before trusting it (t)."
-            )
+                f"{fingerprint_lines(sha)}\n{trust}"
+            ).rstrip()
         self._section("cert", cert_text, body_id="help-certificate")
         self.query_one("#help-steps", StepList).show(diagnosis.steps)
         self.query_one("#help-body").scroll_home(animate=False)
@@ -183,6 +187,21 @@ class ErrorHelpScreen(ReportsWorkerFailures, Screen[HelpChoice]):
         if self.diagnosis is None:
             return None
         return self.diagnosis.facts.get("certificate_sha256") or None
+
+    @property
+    def offers_pin(self) -> bool:
+        """Trusting the certificate is offered only when it is why connecting failed."""
+        from exsync_tui.core.connect.pipeline import CERTIFICATE_TOPICS
+
+        diagnosis = self.diagnosis
+        return (
+            diagnosis is not None
+            and not diagnosis.ok
+            and diagnosis.topic is not None
+            # A changed certificate (pin mismatch) may be pinned anew, after comparing.
+            and diagnosis.topic.id in CERTIFICATE_TOPICS | {"tls-pin-mismatch"}
+            and self.certificate_sha256 is not None
+        )
 
     @property
     def fix_field(self) -> str | None:
@@ -217,7 +236,7 @@ class ErrorHelpScreen(ReportsWorkerFailures, Screen[HelpChoice]):
         if action == "fix":
             return not self.running and self.can_fix and self.fix_field is not None
         if action == "pin":
-            return not self.running and self.can_fix and self.certificate_sha256 is not None
+            return not self.running and self.can_fix and self.offers_pin
         return True
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -252,7 +271,7 @@ class ErrorHelpScreen(ReportsWorkerFailures, Screen[HelpChoice]):
         self.app.push_screen(
             ConfirmDialog(
                 "Trust this certificate?",
-                f"SHA-256 {fingerprint_with_colons(sha)}\n\nexsync will accept this one "
+                f"SHA-256\n{fingerprint_lines(sha)}\n\nexsync will accept this one "
                 "certificate for this mailbox, and refuse any other.",
                 yes="Trust it",
                 no="Don't",
