@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import pytest
 from textual.widgets import Input
 
 from exsync_tui.cli.demo import VPN_ADDRESS, sandbox_defaults
@@ -284,3 +285,34 @@ async def test_diagnose_from_the_dashboard_asks_before_following_a_redirect_else
         )
         assert app.screen.diagnosis.ok, app.screen.diagnosis  # type: ignore[attr-defined]
     assert [entry for entry in sb.control.request_log() if entry["host"] == "127.0.0.1"]
+
+
+@synchronous
+async def test_a_server_that_never_answers_is_a_timeout_with_a_fix_at_the_server(
+    fresh_sandbox: Callable[..., Sandbox],
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from exchangelib.protocol import BaseProtocol
+    from textual.widgets import Button
+
+    monkeypatch.setattr(BaseProtocol, "TIMEOUT", 1.0)
+    sb = fresh_sandbox(tls=True, domain="example.com", users=2, messages=1, events=0)
+    sb.control.inject_fault("hang*1/ConvertId")
+    user = sb.info.users[1]
+    app = _app(memory_keyring, sb)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _add_mailbox(app, pilot, user.email, user.password)
+        await wait_for_screen(pilot, app, ErrorHelpScreen, timeout=30)
+        help_screen = app.screen
+        assert isinstance(help_screen, ErrorHelpScreen)
+        assert help_screen.diagnosis is not None and help_screen.diagnosis.topic is not None
+        assert help_screen.diagnosis.topic.id == "server-timeout"
+        text = screen_text(app)
+        assert "did not answer in time" in text and "busy" not in text.split("\n")[0]
+        assert "throttling advice" not in text
+        fix = help_screen.query_one("#fix", Button)
+        assert fix.display and str(fix.label) == "Fix server"
+        await pilot.press("f")
+        await wait_for_screen(pilot, app, AdvancedSettingsDialog)
+        assert app.screen.query_one("#server", Input).has_focus
