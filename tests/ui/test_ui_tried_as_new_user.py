@@ -5,6 +5,8 @@ Fixed data and no network (the scenarios' app); the sandbox flows are in test_ui
 
 from __future__ import annotations
 
+import pytest
+
 from exsync_tui.ui.scenarios import fixed_app, fixed_profiles
 from exsync_tui.ui.screens.connect import ConnectScreen
 from tests.ui.helpers_ui import screen_text, synchronous, wait_for_screen
@@ -83,3 +85,41 @@ async def test_a_healthy_diagnosis_offers_no_trust_and_fingerprints_break_betwee
         await pilot.press("t")
         await pilot.pause()
         assert isinstance(app.screen, ErrorHelpScreen)
+
+
+def _brightness(color: object) -> float:
+    from rich.color import Color
+
+    assert isinstance(color, Color)
+    red, green, blue = color.get_truecolor()
+    return (0.299 * red + 0.587 * green + 0.114 * blue) / 255
+
+
+@synchronous
+async def test_with_no_color_a_failed_step_is_as_readable_as_any_other(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from exsync_tui.ui.scenarios import vpn_diagnosis
+    from exsync_tui.ui.screens.error_help import ErrorHelpScreen
+    from exsync_tui.ui.widgets.step_list import StepList
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = fixed_app(fixed_profiles())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.push_screen(ErrorHelpScreen(vpn_diagnosis()))
+        await wait_for_screen(pilot, app, ErrorHelpScreen)
+        lines = app.screen.query_one(StepList).query_one(".step-lines")
+        contrast: dict[str, float] = {}
+        for y in range(lines.size.height):
+            segments = list(lines.render_line(y))
+            # What reaches the terminal: the app's NO_COLOR filter turns colours to greys.
+            for line_filter in app._filters:
+                segments = line_filter.apply(segments, app.screen.styles.background)
+            for segment in segments:
+                word = segment.text[:8].strip()
+                if segment.style is not None and word and segment.style.color is not None:
+                    fore = _brightness(segment.style.color)
+                    back = _brightness(segment.style.bgcolor)
+                    contrast[word] = fore - back
+    assert {"✓ ok", "✗ failed"} <= set(contrast)
+    assert contrast["✗ failed"] >= contrast["✓ ok"] > 0.5

@@ -17,12 +17,16 @@ _STYLES = {
     StepStatus.FAIL: "bold red",
     StepStatus.SKIP: "dim",
 }
+# NO_COLOR turns colours into greys by brightness, and red becomes dark grey on near-black:
+# there a failure is the plain, brightest text, in bold.
+_NO_COLOR_STYLES = {**_STYLES, StepStatus.FAIL: "bold"}
 
 
 class StepList(VerticalScroll):
     """Steps in the order they started, as merged by :func:`~exsync_tui.ui.messages.merge_step`.
 
-    Colour only adds to the status word each line starts with ("✓ ok", "✗ failed").
+    Colour only adds to the status word each line starts with ("✓ ok", "✗ failed"), and
+    never makes a line harder to read (``NO_COLOR``).
     """
 
     DEFAULT_CLASSES = "step-list"
@@ -58,11 +62,12 @@ class StepList(VerticalScroll):
     def _render_steps(self) -> Text:
         if not self._steps:
             return Text("No steps yet.", style="dim")
+        styles = _NO_COLOR_STYLES if self.app.no_color else _STYLES
         text = Text()
         for index, step in enumerate(self._steps):
             if index:
                 text.append("\n")
-            text.append(step_line(step), style=_STYLES[step.status])
+            text.append(step_line(step), style=styles[step.status])
             if step.url:
                 text.append(f"\n  ↳ {step.url}", style="dim")
         return text
