@@ -123,3 +123,72 @@ async def test_with_no_color_a_failed_step_is_as_readable_as_any_other(
                     contrast[word] = fore - back
     assert {"✓ ok", "✗ failed"} <= set(contrast)
     assert contrast["✗ failed"] >= contrast["✓ ok"] > 0.5
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)], ids=lambda size: f"{size[0]}x{size[1]}")
+@synchronous
+async def test_the_error_help_scrolls_by_keys_from_the_buttons_to_steps_and_additional_help(
+    size: tuple[int, int],
+) -> None:
+    from textual.containers import VerticalScroll
+    from textual.widgets import Button
+
+    from exsync_tui.ui.scenarios import vpn_diagnosis
+    from exsync_tui.ui.screens.error_help import ErrorHelpScreen
+    from tests.ui.helpers_ui import wait_until
+
+    app = fixed_app(fixed_profiles())
+    async with app.run_test(size=size) as pilot:
+        await app.push_screen(ErrorHelpScreen(vpn_diagnosis(), can_fix=True))
+        await wait_for_screen(pilot, app, ErrorHelpScreen)
+        screen = app.screen
+        body = screen.query_one("#help-body", VerticalScroll)
+        # The keys arrive while a button has focus (the help focuses its main button).
+        await wait_until(pilot, lambda: isinstance(app.focused, Button), timeout=5)
+
+        def shown(widget_id: str) -> bool:
+            region = screen.query_one(widget_id).region
+            return bool(region) and body.region.contains_region(region)
+
+        assert body.max_scroll_y > 0, "the help fits: this size tests nothing"
+        assert body.show_vertical_scrollbar and body.styles.scrollbar_size_vertical >= 1
+        bar, back = body.styles.scrollbar_color, body.styles.scrollbar_background
+        assert abs(bar.brightness - back.brightness) > 0.3, "a scrollbar nobody can see"
+        await pilot.press("end")
+        await pilot.pause()
+        assert body.scroll_y == body.max_scroll_y
+        assert shown("#additional-title") and shown("#help-additional")
+        await pilot.press("home")
+        await pilot.pause()
+        assert body.scroll_y == 0 and shown("#help-title")
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert body.scroll_y > 0
+        await pilot.press("end")
+        await pilot.pause()
+        assert shown("#steps-title") or shown("#help-steps")
+        before = body.scroll_y
+        await pilot.press("up")
+        await pilot.pause()
+        assert body.scroll_y == before - 1
+        assert isinstance(app.focused, Button)
+
+
+@synchronous
+async def test_the_fix_key_in_the_footer_says_what_the_button_says() -> None:
+    from textual.widgets import Button
+
+    from exsync_tui.ui import binding_ids as ids
+    from exsync_tui.ui.scenarios import vpn_diagnosis
+    from exsync_tui.ui.screens.error_help import ErrorHelpScreen
+
+    app = fixed_app(fixed_profiles())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.push_screen(ErrorHelpScreen(vpn_diagnosis(), can_fix=True))
+        await wait_for_screen(pilot, app, ErrorHelpScreen)
+        button = str(app.screen.query_one("#fix", Button).label)
+        footer = {
+            active.binding.id: active.binding.description
+            for active in app.screen.active_bindings.values()
+        }
+        assert button == "Fix server" == footer[ids.FIX]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from textual.app import ComposeResult
@@ -59,6 +59,14 @@ class ErrorHelpScreen(ReportsWorkerFailures, Screen[HelpChoice]):
         Binding("s", "save_report", "Save report", id=ids.SAVE_REPORT),
         Binding("c", "copy_report", "Copy", id=ids.COPY_REPORT),
         Binding("escape", "close", "Close", id=ids.CLOSE),
+        # The help is longer than a small terminal: the keys scroll it wherever focus is
+        # (buttons use only enter and space).
+        Binding("up", "scroll_help('scroll_up')", show=False),
+        Binding("down", "scroll_help('scroll_down')", show=False),
+        Binding("pageup", "scroll_help('scroll_page_up')", show=False),
+        Binding("pagedown", "scroll_help('scroll_page_down')", show=False),
+        Binding("home", "scroll_help('scroll_home')", show=False),
+        Binding("end", "scroll_help('scroll_end')", show=False),
     ]
 
     def __init__(
@@ -97,13 +105,14 @@ class ErrorHelpScreen(ReportsWorkerFailures, Screen[HelpChoice]):
             yield Static("", id="help-explanation")
             yield Label("What to try", classes="section-title", id="advice-title")
             yield Static("", id="help-advice")
-            yield Label("Talk to your Exchange admin", classes="section-title", id="admin-title")
-            yield Static("", id="help-admin")
             yield Label("Certificate", classes="section-title", id="cert-title")
             yield Static("", id="help-certificate")
-            yield Label("Steps", classes="section-title")
+            # The steps before the admin text: they show where it failed, a user's next read.
+            yield Label("Steps", classes="section-title", id="steps-title")
             yield StepList(id="help-steps")
-            yield Label("Additional help", classes="section-title")
+            yield Label("Talk to your Exchange admin", classes="section-title", id="admin-title")
+            yield Static("", id="help-admin")
+            yield Label("Additional help", classes="section-title", id="additional-title")
             shell = (
                 f"`exsync diagnose {self.profile_name}`"
                 if self.profile_name
@@ -216,12 +225,35 @@ class ErrorHelpScreen(ReportsWorkerFailures, Screen[HelpChoice]):
             button.display = bool(self.check_action(button_id, ()))
         field = self.fix_field
         if field:
-            self.query_one("#fix", Button).label = f"Fix {FIELD_LABELS.get(field, field)}"
+            label = f"Fix {FIELD_LABELS.get(field, field)}"
+            self.query_one("#fix", Button).label = label
+            self._describe_binding(ids.FIX, label)
         self.refresh_bindings()
         focus = "#fix" if field and self.can_fix else "#retry"
         if not self.query_one(focus, Button).display:
             focus = "#close"
         self.query_one(focus, Button).focus()
+
+    def _describe_binding(self, binding_id: str, description: str) -> None:
+        """Let the footer say what the button says ("Fix password", not "Fix setting").
+
+        Each screen holds its own copy of its bindings; the lists are replaced, not changed,
+        as the class's copy may share them. Found by id, so a remapped key follows.
+        """
+        bindings = self._bindings.key_to_bindings
+        for key, listed in list(bindings.items()):
+            if any(binding.id == binding_id for binding in listed):
+                bindings[key] = [
+                    replace(binding, description=description)
+                    if binding.id == binding_id
+                    else binding
+                    for binding in listed
+                ]
+
+    def action_scroll_help(self, how: str) -> None:
+        """Scroll the help text (``how`` names the scroll method: scroll_up, scroll_end, …)."""
+        body = self.query_one("#help-body", VerticalScroll)
+        getattr(body, how)(animate=False)
 
     # ------------------------------------------------------------------ actions
 
