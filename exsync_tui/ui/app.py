@@ -21,6 +21,7 @@ from textual.theme import Theme
 
 from exsync_tui.core.profiles import Config, ConfigChange, ConfigError, load_config, save_config
 from exsync_tui.core.secrets import SecretStore
+from exsync_tui.core.steps import Step
 from exsync_tui.ui import binding_ids as ids
 from exsync_tui.ui.background import CancelRegistry
 from exsync_tui.ui.commands import MailboxCommands
@@ -65,6 +66,8 @@ class ExsyncApp(ReportsWorkerFailures, App[None]):
         self._secrets_lock = threading.Lock()
         self._config_lock = threading.Lock()
         self.syncs = SyncController(self)
+        self.last_connects: dict[str, tuple[Step, ...]] = {}
+        """The steps of each mailbox's last successful connect, to show again when editing."""
         self._painted_version = -1
 
     # ----------------------------------------------------------------- start-up

@@ -56,9 +56,12 @@ def ago(moment: datetime | None, now: datetime) -> str:
     return moment.strftime("%Y-%m-%d")
 
 
-def step_line(step: Step) -> str:
-    """One step as a line: status word, name, detail and time taken."""
-    elapsed = f" ({step.elapsed_s:.2f} s)" if step.elapsed_s is not None else ""
+def step_line(step: Step, *, running_for: float | None = None) -> str:
+    """One step as a line: status word, name, detail and time taken (so far, while running)."""
+    if running_for is not None:
+        elapsed = f" ({int(running_for)} s)"
+    else:
+        elapsed = f" ({step.elapsed_s:.2f} s)" if step.elapsed_s is not None else ""
     detail = f": {step.shown_detail}" if step.shown_detail else ""
     return f"{STEP_SYMBOLS[step.status]:<11} {step.name}{detail}{elapsed}"
 

@@ -119,6 +119,9 @@ def test_demo_in_tmux_sync_add_fix_remove_quit(pane: Pane, tmp_path: Path) -> No
     pane.type(password)
     pane.wait_for("•" * len(password), deadline=deadline)
     pane.keys("Enter")
+    # The steps stay on screen after success, until enter leads back.
+    pane.wait_for(r"connected and saved", deadline=deadline)
+    pane.keys("Enter")
     pane.wait_for(r"bob\s+bob@.*✓ verified", deadline=deadline)
 
     # The broken mailbox: its error help, then the fix in advanced settings.
@@ -135,9 +138,9 @@ def test_demo_in_tmux_sync_add_fix_remove_quit(pane: Pane, tmp_path: Path) -> No
     pane.wait_for(r"Server\s+e\.g\. mail\.example\.com", deadline=deadline)  # emptied
     pane.type("mail.example.com")
     pane.wait_for(r"✓ https://mail\.example\.com/EWS/Exchange\.asmx", deadline=deadline)
-    pane.keys("C-s")
-    pane.wait_for(r"Advanced: server mail\.example\.com", deadline=deadline)
-    pane.keys("C-s")
+    pane.keys("C-s")  # saving the fix connects again at once
+    pane.wait_for(r"connected and saved", deadline=deadline)
+    pane.keys("Enter")
     pane.wait_for(r"branch-office\s+carol@.*✓ verified", deadline=deadline)
 
     # Remove bob, purging his data and password.
