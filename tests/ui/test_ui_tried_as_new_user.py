@@ -9,7 +9,7 @@ import pytest
 
 from exsync_tui.ui.scenarios import fixed_app, fixed_profiles
 from exsync_tui.ui.screens.connect import ConnectScreen
-from tests.ui.helpers_ui import screen_text, synchronous, wait_for_screen
+from tests.ui.helpers_ui import screen_text, synchronous, wait_for_screen, wait_until
 
 
 @synchronous
@@ -192,3 +192,46 @@ async def test_the_fix_key_in_the_footer_says_what_the_button_says() -> None:
             for active in app.screen.active_bindings.values()
         }
         assert button == "Fix server" == footer[ids.FIX]
+
+
+@synchronous
+async def test_the_demo_hint_and_empty_text_follow_the_config_never_stale() -> None:
+    from dataclasses import replace
+
+    from exsync_tui.cli.demo import VPN_HOST, DemoHint
+    from exsync_tui.core.profiles import new_profile
+    from exsync_tui.ui.scenarios import FIXED_NOW
+
+    hint = DemoHint("bob@example.com", "Bob-pass", "alice")
+    alice = new_profile("alice", "alice@example.com")
+    branch = new_profile("branch-office", "carol@example.com", server=VPN_HOST)
+    app = fixed_app({"alice": alice, "branch-office": branch}, demo_hint=hint)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+
+        def shown() -> str:
+            return str(app.screen.query_one("#demo-hint").render())
+
+        assert "bob@example.com" in shown() and "behind a VPN" in shown()
+        assert "alice has never been synced" in shown()
+
+        def fix_and_add(config) -> None:  # type: ignore[no-untyped-def]
+            config.profiles["branch-office"] = replace(branch, server="mail.example.com")
+            config.add(new_profile("bob", "bob@example.com"))
+            synced = replace(alice.metadata, last_synced=FIXED_NOW)
+            config.profiles["alice"] = replace(alice, metadata=synced)
+
+        app.change_config(fix_and_add)
+        await wait_until(pilot, lambda: "bob@example.com" not in shown())
+        assert "behind a VPN" not in shown() and "never been synced" not in shown()
+        assert "S syncs every mailbox" in shown()
+
+    empty_demo = fixed_app({}, demo_hint=hint)
+    async with empty_demo.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        empty = str(empty_demo.screen.query_one("#empty").render())
+        assert "No mailboxes yet" in empty and "exsync demo" not in empty
+    outside = fixed_app({})
+    async with outside.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "exsync demo" in str(outside.screen.query_one("#empty").render())

@@ -28,8 +28,10 @@ EMPTY_TEXT = (
     "No mailboxes yet.\n\n"
     "Press [b]a[/b] to add one. An email address and a password are usually "
     "enough: exsync finds the server by itself (autodiscover). If it cannot, "
-    "the advanced settings take the server, user name and more.\n\n"
-    "Just looking? Quit with [b]q[/b] and run [b]exsync demo[/b] (or "
+    "the advanced settings take the server, user name and more."
+)
+TRY_THE_DEMO = (
+    "\n\nJust looking? Quit with [b]q[/b] and run [b]exsync demo[/b] (or "
     "[b]make demo[/b]): it starts a built-in test Exchange server with a few "
     "mailboxes and never touches your real settings."
 )
@@ -63,8 +65,10 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
         """Header, optional demo hint, the table (or the empty text), the detail line, footer."""
         yield Header()
         if self.exsync.context.demo_hint:
-            yield Static(self.exsync.context.demo_hint, id="demo-hint")
-        yield Static(EMPTY_TEXT, id="empty")
+            yield Static("", id="demo-hint")
+        # Inside the demo, "run exsync demo" would send the visitor in a circle.
+        in_demo = bool(self.exsync.context.demo_hint)
+        yield Static(EMPTY_TEXT + ("" if in_demo else TRY_THE_DEMO), id="empty")
         table: DataTable[str | Text] = DataTable(
             id="mailboxes", cursor_type="row", zebra_stripes=True
         )
@@ -97,6 +101,7 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
                 key=profile.name,
             )
         self._fit_columns()
+        self._show_demo_hint(config)
         has_rows = bool(config.profiles)
         table.display = has_rows
         self.query_one("#empty").display = not has_rows and self.exsync.config_loaded
@@ -107,6 +112,13 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
             table.focus()
         self._show_detail()
         self.refresh_bindings()
+
+    def _show_demo_hint(self, config: Config) -> None:
+        """The demo's hint as the config is now (it names only what is still to try)."""
+        hint = self.exsync.context.demo_hint
+        if hint and self.query("#demo-hint"):
+            text = hint(config) if callable(hint) else hint
+            self.query_one("#demo-hint", Static).update(text)
 
     def _cells(self, profile: Profile, now: datetime) -> tuple[str | Text, ...]:
         """Status, last sync and the local counts of one mailbox."""
