@@ -49,45 +49,6 @@ def register(subparsers: Any) -> None:
 
 
 @dataclass(frozen=True)
-class DemoHint:
-    """The demo's hint panel, worded from the config as it is now.
-
-    Each line names something still to try: once the visitor's mailbox is added, the
-    VPN mailbox fixed or the first mailbox synced, its line goes.
-    """
-
-    visitor_email: str
-    visitor_password: str
-    first: str
-    broken: str = "branch-office"
-
-    def __call__(self, config: Config) -> str:
-        """The hint for ``config``."""
-        lines = [
-            "Demo: a test Exchange server runs on this machine. Your real settings are "
-            "untouched and passwords stay in memory only."
-        ]
-        if config.by_email(self.visitor_email) is None:
-            lines.append(
-                f"Add a mailbox (a): {self.visitor_email}  password {self.visitor_password}"
-            )
-        broken = config.profiles.get(self.broken)
-        if broken is not None and broken.server == VPN_HOST:
-            lines.append(
-                f"{self.broken} is 'behind a VPN': d shows why; f, then server "
-                "mail.example.com, fixes it."
-            )
-        first = config.profiles.get(self.first)
-        if first is not None and first.metadata.last_synced is None:
-            lines.append(
-                f"{self.first} has never been synced: press s to sync it (S: all), c cancels."
-            )
-        if len(lines) == 1:
-            lines.append("S syncs every mailbox; v shows the last sync; q quits and cleans up.")
-        return "\n".join(lines)
-
-
-@dataclass(frozen=True)
 class DemoSetup:
     """What the demo prepared: the config, the secrets and the TUI context."""
 
@@ -123,6 +84,7 @@ def prepare(sandbox: Sandbox) -> DemoSetup:
     from exsync_tui.core.secrets import SecretStore
     from exsync_tui.core.secrets.memory import MemoryKeyring
     from exsync_tui.ui.context import UiContext
+    from exsync_tui.ui.demo_hint import DemoHint
 
     info = sandbox.info
     store = SecretStore(MemoryKeyring())
@@ -164,7 +126,7 @@ def prepare(sandbox: Sandbox) -> DemoSetup:
             profile = replace(profile, metadata=metadata)
         config.add(profile)
     save_config(config)
-    hint = DemoHint(visitor.email, visitor.password, profiles[0].name)
+    hint = DemoHint(visitor.email, visitor.password, profiles[0].name, vpn_host=VPN_HOST)
     context = UiContext(
         secrets_factory=lambda: store,
         demo_hint=hint,

@@ -95,7 +95,7 @@ def test_demo_in_tmux_sync_add_fix_remove_quit(pane: Pane, tmp_path: Path) -> No
     screen = pane.wait_for(r"branch-office .*✗ private-address-vpn", deadline=deadline)
     assert "alice" in screen and "✓ verified" in screen
     assert "Never synced: press s" in screen
-    hint = re.search(r"Add a mailbox \(a\): (\S+@example\.com)\s+password (\S+)", screen)
+    hint = re.search(r"Add \(a\): (\S+@example\.com)\s+password (\S+)", screen)
     assert hint, screen
     email, password = hint.group(1), hint.group(2)
 

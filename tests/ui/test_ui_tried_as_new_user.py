@@ -198,11 +198,12 @@ async def test_the_fix_key_in_the_footer_says_what_the_button_says() -> None:
 async def test_the_demo_hint_and_empty_text_follow_the_config_never_stale() -> None:
     from dataclasses import replace
 
-    from exsync_tui.cli.demo import VPN_HOST, DemoHint
+    from exsync_tui.cli.demo import VPN_HOST
     from exsync_tui.core.profiles import new_profile
+    from exsync_tui.ui.demo_hint import DemoHint
     from exsync_tui.ui.scenarios import FIXED_NOW
 
-    hint = DemoHint("bob@example.com", "Bob-pass", "alice")
+    hint = DemoHint("bob@example.com", "Bob-pass", "alice", vpn_host=VPN_HOST)
     alice = new_profile("alice", "alice@example.com")
     branch = new_profile("branch-office", "carol@example.com", server=VPN_HOST)
     app = fixed_app({"alice": alice, "branch-office": branch}, demo_hint=hint)
@@ -213,7 +214,7 @@ async def test_the_demo_hint_and_empty_text_follow_the_config_never_stale() -> N
             return str(app.screen.query_one("#demo-hint").render())
 
         assert "bob@example.com" in shown() and "behind a VPN" in shown()
-        assert "alice has never been synced" in shown()
+        assert "alice was never synced" in shown()
 
         def fix_and_add(config) -> None:  # type: ignore[no-untyped-def]
             config.profiles["branch-office"] = replace(branch, server="mail.example.com")
@@ -223,7 +224,7 @@ async def test_the_demo_hint_and_empty_text_follow_the_config_never_stale() -> N
 
         app.change_config(fix_and_add)
         await wait_until(pilot, lambda: "bob@example.com" not in shown())
-        assert "behind a VPN" not in shown() and "never been synced" not in shown()
+        assert "behind a VPN" not in shown() and "never synced" not in shown()
         assert "S syncs every mailbox" in shown()
 
     empty_demo = fixed_app({}, demo_hint=hint)
@@ -235,3 +236,62 @@ async def test_the_demo_hint_and_empty_text_follow_the_config_never_stale() -> N
     async with outside.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert "exsync demo" in str(outside.screen.query_one("#empty").render())
+
+
+def test_columns_give_way_in_order_and_the_address_shortens_last() -> None:
+    from exsync_tui.ui.dashboard_columns import MIN_ADDRESS, natural_widths, plan_columns
+
+    rows = [
+        {"name": "branch-office", "address": "carol@branch.example.com",
+         "status": "✗ private-address-vpn", "synced": "25 min ago", "local": "4,210 · 86"},
+    ]  # fmt: skip
+    widths = natural_widths(rows)
+    everything = sum(widths.values()) + 2 * 5
+    assert plan_columns(widths, everything, 2).keys == (
+        "name", "address", "status", "synced", "local",
+    )  # fmt: skip
+    assert dict(plan_columns(widths, everything, 2).widths) == widths
+    without_local = plan_columns(widths, everything - 1, 2)
+    assert without_local.keys == ("name", "address", "status", "synced")
+    assert dict(without_local.widths)["address"] == widths["address"]  # not cut: room enough
+    narrow = plan_columns(widths, 56, 2)
+    assert narrow.keys == ("name", "address", "status")
+    assert dict(narrow.widths)["status"] == widths["status"]
+    assert sum(width + 2 for _, width in narrow.widths) <= 56
+    tiny = plan_columns(widths, 20, 2)
+    assert dict(tiny.widths)["address"] == MIN_ADDRESS
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)], ids=lambda size: f"{size[0]}x{size[1]}")
+@synchronous
+async def test_the_dashboard_fits_its_columns_hint_and_keys_in_small_terminals(
+    size: tuple[int, int],
+) -> None:
+    from textual.widgets import DataTable, Footer
+
+    from exsync_tui.ui.scenarios import scenario
+    from tests.ui.helpers_ui import wait_until
+
+    app = scenario("dashboard-demo").build()
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#mailboxes", DataTable)
+        await wait_until(pilot, lambda: table.row_count == 2)
+        columns = {str(key.value): column.width for key, column in table.columns.items()}
+        longest = {"name": len("branch-office"), "address": len("carol@branch.example.com")}
+        assert columns["name"] >= longest["name"]
+        assert columns["status"] >= len("✗ private-address-vpn")
+        assert sum(columns.values()) + 2 * len(columns) <= size[0] - 2, "columns run off"
+        if size[0] >= 80:
+            assert columns["address"] >= longest["address"], "address cut, status has room"
+        hint = app.screen.query_one("#demo-hint")
+        inner = hint.content_region
+        needed = hint.get_content_height(inner.size, app.screen.size, inner.width)
+        assert needed <= inner.height, "the hint is cut"
+        assert "mail.example.com, fixes it" in str(hint.render())
+        footer = app.screen.query_one(Footer)
+        await wait_until(pilot, lambda: bool(footer.query("FooterKey")))
+        shown = list(footer.query("FooterKey"))
+        descriptions = {getattr(key, "description", "") for key in shown}
+        assert {"Sync", "Add", "Help"} <= descriptions
+        assert all(footer.region.contains_region(key.region) for key in shown), "keys cut"

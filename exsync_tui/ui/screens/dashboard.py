@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
-from textual.widgets.data_table import ColumnKey
 
 from exsync_tui.core.profiles import Config, Profile
 from exsync_tui.core.profiles.retention import retention_notice
 from exsync_tui.core.sync.record import LocalCounts
 from exsync_tui.ui import binding_ids as ids
+from exsync_tui.ui.dashboard_columns import COLUMNS, ColumnPlan, natural_widths, plan_columns
+from exsync_tui.ui.keymap import restyle_bindings
 from exsync_tui.ui.periodic import next_run
 from exsync_tui.ui.presenters import ago, mailbox_kind
 from exsync_tui.ui.screens.base import ReportsWorkerFailures
@@ -36,6 +37,9 @@ TRY_THE_DEMO = (
     "mailboxes and never touches your real settings."
 )
 
+FULL_FOOTER = 80
+"""Narrower than this, the footer leaves out the keys in FOOTER_IF_ROOM (? lists them all)."""
+FOOTER_IF_ROOM = frozenset({ids.SYNC_ALL, ids.SHOW_SYNC, ids.TOGGLE_ENABLED, ids.REMOVE})
 _PROFILE_ACTIONS = frozenset({"edit", "diagnose", "remove"})
 _CELLS = ("status", "synced", "local")
 NARROW = 100
@@ -44,6 +48,8 @@ NARROW = 100
 
 class DashboardScreen(ReportsWorkerFailures, Screen[None]):
     """Mailboxes: name, address, status, when each last synced and what it holds locally."""
+
+    _plan = ColumnPlan(())
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "sync", "Sync", id=ids.SYNC),
@@ -69,15 +75,7 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
         # Inside the demo, "run exsync demo" would send the visitor in a circle.
         in_demo = bool(self.exsync.context.demo_hint)
         yield Static(EMPTY_TEXT + ("" if in_demo else TRY_THE_DEMO), id="empty")
-        table: DataTable[str | Text] = DataTable(
-            id="mailboxes", cursor_type="row", zebra_stripes=True
-        )
-        table.add_column("Name", key="name")
-        table.add_column("Address", key="address")
-        table.add_column("Status", key="status")
-        table.add_column("Last sync", key="synced")
-        table.add_column("Local", key="local")
-        yield table
+        yield DataTable(id="mailboxes", cursor_type="row", zebra_stripes=True)
         yield Static("", id="detail")
         yield Footer(compact=True)
 
@@ -92,15 +90,14 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
         table = self.query_one("#mailboxes", DataTable)
         selected = self.selected_profile()
         now = self.exsync.context.clock()
-        table.clear()
-        for profile in config.profiles.values():
-            table.add_row(
-                profile.name,
-                Text(profile.email, overflow="ellipsis", no_wrap=True),
-                *self._cells(profile, now),
-                key=profile.name,
-            )
-        self._fit_columns()
+        rows = {profile.name: self._row(profile, now) for profile in config.profiles.values()}
+        self._plan = self._fit(rows)
+        table.clear(columns=True)
+        headings = dict(COLUMNS)
+        for key, width in self._plan.widths:
+            table.add_column(headings[key], key=key, width=width)
+        for name, row in rows.items():
+            table.add_row(*(_cell(key, row[key]) for key in self._plan.keys), key=name)
         self._show_demo_hint(config)
         has_rows = bool(config.profiles)
         table.display = has_rows
@@ -120,18 +117,26 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
             text = hint(config) if callable(hint) else hint
             self.query_one("#demo-hint", Static).update(text)
 
-    def _cells(self, profile: Profile, now: datetime) -> tuple[str | Text, ...]:
-        """Status, last sync and the local counts of one mailbox."""
+    def _row(self, profile: Profile, now: datetime) -> dict[str, str]:
+        """Every column's text for one mailbox."""
         syncs = self.exsync.syncs
         held = syncs.local.get(profile.name)
         status = dashboard_status(profile, syncs.board.row(profile.name), now)
         if self.size.width < NARROW:
             status = status.replace("✗ error: ", "✗ ")
-        return (
-            status,
-            ago(profile.metadata.last_synced, now),
-            Text(f"{held.messages:,} · {held.events:,}" if held else "–", justify="right"),
-        )
+        return {
+            "name": profile.name,
+            "address": profile.email,
+            "status": status,
+            "synced": ago(profile.metadata.last_synced, now),
+            "local": f"{held.messages:,} · {held.events:,}" if held else "–",
+        }
+
+    def _fit(self, rows: dict[str, dict[str, str]]) -> ColumnPlan:
+        table = self.query_one("#mailboxes", DataTable)
+        # A vertical scrollbar may take two cells once the rows outgrow the table.
+        room = self.size.width - 2
+        return plan_columns(natural_widths(list(rows.values())), room, 2 * table.cell_padding)
 
     def show_sync(self) -> None:
         """Repaint what syncing changes (a few times a second while syncs run)."""
@@ -139,44 +144,23 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
             return  # composing, or already being dismissed
         table = self.query_one("#mailboxes", DataTable)
         now = self.exsync.context.clock()
-        widths = {key: column.content_width for key, column in table.columns.items()}
-        for profile in self.exsync.config.profiles.values():
-            if profile.name not in table.rows:
-                continue
-            for column, value in zip(_CELLS, self._cells(profile, now), strict=True):
-                table.update_cell(profile.name, column, value, update_width=True)
-        if widths != {key: column.content_width for key, column in table.columns.items()}:
-            self._fit_columns()
+        profiles = self.exsync.config.profiles.values()
+        rows = {p.name: self._row(p, now) for p in profiles if p.name in table.rows}
+        if self._fit(rows) != self._plan:
+            self.show_config(self.exsync.config)  # a wider status: lay the columns out anew
+            return
+        for name, row in rows.items():
+            for key in _CELLS:
+                if key in self._plan.keys:
+                    table.update_cell(name, key, _cell(key, row[key]))
         self._show_detail()
         self.refresh_bindings()
 
     def on_resize(self) -> None:
-        """Keep the table within the terminal's width."""
+        """Keep the table, and the footer's keys, within the terminal's width."""
+        restyle_bindings(self, FOOTER_IF_ROOM, show=self.size.width >= FULL_FOOTER)
+        self.refresh_bindings()
         self.show_config(self.exsync.config)
-
-    def _fit_columns(self) -> None:
-        """Shorten the address column (with an ellipsis) when the table would not fit.
-
-        The whole address stays readable in the detail lines below the table.
-        """
-        table = self.query_one("#mailboxes", DataTable)
-        address = table.columns.get(ColumnKey("address"))
-        if address is None:
-            return
-        padding = 2 * table.cell_padding * len(table.columns)
-        others = sum(
-            column.content_width if column.auto_width else column.width
-            for key, column in table.columns.items()
-            if key != ColumnKey("address")
-        )
-        room = self.size.width - others - padding - 4
-        longest = max((len(p.email) for p in self.exsync.config.profiles.values()), default=7)
-        if room < longest:
-            address.auto_width = False
-            address.width = max(room, 10)
-        else:
-            address.auto_width = True
-        table.refresh()
 
     def selected_profile(self) -> Profile | None:
         """The mailbox under the cursor, if any."""
@@ -309,6 +293,15 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
         profile = self.selected_profile()
         if profile is not None:
             remove_profile(self.exsync, profile)
+
+
+def _cell(key: str, text: str) -> str | Text:
+    """A cell: addresses end in an ellipsis when cut, counts align right."""
+    if key == "address":
+        return Text(text, overflow="ellipsis", no_wrap=True)
+    if key == "local":
+        return Text(text, justify="right")
+    return text
 
 
 def _exact(moment: datetime | None) -> str:

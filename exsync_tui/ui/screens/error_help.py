@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from textual.app import ComposeResult
@@ -15,6 +15,7 @@ from textual.widgets import Button, Footer, Header, Label, Static
 from exsync_tui.core.diagnose.personal import personalised
 from exsync_tui.core.steps import Diagnosis, Step
 from exsync_tui.ui import binding_ids as ids
+from exsync_tui.ui.keymap import restyle_bindings
 from exsync_tui.ui.messages import StepsUpdated
 from exsync_tui.ui.presenters import fingerprint_lines
 from exsync_tui.ui.screens.base import ReportsWorkerFailures
@@ -227,28 +228,12 @@ class ErrorHelpScreen(ReportsWorkerFailures, Screen[HelpChoice]):
         if field:
             label = f"Fix {FIELD_LABELS.get(field, field)}"
             self.query_one("#fix", Button).label = label
-            self._describe_binding(ids.FIX, label)
+            restyle_bindings(self, {ids.FIX}, description=label)
         self.refresh_bindings()
         focus = "#fix" if field and self.can_fix else "#retry"
         if not self.query_one(focus, Button).display:
             focus = "#close"
         self.query_one(focus, Button).focus()
-
-    def _describe_binding(self, binding_id: str, description: str) -> None:
-        """Let the footer say what the button says ("Fix password", not "Fix setting").
-
-        Each screen holds its own copy of its bindings; the lists are replaced, not changed,
-        as the class's copy may share them. Found by id, so a remapped key follows.
-        """
-        bindings = self._bindings.key_to_bindings
-        for key, listed in list(bindings.items()):
-            if any(binding.id == binding_id for binding in listed):
-                bindings[key] = [
-                    replace(binding, description=description)
-                    if binding.id == binding_id
-                    else binding
-                    for binding in listed
-                ]
 
     def action_scroll_help(self, how: str) -> None:
         """Scroll the help text (``how`` names the scroll method: scroll_up, scroll_end, …)."""
