@@ -17,10 +17,12 @@ class DemoHint:
     first: str
     broken: str = "branch-office"
     vpn_host: str = "branch.example.com"
+    flaky: str | None = None
+    """The mailbox whose first sync fails partway (the server goes busy)."""
 
     def __call__(self, config: Config) -> str:
         """The hint for ``config``."""
-        lines = ["Demo: a test Exchange on this machine; your settings stay untouched."]
+        lines = ["Demo: sandbox Exchange here, your settings untouched."]
         if config.by_email(self.visitor_email) is None:
             lines.append(f"Add (a): {self.visitor_email}  password {self.visitor_password}")
         broken = config.profiles.get(self.broken)
@@ -32,6 +34,9 @@ class DemoHint:
         first = config.profiles.get(self.first)
         if first is not None and first.metadata.last_synced is None:
             lines.append(f"{self.first} was never synced: s syncs it (S: all; c cancels).")
+        flaky = config.profiles.get(self.flaky) if self.flaky else None
+        if flaky is not None and flaky.metadata.last_synced is None:
+            lines.append(f"{self.flaky}: busy server mid-sync; s again recovers.")
         if len(lines) == 1:
             lines.append("S syncs every mailbox; v shows the last sync; q quits and cleans up.")
         return "\n".join(lines)

@@ -31,7 +31,7 @@ from exsync_tui.ui.demo_hint import DemoHint
 from exsync_tui.ui.sync_scenarios import with_sync
 
 FIXED_NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-DEMO_HINT = DemoHint("bob@example.com", "Bob-0123456789ab", "alice")
+DEMO_HINT = DemoHint("bob@example.com", "Bob-0123456789ab", "alice", flaky="dave")
 """The demo's own hint, for bob (not added yet) and the demo's two mailboxes."""
 FINGERPRINT = "3f" * 32
 
@@ -369,7 +369,8 @@ def _demo_profiles() -> dict[str, Profile]:
         email="carol@branch.example.com",
         server="branch.example.com",
     )
-    return {"alice": alice, "branch-office": vpn}
+    dave = replace(alice, name="dave", id="0" * 31 + "5", email="dave@example.com")
+    return {"alice": alice, "branch-office": vpn, "dave": dave}
 
 
 def scenario(name: str) -> Scenario:

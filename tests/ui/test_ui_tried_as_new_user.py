@@ -276,7 +276,7 @@ async def test_the_dashboard_fits_its_columns_hint_and_keys_in_small_terminals(
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         table = app.screen.query_one("#mailboxes", DataTable)
-        await wait_until(pilot, lambda: table.row_count == 2)
+        await wait_until(pilot, lambda: table.row_count == 3)
         columns = {str(key.value): column.width for key, column in table.columns.items()}
         longest = {"name": len("branch-office"), "address": len("carol@branch.example.com")}
         assert columns["name"] >= longest["name"]
@@ -289,6 +289,7 @@ async def test_the_dashboard_fits_its_columns_hint_and_keys_in_small_terminals(
         needed = hint.get_content_height(inner.size, app.screen.size, inner.width)
         assert needed <= inner.height, "the hint is cut"
         assert "mail.example.com, fixes it" in str(hint.render())
+        assert "dave: busy server mid-sync" in str(hint.render())
         footer = app.screen.query_one(Footer)
         await wait_until(pilot, lambda: bool(footer.query("FooterKey")))
         shown = list(footer.query("FooterKey"))

@@ -206,7 +206,7 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
         elif meta.last_error_topic:
             lines.append("Press d to diagnose and see what to try.")
         elif meta.last_synced is None:
-            lines.append("Never synced: press s to copy its mail and calendars to this computer.")
+            lines.append("Never synced: press s to copy its mail and calendars here.")
         detail.update("\n".join(lines))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
