@@ -36,12 +36,12 @@ class KeysHelpDialog(Dialog[None]):
             yield Label("Keys", classes="dialog-title")
             with VerticalScroll(classes="dialog-scroll"):
                 yield Static("\n".join(self._lines), id="keys-table")
-                yield Static("\n".join(COMMON_KEYS), id="keys-common", classes="dialog-note")
                 yield Static(
-                    f"{where}Remap a key there, e.g.\n"
-                    '  [ui.keymap]\n  "dashboard.add" = "n"\n'
-                    "escape closes this list.",
+                    f"{where}Remap a key there, e.g. "
+                    '[ui.keymap] "dashboard.add" = "n". escape closes this list.',
                     id="keys-config",
                     classes="dialog-note",
+                    markup=False,
                 )
+                yield Static("\n".join(COMMON_KEYS), id="keys-common", classes="dialog-note")
         yield Footer(compact=True)
