@@ -143,8 +143,8 @@ def test_demo_in_tmux_sync_add_fix_remove_quit(pane: Pane, tmp_path: Path) -> No
     pane.keys("Enter")
     pane.wait_for(r"branch-office\s+carol@.*✓ verified", deadline=deadline)
 
-    # Remove bob, purging his data and password.
-    pane.keys("Down")
+    # Remove bob, purging his data and password (dave's row comes before his).
+    pane.keys("Down", "Down")
     pane.wait_for(r"bob · bob@example\.com", deadline=deadline)
     pane.keys("x")
     pane.wait_for(r"Remove the mailbox 'bob'", deadline=deadline)

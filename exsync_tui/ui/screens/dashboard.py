@@ -37,9 +37,11 @@ TRY_THE_DEMO = (
     "mailboxes and never touches your real settings."
 )
 
-FULL_FOOTER = 80
-"""Narrower than this, the footer leaves out the keys in FOOTER_IF_ROOM (? lists them all)."""
-FOOTER_IF_ROOM = frozenset({ids.SYNC_ALL, ids.SHOW_SYNC, ids.TOGGLE_ENABLED, ids.REMOVE})
+FOOTER_IF_ROOM = (
+    (100, frozenset({ids.TOGGLE_ENABLED, ids.REMOVE})),
+    (80, frozenset({ids.SYNC_ALL, ids.SHOW_SYNC})),
+)
+"""Narrower than each width, the footer leaves out those keys, whole (? lists them all)."""
 _PROFILE_ACTIONS = frozenset({"edit", "diagnose", "remove"})
 _CELLS = ("status", "synced", "local")
 NARROW = 100
@@ -158,7 +160,8 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
 
     def on_resize(self) -> None:
         """Keep the table, and the footer's keys, within the terminal's width."""
-        restyle_bindings(self, FOOTER_IF_ROOM, show=self.size.width >= FULL_FOOTER)
+        for width, binding_ids in FOOTER_IF_ROOM:
+            restyle_bindings(self, binding_ids, show=self.size.width >= width)
         self.refresh_bindings()
         self.show_config(self.exsync.config)
 
