@@ -291,8 +291,12 @@ async def test_the_dashboard_fits_its_columns_hint_and_keys_in_small_terminals(
         assert "mail.example.com, fixes it" in str(hint.render())
         assert "dave: busy server mid-sync" in str(hint.render())
         footer = app.screen.query_one(Footer)
-        await wait_until(pilot, lambda: bool(footer.query("FooterKey")))
-        shown = list(footer.query("FooterKey"))
-        descriptions = {getattr(key, "description", "") for key in shown}
+
+        def whole() -> bool:
+            # The footer recomposes once the screen knows its size: wait for that layout.
+            keys = list(footer.query("FooterKey"))
+            return bool(keys) and all(footer.region.contains_region(k.region) for k in keys)
+
+        await wait_until(pilot, whole, timeout=10)  # fails when keys stay cut
+        descriptions = {getattr(key, "description", "") for key in footer.query("FooterKey")}
         assert {"Sync", "Add", "Help"} <= descriptions
-        assert all(footer.region.contains_region(key.region) for key in shown), "keys cut"
