@@ -15,6 +15,7 @@ $(BIN)/python:
 
 # Re-install whenever the project metadata changes.
 $(STAMP): pyproject.toml | $(BIN)/python
+	@echo "Installing exsync and its dependencies into $(VENV) (first run: about a minute)…"
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)

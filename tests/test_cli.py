@@ -25,3 +25,28 @@ def test_python_dash_m_runs_the_same_command_line() -> None:
     assert result.returncode == 0
     for command in ("profiles", "diagnose", "sandbox", "demo"):
         assert command in result.stdout
+
+
+def test_profiles_without_an_action_says_what_is_missing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.cli_runner import run_exsync
+
+    code, _, err = run_exsync(capsys, monkeypatch, "profiles")
+    assert code == 2
+    assert err.startswith("error: `exsync profiles` needs an action")
+    assert "exsync profiles list" in err.splitlines()[0]
+
+
+def test_diagnose_of_an_unknown_name_points_to_the_list_and_debug_names_the_log(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from exsync_tui.core.logging_setup import log_file_path
+    from tests.cli_runner import run_exsync
+
+    code, _, err = run_exsync(capsys, monkeypatch, "diagnose", "nosuch", "--debug")
+    assert code == 2
+    assert "no profile named 'nosuch' (see `exsync profiles list`)" in err
+    assert f"logged to {log_file_path()}" in err
+    code, _, err = run_exsync(capsys, monkeypatch, "diagnose", "nosuch")
+    assert "logged to" not in err

@@ -4,7 +4,8 @@ The demo points the XDG directories of this process at a temporary tree and
 keeps passwords in an in-memory keyring, so it never reads or changes the
 user's real config, mail or keyring. It starts the sandbox (on loopback),
 adds one mailbox that connects (never synced yet: the hint says to press
-``s``) and one that is "behind a VPN" (its server is mapped to a private
+``s``), one whose first sync fails partway with a busy server and whose next
+one recovers, and one that is "behind a VPN" (its server is mapped to a private
 address that this machine has no route to, so nothing is ever sent there), and
 opens the TUI with a hint panel naming a sandbox user the visitor can add.
 """
@@ -32,6 +33,12 @@ VPN_HOST = "branch.example.com"
 DEMO_HOSTS = ("example.com", "autodiscover.example.com", "mail.example.com")
 DEMO_MESSAGES = 250
 """Messages per mailbox: a sync's progress can be watched; generating more slows the start."""
+
+
+def busy_mid_sync(mailbox: str) -> str:
+    """The sandbox fault of the demo's flaky mailbox: two fetches work, the third is refused
+    with a 10-minute "busy" (beyond a sync's wait budget, so the sync stops), later ones work."""
+    return f"pass*2/GetItem~{mailbox};busy:600000*1/GetItem~{mailbox}"
 
 
 def register(subparsers: Any) -> None:
@@ -84,6 +91,7 @@ def prepare(sandbox: Sandbox) -> DemoSetup:
     from exsync_tui.core.secrets import SecretStore
     from exsync_tui.core.secrets.memory import MemoryKeyring
     from exsync_tui.ui.context import UiContext
+    from exsync_tui.ui.demo_hint import DemoHint
 
     info = sandbox.info
     store = SecretStore(MemoryKeyring())
@@ -109,6 +117,15 @@ def prepare(sandbox: Sandbox) -> DemoSetup:
         )
         store.set_password(vpn.id, broken.password)
         profiles.append(vpn)
+    flaky: str | None = None
+    if len(info.users) > 3:
+        # A mailbox whose first sync fails partway (the server says busy, wait 10 min) and
+        # whose next one recovers: how a failure looks, and that nothing is lost.
+        busy = info.users[3]
+        flaky = busy.email.split("@")[0]
+        sandbox.control.inject_fault(busy_mid_sync(flaky))
+        profiles.append(new_profile(flaky, busy.email, **common))
+        store.set_password(profiles[-1].id, busy.password)
     for profile in profiles:
         password = resolve_password(profile, store) or ""
         request = request_from_profile(profile, password, dns_server=info.dns_server)
@@ -125,12 +142,8 @@ def prepare(sandbox: Sandbox) -> DemoSetup:
             profile = replace(profile, metadata=metadata)
         config.add(profile)
     save_config(config)
-    hint = (
-        "Demo: a test Exchange server runs on this machine. Your real settings are "
-        "untouched and passwords stay in memory only.\n"
-        f"Add a mailbox (a): {visitor.email}  password {visitor.password}\n"
-        "branch-office is 'behind a VPN': d shows why; f, then server mail.example.com, fixes it.\n"
-        f"{profiles[0].name} has never been synced: press s to sync it (S: all), c cancels."
+    hint = DemoHint(
+        visitor.email, visitor.password, profiles[0].name, vpn_host=VPN_HOST, flaky=flaky
     )
     context = UiContext(
         secrets_factory=lambda: store,
@@ -150,7 +163,7 @@ def _run(args: argparse.Namespace) -> int:
         use_temporary_dirs(Path(temporary))
         print("Starting the demo Exchange server on this machine…", file=sys.stderr)
         config = SandboxConfig(
-            tls=True, domain="example.com", users=3, messages=DEMO_MESSAGES, events=10
+            tls=True, domain="example.com", users=4, messages=DEMO_MESSAGES, events=10
         )
         with Sandbox(config) as sandbox:
             setup = prepare(sandbox)

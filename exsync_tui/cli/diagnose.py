@@ -25,6 +25,7 @@ from exsync_tui.cli.connect_output import (
     was_cancelled,
 )
 from exsync_tui.cli.password_prompt import NOT_A_TERMINAL, can_prompt, prompt_password
+from exsync_tui.cli.profiles_common import start_logging
 from exsync_tui.core.connect import request_from_profile
 from exsync_tui.core.diagnose import (
     diagnose,
@@ -35,7 +36,6 @@ from exsync_tui.core.diagnose import (
 )
 from exsync_tui.core.diagnose.doctor import DOCTOR_BUDGET_S
 from exsync_tui.core.files import atomic_write_text
-from exsync_tui.core.logging_setup import setup_logging
 from exsync_tui.core.profiles import ConfigError, Profile, load_config, record_outcome, saving_fresh
 from exsync_tui.core.secrets import KeyringUnavailable, PasswordCommandError, Secret, SecretStore
 from exsync_tui.core.steps import Diagnosis, Step, StepStatus
@@ -134,7 +134,7 @@ def _remember(profile: Profile, diagnosis: Diagnosis) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    setup_logging(debug_network=args.debug)
+    start_logging(args.debug)
     try:
         config = load_config()
     except ConfigError as error:
@@ -142,7 +142,9 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     profile = config.get(args.name)
     if profile is None:
-        print(f"error: no profile named {args.name!r}", file=sys.stderr)
+        print(
+            f"error: no profile named {args.name!r} (see `exsync profiles list`)", file=sys.stderr
+        )
         return EXIT_USAGE
     try:
         password = _password(args, profile)

@@ -65,5 +65,9 @@ def register(subparsers: Any) -> None:
 
 
 def _fail_usage(parser: argparse.ArgumentParser) -> int:
+    print(
+        "error: `exsync profiles` needs an action, e.g. `exsync profiles list` (all below)\n",
+        file=sys.stderr,
+    )
     parser.print_help(sys.stderr)
     return EXIT_USAGE

@@ -29,6 +29,16 @@ FIELD_FLAGS = {
 }
 
 
+def start_logging(debug: bool) -> Path:
+    """Open the redacted log file; with ``--debug`` say on stderr where it is."""
+    from exsync_tui.core.logging_setup import setup_logging
+
+    log_file = setup_logging(debug_network=debug)
+    if debug:
+        print(f"debug: network details (redacted) are logged to {log_file}", file=sys.stderr)
+    return log_file
+
+
 class UsageError(Exception):
     """Bad input from the command line: printed as ``error: ...``, exit code 2."""
 

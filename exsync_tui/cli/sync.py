@@ -12,8 +12,14 @@ import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from exsync_tui.cli.profiles_common import EXIT_FAILED, EXIT_OK, UsageError, guarded, load
-from exsync_tui.core.logging_setup import setup_logging
+from exsync_tui.cli.profiles_common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    UsageError,
+    guarded,
+    load,
+    start_logging,
+)
 from exsync_tui.core.profiles import ConfigError, Profile
 from exsync_tui.core.profiles.retention import purge_expired
 from exsync_tui.core.secrets import SecretStore
@@ -90,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     from exsync_tui.core.sync.jobs import prepare_job
     from exsync_tui.core.sync.runner import Job, SyncRun
 
-    setup_logging(debug_network=args.debug)
+    start_logging(args.debug)
     config = load()
     chosen = _chosen(args, config.profiles)
     output = JsonLines() if args.json else TextLines()

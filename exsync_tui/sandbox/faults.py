@@ -2,18 +2,20 @@
 
 SPEC is a list of rules separated by `;` or `,`. Each rule is
 
-    KIND[:ARG][*COUNT | @RATE][/OPERATION]
+    KIND[:ARG][*COUNT | @RATE][/OPERATION][~MAILBOX]
 
 KIND is one of `500`, `503`, `busy` (ErrorServerBusy; ARG = BackOffMilliseconds, default
 1000), `drop` (close the connection without answering), `hang` (never answer until the sandbox
 stops or the faults are cleared), `truncate` (cut the response body in half), `invalid_sync_state`
 (ErrorInvalidSyncStateData; only hits SyncFolderItems/SyncFolderHierarchy) and `password_expired`
-(HTTP 401 telling the password has expired), and for Graph `429` (throttled; ARG = the
-Retry-After seconds, none without ARG; EWS answers it as `busy`). `*COUNT` hits the next COUNT
-matching requests (the default is `*1`); `@RATE` hits that fraction of them (0 < RATE <= 1,
-seeded). `/OPERATION` limits the rule to one SOAP operation, e.g. `busy:2000*2/GetItem`,
-or one Graph request kind (`GraphMe`, `GraphFolders`, `GraphDelta`, `GraphValue`,
-`GraphCalendars`, `GraphEvents`).
+(HTTP 401 telling the password has expired), for Graph `429` (throttled; ARG = the Retry-After
+seconds, none without ARG; EWS answers it as `busy`), and `pass`, which lets matching requests
+through untouched, so `pass*3/GetItem;busy*1/GetItem` breaks the fourth. `*COUNT` hits the next
+COUNT matching requests (the default is `*1`); `@RATE` hits that fraction of them (0 < RATE <= 1,
+seeded). `/OPERATION` limits the rule to one SOAP operation, e.g. `busy:2000*2/GetItem`, or one
+Graph request kind (`GraphMe`, `GraphFolders`, `GraphDelta`, `GraphValue`, `GraphCalendars`,
+`GraphEvents`); `~MAILBOX` to the requests of one mailbox (its address, or the part before the
+@), e.g. `busy:60000*1/GetItem~dave`.
 
 Examples: `503*3`, `busy@0.1`, `drop*1/SyncFolderItems`, `hang*1;500@0.05`.
 """
@@ -35,11 +37,12 @@ FAULT_KINDS = (
     "invalid_sync_state",
     "password_expired",
     "429",
+    "pass",
 )
 SYNC_OPERATIONS = ("SyncFolderItems", "SyncFolderHierarchy", "GraphDelta")
 _RULE = re.compile(
     r"^(?P<kind>[a-z_0-9]+)(?::(?P<arg>\d+))?(?:\*(?P<count>\d+)|@(?P<rate>[0-9.]+))?"
-    r"(?:/(?P<operation>[A-Za-z]+))?$"
+    r"(?:/(?P<operation>[A-Za-z]+))?(?:~(?P<mailbox>[A-Za-z0-9._@+-]+))?$"
 )
 
 
@@ -56,11 +59,16 @@ class FaultRule:
     remaining: int | None
     rate: float | None
     operation: str | None
+    mailbox: str | None = None
 
-    def matches(self, operation: str) -> bool:
-        """Whether this rule applies to a request for `operation`."""
+    def matches(self, operation: str, mailbox: str = "") -> bool:
+        """Whether this rule applies to a request for `operation` by `mailbox` (an address)."""
         if self.operation is not None and self.operation.lower() != operation.lower():
             return False
+        if self.mailbox is not None:
+            wanted = self.mailbox.lower()
+            if wanted not in (mailbox.lower(), mailbox.lower().split("@")[0]):
+                return False
         return not (self.kind == "invalid_sync_state" and operation not in SYNC_OPERATIONS)
 
 
@@ -79,7 +87,9 @@ def parse_faults(spec: str) -> list[FaultRule]:
             raise FaultSpecError(f"rate must be in (0, 1] in {raw!r}")
         count = int(found["count"]) if found["count"] else (None if rate else 1)
         arg = int(found["arg"]) if found["arg"] else None
-        rules.append(FaultRule(found["kind"], arg, count, rate, found["operation"]))
+        rules.append(
+            FaultRule(found["kind"], arg, count, rate, found["operation"], found["mailbox"])
+        )
     return rules
 
 
@@ -128,11 +138,11 @@ class FaultInjector:
         with self._lock:
             return [repr(rule) for rule in self._rules]
 
-    def pick(self, operation: str) -> FaultRule | None:
-        """The rule that hits this request, if any (consuming one count)."""
+    def pick(self, operation: str, mailbox: str = "") -> FaultRule | None:
+        """The rule that hits this request of `mailbox`, if any (consuming one count)."""
         with self._lock:
             for rule in self._rules:
-                if not rule.matches(operation):
+                if not rule.matches(operation, mailbox):
                     continue
                 if rule.remaining is not None:
                     if rule.remaining <= 0:

@@ -8,18 +8,20 @@ failure ends up in :meth:`ExsyncApp.show_failure`, which opens the error help.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import PurePath
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.theme import Theme
 
 from exsync_tui.core.profiles import Config, ConfigChange, ConfigError, load_config, save_config
 from exsync_tui.core.secrets import SecretStore
+from exsync_tui.core.steps import Step
 from exsync_tui.ui import binding_ids as ids
 from exsync_tui.ui.background import CancelRegistry
 from exsync_tui.ui.commands import MailboxCommands
@@ -64,6 +66,8 @@ class ExsyncApp(ReportsWorkerFailures, App[None]):
         self._secrets_lock = threading.Lock()
         self._config_lock = threading.Lock()
         self.syncs = SyncController(self)
+        self.last_connects: dict[str, tuple[Step, ...]] = {}
+        """The steps of each mailbox's last successful connect, to show again when editing."""
         self._painted_version = -1
 
     # ----------------------------------------------------------------- start-up
@@ -187,8 +191,21 @@ class ExsyncApp(ReportsWorkerFailures, App[None]):
     # ------------------------------------------------------------------- actions
 
     def action_help(self) -> None:
-        """Show the keys of the current screen."""
-        self.push_screen(KeysHelpDialog(describe_bindings(self.screen)))
+        """Show the keys of the current screen and where the config file is."""
+        from exsync_tui.core import paths
+
+        where = self.config.path or self.context.config_path or paths.config_file()
+        self.push_screen(KeysHelpDialog(describe_bindings(self.screen), where))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's palette commands, with its "Keys" panel (which ``escape`` does not
+        close) replaced by the ``?`` dialog, findable as "help" too."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Keys":
+                yield command
+        yield SystemCommand(
+            "Keys and help", "Every key of this screen, and the config file (?)", self.action_help
+        )
 
     async def action_quit(self) -> None:
         """Quit now: cancel all work in flight instead of waiting for it."""

@@ -47,7 +47,8 @@ class UiContext:
     secrets_factory: Callable[[], SecretStore] | None = None
     initial_config: Config | None = None
     persist: bool = True
-    demo_hint: str | None = None
+    demo_hint: str | Callable[[Config], str] | None = None
+    """The demo's hint panel: fixed text, or worded from the config each time it changes."""
     subtitle: str | None = None
     new_profile_defaults: NewProfileDefaults = field(default_factory=NewProfileDefaults)
     dns_server: str | None = None

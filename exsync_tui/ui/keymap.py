@@ -6,8 +6,11 @@ maps ids to keys and is handed to :meth:`textual.app.App.set_keymap`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import replace
+from typing import Any
 
+from textual.dom import DOMNode
 from textual.screen import Screen
 
 from exsync_tui.ui import binding_ids as ids
@@ -51,3 +54,19 @@ def describe_bindings(screen: Screen[object]) -> list[str]:
 def keymap_for_textual(keymap: Mapping[str, str]) -> dict[str, str]:
     """The config's keymap as Textual wants it (ids to comma-separated keys)."""
     return {binding_id: keys.replace(" ", "") for binding_id, keys in keymap.items() if keys}
+
+
+def restyle_bindings(node: DOMNode, binding_ids: Collection[str], **changes: Any) -> None:
+    """Change how ``node``'s bindings with these ids show (``description``, ``show``).
+
+    Each node holds its own copy of its bindings; the lists are replaced, not changed, as
+    the class's copy may share them. Found by id, so a key remapped in ``[ui.keymap]``
+    follows.
+    """
+    bindings = node._bindings.key_to_bindings
+    for key, listed in list(bindings.items()):
+        if any(binding.id in binding_ids for binding in listed):
+            bindings[key] = [
+                replace(binding, **changes) if binding.id in binding_ids else binding
+                for binding in listed
+            ]

@@ -56,9 +56,12 @@ def ago(moment: datetime | None, now: datetime) -> str:
     return moment.strftime("%Y-%m-%d")
 
 
-def step_line(step: Step) -> str:
-    """One step as a line: status word, name, detail and time taken."""
-    elapsed = f" ({step.elapsed_s:.2f} s)" if step.elapsed_s is not None else ""
+def step_line(step: Step, *, running_for: float | None = None) -> str:
+    """One step as a line: status word, name, detail and time taken (so far, while running)."""
+    if running_for is not None:
+        elapsed = f" ({int(running_for)} s)"
+    else:
+        elapsed = f" ({step.elapsed_s:.2f} s)" if step.elapsed_s is not None else ""
     detail = f": {step.shown_detail}" if step.shown_detail else ""
     return f"{STEP_SYMBOLS[step.status]:<11} {step.name}{detail}{elapsed}"
 
@@ -67,3 +70,12 @@ def fingerprint_with_colons(hex_digits: str) -> str:
     """A SHA-256 fingerprint as ``AB:CD:…``, the way browsers and openssl print it."""
     bare = hex_digits.replace(":", "").upper()
     return ":".join(bare[index : index + 2] for index in range(0, len(bare), 2))
+
+
+def fingerprint_lines(hex_digits: str, per_line: int = 16) -> str:
+    """The fingerprint in lines of ``per_line`` bytes (47 columns), so no byte is ever split
+    by wrapping when it is compared digit by digit with the administrator's."""
+    pairs = fingerprint_with_colons(hex_digits).split(":")
+    return "\n".join(
+        ":".join(pairs[index : index + per_line]) for index in range(0, len(pairs), per_line)
+    )

@@ -27,16 +27,12 @@ from exsync_tui.core.steps import Diagnosis, HelpTopic, Step, StepStatus
 from exsync_tui.ui import sync_scenarios as sync_states
 from exsync_tui.ui.app import ExsyncApp
 from exsync_tui.ui.context import UiContext
+from exsync_tui.ui.demo_hint import DemoHint
 from exsync_tui.ui.sync_scenarios import with_sync
 
 FIXED_NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-DEMO_HINT = (
-    "Demo: a test Exchange server runs on this machine. Your real settings are "
-    "untouched and passwords stay in memory only.\n"
-    "Add a mailbox (a): bob@example.com  password Bob-0123456789ab\n"
-    "branch-office is 'behind a VPN': d shows why; f, then server mail.example.com, fixes it.\n"
-    "alice has never been synced: press s to sync it (S: all), c cancels."
-)
+DEMO_HINT = DemoHint("bob@example.com", "Bob-0123456789ab", "alice", flaky="dave")
+"""The demo's own hint, for bob (not added yet) and the demo's two mailboxes."""
 FINGERPRINT = "3f" * 32
 
 
@@ -89,7 +85,9 @@ def fixed_profiles() -> dict[str, Profile]:
 
 
 def fixed_app(
-    profiles: dict[str, Profile] | None = None, *, demo_hint: str | None = None
+    profiles: dict[str, Profile] | None = None,
+    *,
+    demo_hint: str | Callable[[Config], str] | None = None,
 ) -> ExsyncApp:
     """An app on fixed data that never writes anything and opens no keyring."""
     config = Config(profiles=dict(profiles or {}), path=Path("/nonexistent/config.toml"))
@@ -365,8 +363,14 @@ def _demo_profiles() -> dict[str, Profile]:
     never_synced = replace(work.metadata, last_synced=None)
     alice = replace(work, name="alice", email="alice@example.com", username=None,
                     metadata=never_synced)  # fmt: skip
-    vpn = replace(profiles["lab"], name="branch-office", email="carol@branch.example.com")
-    return {"alice": alice, "branch-office": vpn}
+    vpn = replace(
+        profiles["lab"],
+        name="branch-office",
+        email="carol@branch.example.com",
+        server="branch.example.com",
+    )
+    dave = replace(alice, name="dave", id="0" * 31 + "5", email="dave@example.com")
+    return {"alice": alice, "branch-office": vpn, "dave": dave}
 
 
 def scenario(name: str) -> Scenario:

@@ -83,20 +83,25 @@ class MailboxRow:
     @property
     def items_done(self) -> int:
         """Items handled in every folder so far."""
-        return sum(folder.done for folder in self.folders.values())
+        return sum(folder.done for folder in self._folders())
 
     @property
     def bytes_done(self) -> int:
         """Bytes written in every folder so far."""
-        return sum(folder.bytes_done for folder in self.folders.values())
+        return sum(folder.bytes_done for folder in self._folders())
 
     @property
     def total(self) -> int | None:
         """Items to handle, when every folder reached so far told its size."""
-        totals = [folder.total for folder in self.folders.values()]
+        totals = [folder.total for folder in self._folders()]
         if not totals or any(total is None for total in totals):
             return None
         return sum(total for total in totals if total is not None)
+
+    def _folders(self) -> tuple[FolderRow, ...]:
+        # The UI thread reads while a sync thread adds folders: copy in one step (atomic
+        # under the GIL) instead of iterating a dict that may grow mid-loop.
+        return tuple(self.folders.values())
 
     def elapsed(self, now: float) -> float:
         """Seconds since the run began (until it ended)."""

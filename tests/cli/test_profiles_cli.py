@@ -154,6 +154,26 @@ def test_bad_name_and_duplicate_name_exit_2(
     assert paths.config_file().read_bytes() == before
 
 
+def test_the_same_address_twice_is_refused_naming_the_existing_mailbox(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = ("profiles", "add", "work", "--email", "jane@example.com", "--no-verify-connect")
+    assert run_exsync(capsys, monkeypatch, *args)[0] == 0
+    before = paths.config_file().read_bytes()
+    code, _, err = run_exsync(
+        capsys, monkeypatch, "profiles", "add", "again", "--email", "Jane@Example.com"
+    )
+    assert code == 2
+    assert "Jane@Example.com is already the mailbox 'work'" in err
+    assert paths.config_file().read_bytes() == before
+    other = ("profiles", "add", "other", "--email", "sam@example.com", "--no-verify-connect")
+    assert run_exsync(capsys, monkeypatch, *other)[0] == 0
+    code, _, err = run_exsync(
+        capsys, monkeypatch, "profiles", "edit", "other", "--email", "jane@example.com"
+    )
+    assert code == 2 and "already the mailbox 'work'" in err
+
+
 def test_no_secure_keyring_fails_plainly_and_writes_nothing(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

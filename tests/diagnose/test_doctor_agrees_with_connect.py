@@ -69,7 +69,7 @@ SCENARIOS = (
         remap={"mail.example.com": f"{UNROUTABLE_PRIVATE}:443"},
     ),
     Scenario("dropped sign-in", "server-silent", fault="drop*1/ConvertId"),
-    Scenario("hung sign-in", "server-silent", fault="hang*1/ConvertId"),
+    Scenario("hung sign-in", "server-timeout", fault="hang*1/ConvertId"),
     Scenario("unreadable answer", "unexpected-error", fault="truncate*1/ConvertId"),
     Scenario(
         "server set, stalls before TLS",

@@ -87,7 +87,11 @@ def test_a_refused_port_is_told_apart_from_a_timeout(sandbox: Sandbox, closed_po
     assert topic_id(diagnosis) == "connection-refused"
     statuses = main_statuses(diagnosis)
     assert (statuses["Name resolution"], statuses["TCP connection"]) == ("ok", "fail")
-    assert "host is up" in next(s for s in diagnosis.steps if s.name == "TCP connection").detail
+    tcp = next(s for s in diagnosis.steps if s.name == "TCP connection")
+    assert "host is up" in tcp.detail
+    # The mapping's port, not the 443 the name was asked for, is where nothing listens.
+    assert f"{SERVER}:443 via 127.0.0.1:{closed_port} refused" in tcp.detail
+    assert tcp.url == f"{SERVER}:443 via 127.0.0.1:{closed_port}"
 
 
 @pytest.fixture

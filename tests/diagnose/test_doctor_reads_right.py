@@ -134,7 +134,7 @@ def test_a_server_silent_after_tls_is_not_a_busy_server(
 
     diagnosis, _ = run_doctor(sandbox_request(sb, server=SERVER))
 
-    assert topic_id(diagnosis) == "server-silent"
+    assert topic_id(diagnosis) == "server-timeout"
     assert _step(diagnosis.steps, "Sign-in").status.value == "fail"
     assert diagnosis.topic is not None
     assert "throttling" not in " ".join((*diagnosis.topic.advice, diagnosis.topic.admin))

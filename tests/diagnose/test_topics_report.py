@@ -15,6 +15,7 @@ from exsync_tui.core.diagnose import (
     topic_by_id,
 )
 from exsync_tui.core.steps import Diagnosis, Step, StepStatus
+from exsync_tui.sandbox import Sandbox
 
 REQUIRED = (
     "dns-not-found",
@@ -206,3 +207,29 @@ def test_repeated_steps_show_their_count() -> None:
             "detail": "the server asked to wait 1 s (29 times)",
         }
     ]
+
+
+def test_one_failure_is_told_once_in_the_report(sandbox: Sandbox) -> None:
+    """A refused password ends an autodiscover try, autodiscover and sign-in: one refusal."""
+    import threading
+
+    from exsync_tui.core.connect import connect
+    from tests.connect.helpers import sandbox_request
+
+    request = sandbox_request(sandbox, password="not-the-password")
+    outcome = connect(
+        request,
+        on_step=lambda step: None,
+        cancel=threading.Event(),
+        confirm_redirect=lambda target: False,
+    )
+    failures = [step for step in outcome.diagnosis.steps if step.status is StepStatus.FAIL]
+    assert len(failures) >= 3  # the report, not the steps, is what tells it once
+
+    text = render_report(outcome.diagnosis, request)
+
+    refusal = failures[0].shown_detail
+    assert text.count(refusal) == 1
+    assert "stopped: the failure above" in text
+    assert "during autodiscover: the failure above" in text
+    assert "  password:    (not included)\n" in text

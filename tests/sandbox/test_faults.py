@@ -186,3 +186,15 @@ _GET_INBOX = (
     b'<m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>'
     b"</s:Body></s:Envelope>"
 )
+
+
+def test_a_rule_can_aim_at_one_mailbox_and_pass_lets_the_first_requests_through() -> None:
+    from exsync_tui.sandbox.faults import FaultInjector
+
+    injector = FaultInjector(seed=1)
+    injector.add("pass*2/GetItem~dave;busy:600000*1/GetItem~dave")
+    assert injector.pick("GetItem", "alice@example.com") is None  # another mailbox
+    kinds = [injector.pick("GetItem", "dave@example.com") for _ in range(4)]
+    assert [rule.kind if rule else None for rule in kinds] == ["pass", "pass", "busy", None]
+    injector.add("drop*1~carol@example.com")
+    assert injector.pick("SyncFolderItems", "Carol@Example.com").kind == "drop"  # type: ignore[union-attr]

@@ -3,9 +3,11 @@ cancelling and quitting while a request hangs."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
+import pytest
 from textual.widgets import Input
 
 from exsync_tui.cli.demo import VPN_ADDRESS, sandbox_defaults
@@ -55,6 +57,28 @@ async def _add_mailbox(app: ExsyncApp, pilot, email: str, password: str) -> None
     await pilot.press("enter")
 
 
+async def _back_after_success(app: ExsyncApp, pilot) -> str:  # type: ignore[no-untyped-def]
+    """A connect worked: its steps stay readable on the screen until enter leads back.
+
+    Returns the screen's text as it was then.
+    """
+    from exsync_tui.ui.widgets.step_list import StepList
+
+    def finished() -> bool:
+        screen = app.screen
+        return isinstance(screen, ConnectScreen) and screen.done
+
+    await wait_until(pilot, finished, timeout=30)
+    steps = app.screen.query_one("#steps", StepList)
+    assert steps.display and steps.steps
+    assert all(step.status.value != "running" for step in steps.steps)
+    text = screen_text(app)
+    assert "connected and saved" in text
+    await pilot.press("enter")
+    await wait_for_screen(pilot, app, DashboardScreen, timeout=30)
+    return text
+
+
 def _behind_a_vpn(sandbox: Sandbox, keyring: MemoryKeyring) -> Profile:
     """A saved mailbox whose server maps to a private address the route guard refuses."""
     # The guard must refuse this address here, or the test would send a packet to it.
@@ -80,8 +104,13 @@ async def test_add_a_mailbox_by_autodiscover(
     app = _app(memory_keyring, sandbox)
     async with app.run_test(size=(80, 24)) as pilot:
         await _add_mailbox(app, pilot, user.email, user.password)
-        await wait_for_screen(pilot, app, DashboardScreen, timeout=30)
+        text = await _back_after_success(app, pilot)
+        assert "Autodiscover" in text
         await wait_until(pilot, lambda: bool(saved_config().profiles))
+        # Seen again: editing the mailbox shows the steps of that connect.
+        await pilot.press("e")
+        await wait_for_screen(pilot, app, ConnectScreen)
+        assert "Autodiscover" in screen_text(app) and "last connect" in screen_text(app)
     (profile,) = saved_config().profiles.values()
     assert profile.email == user.email
     assert profile.name == user.email.split("@")[0]
@@ -112,7 +141,7 @@ async def test_a_wrong_password_shows_its_topic_and_the_fix_leads_back_to_the_pa
         password.value = ""
         await _type(pilot, user.password)
         await pilot.press("enter")
-        await wait_for_screen(pilot, app, DashboardScreen, timeout=30)
+        await _back_after_success(app, pilot)
         await wait_until(pilot, lambda: bool(saved_config().profiles))
 
 
@@ -136,12 +165,10 @@ async def test_a_private_address_shows_the_vpn_topic_and_advanced_settings_fix_i
         await pilot.press("f")
         await wait_for_screen(pilot, app, AdvancedSettingsDialog)
         server = app.screen.query_one("#server", Input)
-        assert server.has_focus  # opened at the field the topic names
+        await wait_until(pilot, lambda: server.has_focus)  # opened at the field the topic names
         server.value = "mail.example.com"
-        await pilot.press("ctrl+s")
-        await wait_for_screen(pilot, app, ConnectScreen)
-        await pilot.press("ctrl+s")
-        await wait_for_screen(pilot, app, DashboardScreen, timeout=30)
+        await pilot.press("ctrl+s")  # saving the fix connects again, without another key
+        await _back_after_success(app, pilot)
         await wait_until(
             pilot, lambda: saved_config().profiles["branch"].metadata.last_error_topic is None
         )
@@ -166,13 +193,18 @@ async def test_cancelling_a_hung_connect_returns_at_once_and_saves_nothing(
     app = _app(memory_keyring, hung)
     async with app.run_test(size=(80, 24)) as pilot:
         await _start_hung_connect(app, pilot, hung)
+        # A running step says how long it has been running.
+        await wait_until(pilot, lambda: bool(re.search(r"… running .*\(\d+ s\)", screen_text(app))))
         started = time.monotonic()
         await pilot.press("escape")
         screen = app.screen
         assert isinstance(screen, ConnectScreen)
         await wait_until(pilot, lambda: not screen.connecting, timeout=5)
         assert time.monotonic() - started < 2.0
-        assert "Cancelled" in screen_text(app)
+        text = screen_text(app)
+        assert "Cancelled" in text
+        assert "running" not in text  # no step is left claiming to run
+        assert "cancelled" in str(screen.query_one("#steps").steps)  # type: ignore[attr-defined]
     assert not saved_config().profiles
 
 
@@ -284,3 +316,34 @@ async def test_diagnose_from_the_dashboard_asks_before_following_a_redirect_else
         )
         assert app.screen.diagnosis.ok, app.screen.diagnosis  # type: ignore[attr-defined]
     assert [entry for entry in sb.control.request_log() if entry["host"] == "127.0.0.1"]
+
+
+@synchronous
+async def test_a_server_that_never_answers_is_a_timeout_with_a_fix_at_the_server(
+    fresh_sandbox: Callable[..., Sandbox],
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from exchangelib.protocol import BaseProtocol
+    from textual.widgets import Button
+
+    monkeypatch.setattr(BaseProtocol, "TIMEOUT", 1.0)
+    sb = fresh_sandbox(tls=True, domain="example.com", users=2, messages=1, events=0)
+    sb.control.inject_fault("hang*1/ConvertId")
+    user = sb.info.users[1]
+    app = _app(memory_keyring, sb)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _add_mailbox(app, pilot, user.email, user.password)
+        await wait_for_screen(pilot, app, ErrorHelpScreen, timeout=30)
+        help_screen = app.screen
+        assert isinstance(help_screen, ErrorHelpScreen)
+        assert help_screen.diagnosis is not None and help_screen.diagnosis.topic is not None
+        assert help_screen.diagnosis.topic.id == "server-timeout"
+        text = screen_text(app)
+        assert "did not answer in time" in text and "busy" not in text.split("\n")[0]
+        assert "throttling advice" not in text
+        fix = help_screen.query_one("#fix", Button)
+        assert fix.display and str(fix.label) == "Fix server"
+        await pilot.press("f")
+        await wait_for_screen(pilot, app, AdvancedSettingsDialog)
+        await wait_until(pilot, lambda: app.screen.query_one("#server", Input).has_focus)

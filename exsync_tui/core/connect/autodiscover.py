@@ -69,6 +69,7 @@ _TELLING_TOPICS = (
     "redirect-declined",
     "server-busy",
     "server-silent",
+    "server-timeout",
     "tls-silent",
     "proxy-error",
     "response-rejected",

@@ -70,6 +70,7 @@ NETWORK_TOPICS = frozenset(
         "tls-intercepted",
         "tls-silent",
         "server-silent",
+        "server-timeout",
         "proxy-error",
     }
 )

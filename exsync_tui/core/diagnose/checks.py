@@ -52,6 +52,8 @@ class Target:
     scheme: str = "https"
     proxy: str | None = None
     facts: dict[str, str] = field(default_factory=dict)
+    dialled: tuple[str, int] | None = None
+    """The first address and the port a connection really goes to (a mapping may change both)."""
 
 
 def candidate_targets(request: ConnectRequest) -> list[Candidate]:
@@ -129,6 +131,8 @@ def resolve_step(
 def _judge(step: RunningStep, target: Target, resolution: Resolution) -> Target:
     verdicts = judge_addresses(resolution.addresses)
     target.facts["addresses"] = ", ".join(resolution.addresses)
+    if resolution.addresses:
+        target.dialled = (resolution.addresses[0], resolution.target_port)
     blocked = [verdict for verdict in verdicts if verdict.blocked]
     described = _describe(resolution)
     if len(blocked) == len(verdicts):
@@ -158,17 +162,21 @@ def tcp_step(recorder: StepRecorder, target: Target) -> None:
     if target.proxy:
         proxy = urlsplit(target.proxy if "://" in target.proxy else f"http://{target.proxy}")
         host, port = proxy.hostname or "", proxy.port or (443 if proxy.scheme == "https" else 80)
-    step = recorder.start(TCP_STEP, url=f"{host}:{port}")
+    # Name where the connection really goes: a host mapping can change the port.
+    aimed = f"{host}:{port}"
+    if target.dialled is not None and not target.proxy:
+        aimed = _dialled_text(host, port, *target.dialled)
+    step = recorder.start(TCP_STEP, url=aimed)
     started = time.monotonic()
     try:
         dialled = open_connection(host, port, TCP_TIMEOUT_S)
     except ConnectionRefusedError as error:
-        detail = f"{host}:{port} refused the connection: the host is up, nothing listens there"
+        detail = f"{aimed} refused the connection: the host is up, nothing listens there"
         step.finish(StepStatus.FAIL, detail)
         raise TopicError("connection-refused", detail) from error
     except TimeoutError as error:
         detail = (
-            f"no answer from {host}:{port} within {TCP_TIMEOUT_S:g} s: a firewall, "
+            f"no answer from {aimed} within {TCP_TIMEOUT_S:g} s: a firewall, "
             "the VPN, or the wrong host"
         )
         step.finish(StepStatus.FAIL, detail)
@@ -177,8 +185,8 @@ def tcp_step(recorder: StepRecorder, target: Target) -> None:
         step.finish(StepStatus.FAIL, str(error))
         raise TopicError("dns-not-found", str(error)) from error
     except OSError as error:
-        step.finish(StepStatus.FAIL, f"{host}:{port}: {error}")
-        raise TopicError("connection-timeout", f"{host}:{port}: {error}") from error
+        step.finish(StepStatus.FAIL, f"{aimed}: {error}")
+        raise TopicError("connection-timeout", f"{aimed}: {error}") from error
     dialled.sock.close()
     elapsed_ms = (time.monotonic() - started) * 1000
     where = _dialled_text(host, port, dialled.address, dialled.resolution.target_port)

@@ -82,6 +82,10 @@ _NOT_TLS_MARKERS = (
     "unknown protocol",
 )
 
+DEADLINE_TOPIC = "server-timeout"
+"""The topic of an attempt that ran out of time (a server answering too slowly, or not at
+all): like a read timeout, which is classified the same way."""
+
 _SERVER_BUSY = (
     ews_errors.ErrorServerBusy,
     ews_errors.RateLimitError,
@@ -147,7 +151,7 @@ def _network(error: BaseException) -> Classified | None:
     ) and not isinstance(error, urllib3.exceptions.NewConnectionError):
         return Classified("connection-timeout", "the connection timed out")
     if isinstance(error, urllib3.exceptions.ReadTimeoutError | requests.exceptions.ReadTimeout):
-        return Classified("server-silent", "the server did not answer in time")
+        return Classified(DEADLINE_TOPIC, "the server did not answer in time")
     if isinstance(error, http.client.RemoteDisconnected | ConnectionResetError | BrokenPipeError):
         return Classified("server-silent", "the server closed the connection without answering")
     return None
@@ -177,11 +181,6 @@ def _exchange(error: BaseException) -> Classified | None:
     if isinstance(error, _SERVER_BUSY):
         return Classified("server-busy", text)
     return None
-
-
-DEADLINE_TOPIC = "server-silent"
-"""The topic of an attempt that ran out of time (a server answering too slowly, or not at
-all): like a read timeout, which is classified the same way."""
 
 
 def _bounds(error: BaseException) -> Classified | None:

@@ -81,6 +81,26 @@ def _settings_lines(request: ConnectRequest) -> list[str]:
     return lines
 
 
+def _details_once(steps: tuple[Step, ...]) -> list[str]:
+    """Each step's detail, with a failure already told by an earlier step named, not repeated.
+
+    One refusal ends an autodiscover attempt, the autodiscover step ("stopped: …") and the
+    sign-in ("during autodiscover: …"); an administrator reads it once, then where it struck.
+    """
+    told: list[str] = []
+    details = []
+    for step in steps:
+        detail = step.shown_detail
+        if step.status is StepStatus.FAIL and detail:
+            earlier = next((d for d in told if detail == d or detail.endswith(f": {d}")), None)
+            if earlier is None:
+                told.append(detail)
+            else:
+                detail = detail[: len(detail) - len(earlier)] + "the failure above"
+        details.append(detail)
+    return details
+
+
 def render_report(diagnosis: Diagnosis, request: ConnectRequest) -> str:
     """A plain-text report to hand to an Exchange administrator or support."""
     with register_secret(request.password):
@@ -99,11 +119,11 @@ def render_report(diagnosis: Diagnosis, request: ConnectRequest) -> str:
             "Steps",
             "-----",
         ]
-        for step in diagnosis.steps:
+        for step, detail in zip(diagnosis.steps, _details_once(diagnosis.steps), strict=True):
             elapsed = f" ({step.elapsed_s:.2f} s)" if step.elapsed_s is not None else ""
             lines.append(f"  [{_STATUS_MARKS[step.status]}] {step.name}{elapsed}")
-            if step.shown_detail:
-                lines.append(f"         {step.shown_detail}")
+            if detail:
+                lines.append(f"         {detail}")
         topic = diagnosis.topic
         if topic is not None:
             lines += [

@@ -366,13 +366,37 @@ _TOPICS = (
         field=None,
     ),
     HelpTopic(
-        id="server-silent",
-        title="The server does not answer",
+        id="server-timeout",
+        title="The server did not answer in time",
         explanation=(
-            "The connection and TLS worked and the request was sent, but the server never "
-            "answered: it stayed silent until the time allowed ran out, or closed the "
-            "connection without a word. This is not throttling (a busy server says so); the "
-            "Exchange server, or something in front of it, is not working."
+            "The connection was accepted and the request was sent, but no answer came within "
+            "the time allowed. This is not throttling (a busy server says so). The address may "
+            "lead to the wrong service (a host mapping or port that goes elsewhere), something "
+            "in between (a firewall, proxy or load balancer) may hold the connection, or the "
+            "Exchange server is hung."
+        ),
+        advice=(
+            "Check the server address and any host mapping (Server and Host map in the "
+            "advanced settings, or --server and --connect-to): EWS uses https on port 443.",
+            "Check whether Outlook on the web answers: if it hangs too, the server is down; "
+            "try again in a few minutes.",
+            "Over a slow link (VPN, mobile), give exsync more time: exsync diagnose or "
+            "exsync profiles add with --time-limit 120.",
+        ),
+        admin=(
+            "Ask the administrator to check the Exchange web services (IIS, the EWS and "
+            "Autodiscover application pools) and any load balancer in front of them: they "
+            "accept connections but do not answer."
+        ),
+        field="server",
+    ),
+    HelpTopic(
+        id="server-silent",
+        title="The server closed the connection without answering",
+        explanation=(
+            "The connection and TLS worked and the request was sent, but the server closed "
+            "the connection without a word. This is not throttling (a busy server says so); "
+            "the Exchange server, or something in front of it, is not working."
         ),
         advice=(
             "Try again in a few minutes.",

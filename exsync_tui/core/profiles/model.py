@@ -230,6 +230,21 @@ class Config:
         """The profile with this id, if any."""
         return next((p for p in self.profiles.values() if p.id == profile_id), None)
 
+    def by_email(self, email: str, *, other_than: str | None = None) -> Profile | None:
+        """The profile (other than the one named ``other_than``) for this address, if any.
+
+        Addresses compare case-insensitively, as mail systems treat them.
+        """
+        folded = email.strip().casefold()
+        return next(
+            (
+                p
+                for p in self.profiles.values()
+                if p.email.casefold() == folded and p.name != other_than
+            ),
+            None,
+        )
+
     def add(self, profile: Profile) -> None:
         """Add a new profile; names (case-insensitive) and ids must be unique."""
         self.check_can_add(profile)
@@ -246,6 +261,7 @@ class Config:
             raise ConfigError(
                 f"a profile with id {profile.id} already exists", key=f"profiles.{profile.name}.id"
             )
+        self._check_address_free(profile, other_than=None)
 
     def update(self, old_name: str, profile: Profile) -> None:
         """Replace the profile ``old_name`` (which may be a rename), keeping its place."""
@@ -263,6 +279,17 @@ class Config:
         if clash is not None and clash.name != old_name:
             raise ConfigError(
                 f"a profile named {clash.name!r} already exists", key=f"profiles.{profile.name}"
+            )
+        self._check_address_free(profile, other_than=old_name)
+
+    def _check_address_free(self, profile: Profile, *, other_than: str | None) -> None:
+        same_address = self.by_email(profile.email, other_than=other_than)
+        if same_address is not None:
+            # Two profiles of one mailbox would sync it twice, into two copies.
+            raise ConfigError(
+                f"{profile.email} is already the mailbox {same_address.name!r} "
+                f"(`exsync profiles edit {same_address.name}` changes it)",
+                key=f"profiles.{profile.name}.email",
             )
 
     def remove(self, name: str) -> Profile:

@@ -63,7 +63,7 @@ class GraphApp:
             return operation, _UNAUTHORIZED.response(), None
         if self.over_limit:
             return operation, throttled(1).response(), user
-        rule = self.faults.pick(operation)
+        rule = self.faults.pick(operation, user.email)
         if rule is not None and rule.kind != "truncate":
             return operation, self._fault(rule), user
         try:

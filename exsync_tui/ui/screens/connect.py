@@ -56,6 +56,7 @@ class ConnectScreen(ReportsWorkerFailures, Screen[None]):
         self.pin = pin
         self._name_touched = profile is not None
         self._attempt = 0
+        self.done = False
         self._cancel_current: object | None = None
         self.last_result: AttemptResult | None = None
 
@@ -125,8 +126,14 @@ class ConnectScreen(ReportsWorkerFailures, Screen[None]):
         self.query_one(target, Input).focus()
         self.query_one("#steps").display = False
         self.query_one("#connect-status").display = False
+        earlier = self.exsync.last_connects.get(self.profile.name) if self.profile else None
+        if earlier:
+            steps = self.query_one("#steps", StepList)
+            steps.display = True
+            steps.show(earlier)
+            self._show_status("The last connect in this session worked; its steps are below.")
         if self.fix_field:
-            self.call_after_refresh(self.action_advanced, self.fix_field)
+            self.call_after_refresh(self._fix, self.fix_field)
 
     # -------------------------------------------------------------- validation
 
@@ -157,8 +164,17 @@ class ConnectScreen(ReportsWorkerFailures, Screen[None]):
         except checks.InvalidValue as error:
             row.show_verdict(_reason(error), ok=False)
             return False
+        existing = self._same_address(value)
+        if existing is not None:
+            row.show_verdict(f"✗ already the mailbox {existing.name!r}", ok=False)
+            return False
         row.show_verdict("", ok=True)
         return True
+
+    def _same_address(self, email: str) -> Profile | None:
+        """Another mailbox with this address (one mailbox is never added twice)."""
+        own = self.profile.name if self.profile else None
+        return self.exsync.config.by_email(email, other_than=own)
 
     def _check_name(self, value: str) -> bool:
         row = self.query_one("#name-row", FieldRow)
@@ -194,7 +210,7 @@ class ConnectScreen(ReportsWorkerFailures, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While connecting, only cancelling is possible."""
         if action in {"connect", "advanced"}:
-            return None if self.connecting else True
+            return None if self.connecting or (self.done and action == "advanced") else True
         return True
 
     def action_advanced(self, field: str | None = None) -> None:
@@ -209,11 +225,17 @@ class ConnectScreen(ReportsWorkerFailures, Screen[None]):
                 self.settings = settings
                 self.query_one("#advanced-summary", Static).update(settings.summary())
                 self.query_one("#connect", Button).focus()
+                if field is not None:
+                    # Opened to fix what a failure named: try the fix at once.
+                    self.action_connect()
 
         self.app.push_screen(AdvancedSettingsDialog(self.settings, focus_field=field), apply)
 
     def action_connect(self) -> None:
         """Validate the form and start a connect attempt in a worker thread."""
+        if self.done:
+            self.dismiss(None)
+            return
         if self.connecting:
             return
         email = self.query_one("#email", Input).value
@@ -221,7 +243,15 @@ class ConnectScreen(ReportsWorkerFailures, Screen[None]):
         name = self.query_one("#name", Input).value.strip()
         office365 = self.query_one("#office365", TickBox).value
         if not self._check_email(email):
-            self._refuse("Type the mailbox's email address first.", "#email")
+            existing = self._same_address(email) if email.strip() else None
+            if existing is not None:
+                self._refuse(
+                    f"{email.strip()} is already the mailbox {existing.name!r}: "
+                    "back to the dashboard, then e edits it.",
+                    "#email",
+                )
+            else:
+                self._refuse("Type the mailbox's email address first.", "#email")
             return
         if not name:
             name = suggested_name(email, self._taken_names())
@@ -275,8 +305,9 @@ class ConnectScreen(ReportsWorkerFailures, Screen[None]):
         self.refresh_bindings()
 
     def on_steps_updated(self, message: StepsUpdated) -> None:
-        """Show the latest steps of the current attempt."""
-        if message.attempt == self._attempt:
+        """Show the latest steps of the current attempt (none after it ended: an abandoned
+        attempt's thread may still report)."""
+        if message.attempt == self._attempt and self.connecting:
             self.query_one("#steps", StepList).show(message.steps)
 
     def attempt_finished(self, result: AttemptResult) -> None:
@@ -285,14 +316,18 @@ class ConnectScreen(ReportsWorkerFailures, Screen[None]):
             return
         self.connecting = False
         self.last_result = result
+        if result.diagnosis is not None:
+            # The final list: step messages still queued are dropped once connecting ends.
+            self.query_one("#steps", StepList).show(result.diagnosis.steps)
         if result.cancelled:
+            self.query_one("#steps", StepList).stop_running("cancelled")
             self._show_status("✗ Cancelled. Nothing was saved.")
             self.query_one("#connect", Button).focus()
         elif result.failed:
             self._show_status("✗ Something went wrong inside exsync; nothing was saved.")
             self.query_one("#connect", Button).focus()
         elif result.saved is not None:
-            self.saved(result.saved)
+            self.saved(result.saved, result.diagnosis)
         elif result.diagnosis is not None:
             self._show_status("✗ Could not connect. See the help.")
             self._open_help(result.diagnosis)
@@ -309,22 +344,42 @@ class ConnectScreen(ReportsWorkerFailures, Screen[None]):
             return
         if choice.action == "retry":
             self.action_connect()
-        elif choice.action == "fix":
-            if choice.field == "password":
-                self.query_one("#password", PasswordInput).focus()
-            elif choice.field == "office365":
-                self.query_one("#office365", TickBox).focus()
-            else:
-                self.action_advanced(choice.field)
+        elif choice.action == "fix" and choice.field:
+            self._fix(choice.field)
         elif choice.action == "pin" and choice.pin:
             self.settings = replace(self.settings, pin_sha256=choice.pin)
             self.query_one("#advanced-summary", Static).update(self.settings.summary())
             self.action_connect()
 
-    def saved(self, profile: Profile) -> None:
-        """The mailbox and its password are saved: back to the dashboard."""
+    def _fix(self, field: str) -> None:
+        """Go to the setting a failure named; the advanced settings connect again on saving."""
+        if field == "password":
+            self._show_status("Type the password again; enter connects again.")
+            self.query_one("#password", PasswordInput).focus()
+        elif field == "office365":
+            self._show_status("Change the Microsoft 365 choice, then ctrl+s connects again.")
+            self.query_one("#office365", TickBox).focus()
+        else:
+            self.action_advanced(field)
+
+    def saved(self, profile: Profile, diagnosis: Diagnosis | None = None) -> None:
+        """The mailbox and its password are saved: the steps stay until the user goes back.
+
+        They are kept on the app too, so editing the mailbox later shows them again.
+        """
+        self.done = True
+        if diagnosis is not None:
+            self.exsync.last_connects[profile.name] = diagnosis.steps
         self.app.notify(f"✓ {profile.name}: connected and saved.", title="Mailbox saved")
-        self.dismiss(None)
+        for widget in self.query("#connect-form Input, #connect-form TickBox, Button"):
+            widget.disabled = widget.id != "connect"
+        done = self.query_one("#connect", Button)
+        done.label = "Done"
+        done.focus()
+        self._show_status(
+            f"✓ {profile.name}: connected and saved. Enter or escape: back to the dashboard."
+        )
+        self.refresh_bindings()
 
     def _show_status(self, text: str) -> None:
         status = self.query_one("#connect-status", Static)

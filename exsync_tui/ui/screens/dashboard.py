@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
-from textual.widgets.data_table import ColumnKey
 
 from exsync_tui.core.profiles import Config, Profile
 from exsync_tui.core.profiles.retention import retention_notice
 from exsync_tui.core.sync.record import LocalCounts
 from exsync_tui.ui import binding_ids as ids
+from exsync_tui.ui.dashboard_columns import COLUMNS, ColumnPlan, natural_widths, plan_columns
+from exsync_tui.ui.keymap import restyle_bindings
 from exsync_tui.ui.periodic import next_run
 from exsync_tui.ui.presenters import ago, mailbox_kind
 from exsync_tui.ui.screens.base import ReportsWorkerFailures
@@ -28,12 +29,19 @@ EMPTY_TEXT = (
     "No mailboxes yet.\n\n"
     "Press [b]a[/b] to add one. An email address and a password are usually "
     "enough: exsync finds the server by itself (autodiscover). If it cannot, "
-    "the advanced settings take the server, user name and more.\n\n"
-    "Just looking? Quit with [b]q[/b] and run [b]exsync demo[/b] (or "
+    "the advanced settings take the server, user name and more."
+)
+TRY_THE_DEMO = (
+    "\n\nJust looking? Quit with [b]q[/b] and run [b]exsync demo[/b] (or "
     "[b]make demo[/b]): it starts a built-in test Exchange server with a few "
     "mailboxes and never touches your real settings."
 )
 
+FOOTER_IF_ROOM = (
+    (100, frozenset({ids.TOGGLE_ENABLED, ids.REMOVE})),
+    (80, frozenset({ids.SYNC_ALL, ids.SHOW_SYNC})),
+)
+"""Narrower than each width, the footer leaves out those keys, whole (? lists them all)."""
 _PROFILE_ACTIONS = frozenset({"edit", "diagnose", "remove"})
 _CELLS = ("status", "synced", "local")
 NARROW = 100
@@ -42,6 +50,8 @@ NARROW = 100
 
 class DashboardScreen(ReportsWorkerFailures, Screen[None]):
     """Mailboxes: name, address, status, when each last synced and what it holds locally."""
+
+    _plan = ColumnPlan(())
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "sync", "Sync", id=ids.SYNC),
@@ -63,17 +73,11 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
         """Header, optional demo hint, the table (or the empty text), the detail line, footer."""
         yield Header()
         if self.exsync.context.demo_hint:
-            yield Static(self.exsync.context.demo_hint, id="demo-hint")
-        yield Static(EMPTY_TEXT, id="empty")
-        table: DataTable[str | Text] = DataTable(
-            id="mailboxes", cursor_type="row", zebra_stripes=True
-        )
-        table.add_column("Name", key="name")
-        table.add_column("Address", key="address")
-        table.add_column("Status", key="status")
-        table.add_column("Last sync", key="synced")
-        table.add_column("Local", key="local")
-        yield table
+            yield Static("", id="demo-hint")
+        # Inside the demo, "run exsync demo" would send the visitor in a circle.
+        in_demo = bool(self.exsync.context.demo_hint)
+        yield Static(EMPTY_TEXT + ("" if in_demo else TRY_THE_DEMO), id="empty")
+        yield DataTable(id="mailboxes", cursor_type="row", zebra_stripes=True)
         yield Static("", id="detail")
         yield Footer(compact=True)
 
@@ -88,15 +92,15 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
         table = self.query_one("#mailboxes", DataTable)
         selected = self.selected_profile()
         now = self.exsync.context.clock()
-        table.clear()
-        for profile in config.profiles.values():
-            table.add_row(
-                profile.name,
-                Text(profile.email, overflow="ellipsis", no_wrap=True),
-                *self._cells(profile, now),
-                key=profile.name,
-            )
-        self._fit_columns()
+        rows = {profile.name: self._row(profile, now) for profile in config.profiles.values()}
+        self._plan = self._fit(rows)
+        table.clear(columns=True)
+        headings = dict(COLUMNS)
+        for key, width in self._plan.widths:
+            table.add_column(headings[key], key=key, width=width)
+        for name, row in rows.items():
+            table.add_row(*(_cell(key, row[key]) for key in self._plan.keys), key=name)
+        self._show_demo_hint(config)
         has_rows = bool(config.profiles)
         table.display = has_rows
         self.query_one("#empty").display = not has_rows and self.exsync.config_loaded
@@ -108,18 +112,33 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
         self._show_detail()
         self.refresh_bindings()
 
-    def _cells(self, profile: Profile, now: datetime) -> tuple[str | Text, ...]:
-        """Status, last sync and the local counts of one mailbox."""
+    def _show_demo_hint(self, config: Config) -> None:
+        """The demo's hint as the config is now (it names only what is still to try)."""
+        hint = self.exsync.context.demo_hint
+        if hint and self.query("#demo-hint"):
+            text = hint(config) if callable(hint) else hint
+            self.query_one("#demo-hint", Static).update(text)
+
+    def _row(self, profile: Profile, now: datetime) -> dict[str, str]:
+        """Every column's text for one mailbox."""
         syncs = self.exsync.syncs
         held = syncs.local.get(profile.name)
         status = dashboard_status(profile, syncs.board.row(profile.name), now)
         if self.size.width < NARROW:
             status = status.replace("✗ error: ", "✗ ")
-        return (
-            status,
-            ago(profile.metadata.last_synced, now),
-            Text(f"{held.messages:,} · {held.events:,}" if held else "–", justify="right"),
-        )
+        return {
+            "name": profile.name,
+            "address": profile.email,
+            "status": status,
+            "synced": ago(profile.metadata.last_synced, now),
+            "local": f"{held.messages:,} · {held.events:,}" if held else "–",
+        }
+
+    def _fit(self, rows: dict[str, dict[str, str]]) -> ColumnPlan:
+        table = self.query_one("#mailboxes", DataTable)
+        # A vertical scrollbar may take two cells once the rows outgrow the table.
+        room = self.size.width - 2
+        return plan_columns(natural_widths(list(rows.values())), room, 2 * table.cell_padding)
 
     def show_sync(self) -> None:
         """Repaint what syncing changes (a few times a second while syncs run)."""
@@ -127,44 +146,24 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
             return  # composing, or already being dismissed
         table = self.query_one("#mailboxes", DataTable)
         now = self.exsync.context.clock()
-        widths = {key: column.content_width for key, column in table.columns.items()}
-        for profile in self.exsync.config.profiles.values():
-            if profile.name not in table.rows:
-                continue
-            for column, value in zip(_CELLS, self._cells(profile, now), strict=True):
-                table.update_cell(profile.name, column, value, update_width=True)
-        if widths != {key: column.content_width for key, column in table.columns.items()}:
-            self._fit_columns()
+        profiles = self.exsync.config.profiles.values()
+        rows = {p.name: self._row(p, now) for p in profiles if p.name in table.rows}
+        if self._fit(rows) != self._plan:
+            self.show_config(self.exsync.config)  # a wider status: lay the columns out anew
+            return
+        for name, row in rows.items():
+            for key in _CELLS:
+                if key in self._plan.keys:
+                    table.update_cell(name, key, _cell(key, row[key]))
         self._show_detail()
         self.refresh_bindings()
 
     def on_resize(self) -> None:
-        """Keep the table within the terminal's width."""
+        """Keep the table, and the footer's keys, within the terminal's width."""
+        for width, binding_ids in FOOTER_IF_ROOM:
+            restyle_bindings(self, binding_ids, show=self.size.width >= width)
+        self.refresh_bindings()
         self.show_config(self.exsync.config)
-
-    def _fit_columns(self) -> None:
-        """Shorten the address column (with an ellipsis) when the table would not fit.
-
-        The whole address stays readable in the detail lines below the table.
-        """
-        table = self.query_one("#mailboxes", DataTable)
-        address = table.columns.get(ColumnKey("address"))
-        if address is None:
-            return
-        padding = 2 * table.cell_padding * len(table.columns)
-        others = sum(
-            column.content_width if column.auto_width else column.width
-            for key, column in table.columns.items()
-            if key != ColumnKey("address")
-        )
-        room = self.size.width - others - padding - 4
-        longest = max((len(p.email) for p in self.exsync.config.profiles.values()), default=7)
-        if room < longest:
-            address.auto_width = False
-            address.width = max(room, 10)
-        else:
-            address.auto_width = True
-        table.refresh()
 
     def selected_profile(self) -> Profile | None:
         """The mailbox under the cursor, if any."""
@@ -210,7 +209,7 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
         elif meta.last_error_topic:
             lines.append("Press d to diagnose and see what to try.")
         elif meta.last_synced is None:
-            lines.append("Never synced: press s to copy its mail and calendars to this computer.")
+            lines.append("Never synced: press s to copy its mail and calendars here.")
         detail.update("\n".join(lines))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -297,6 +296,15 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
         profile = self.selected_profile()
         if profile is not None:
             remove_profile(self.exsync, profile)
+
+
+def _cell(key: str, text: str) -> str | Text:
+    """A cell: addresses end in an ellipsis when cut, counts align right."""
+    if key == "address":
+        return Text(text, overflow="ellipsis", no_wrap=True)
+    if key == "local":
+        return Text(text, justify="right")
+    return text
 
 
 def _exact(moment: datetime | None) -> str:

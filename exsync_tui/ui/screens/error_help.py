@@ -15,8 +15,9 @@ from textual.widgets import Button, Footer, Header, Label, Static
 from exsync_tui.core.diagnose.personal import personalised
 from exsync_tui.core.steps import Diagnosis, Step
 from exsync_tui.ui import binding_ids as ids
+from exsync_tui.ui.keymap import restyle_bindings
 from exsync_tui.ui.messages import StepsUpdated
-from exsync_tui.ui.presenters import fingerprint_with_colons
+from exsync_tui.ui.presenters import fingerprint_lines
 from exsync_tui.ui.screens.base import ReportsWorkerFailures
 from exsync_tui.ui.widgets.step_list import StepList
 
@@ -59,6 +60,14 @@ class ErrorHelpScreen(ReportsWorkerFailures, Screen[HelpChoice]):
         Binding("s", "save_report", "Save report", id=ids.SAVE_REPORT),
         Binding("c", "copy_report", "Copy", id=ids.COPY_REPORT),
         Binding("escape", "close", "Close", id=ids.CLOSE),
+        # The help is longer than a small terminal: the keys scroll it wherever focus is
+        # (buttons use only enter and space).
+        Binding("up", "scroll_help('scroll_up')", show=False),
+        Binding("down", "scroll_help('scroll_down')", show=False),
+        Binding("pageup", "scroll_help('scroll_page_up')", show=False),
+        Binding("pagedown", "scroll_help('scroll_page_down')", show=False),
+        Binding("home", "scroll_help('scroll_home')", show=False),
+        Binding("end", "scroll_help('scroll_end')", show=False),
     ]
 
     def __init__(
@@ -97,13 +106,14 @@ class ErrorHelpScreen(ReportsWorkerFailures, Screen[HelpChoice]):
             yield Static("", id="help-explanation")
             yield Label("What to try", classes="section-title", id="advice-title")
             yield Static("", id="help-advice")
-            yield Label("Talk to your Exchange admin", classes="section-title", id="admin-title")
-            yield Static("", id="help-admin")
             yield Label("Certificate", classes="section-title", id="cert-title")
             yield Static("", id="help-certificate")
-            yield Label("Steps", classes="section-title")
+            # The steps before the admin text: they show where it failed, a user's next read.
+            yield Label("Steps", classes="section-title", id="steps-title")
             yield StepList(id="help-steps")
-            yield Label("Additional help", classes="section-title")
+            yield Label("Talk to your Exchange admin", classes="section-title", id="admin-title")
+            yield Static("", id="help-admin")
+            yield Label("Additional help", classes="section-title", id="additional-title")
             shell = (
                 f"`exsync diagnose {self.profile_name}`"
                 if self.profile_name
@@ -154,11 +164,15 @@ class ErrorHelpScreen(ReportsWorkerFailures, Screen[HelpChoice]):
         sha = self.certificate_sha256
         cert_text = ""
         if sha:
+            trust = (
+                "Compare it with the one your administrator gives you before trusting it (t)."
+                if self.offers_pin
+                else ""
+            )
             cert_text = (
                 f"The server showed a certificate with the SHA-256 fingerprint\n"
-                f"{fingerprint_with_colons(sha)}\n"
-                "Compare it with the one your administrator gives you before trusting it (t)."
-            )
+                f"{fingerprint_lines(sha)}\n{trust}"
+            ).rstrip()
         self._section("cert", cert_text, body_id="help-certificate")
         self.query_one("#help-steps", StepList).show(diagnosis.steps)
         self.query_one("#help-body").scroll_home(animate=False)
@@ -185,6 +199,21 @@ class ErrorHelpScreen(ReportsWorkerFailures, Screen[HelpChoice]):
         return self.diagnosis.facts.get("certificate_sha256") or None
 
     @property
+    def offers_pin(self) -> bool:
+        """Trusting the certificate is offered only when it is why connecting failed."""
+        from exsync_tui.core.connect.pipeline import CERTIFICATE_TOPICS
+
+        diagnosis = self.diagnosis
+        return (
+            diagnosis is not None
+            and not diagnosis.ok
+            and diagnosis.topic is not None
+            # A changed certificate (pin mismatch) may be pinned anew, after comparing.
+            and diagnosis.topic.id in CERTIFICATE_TOPICS | {"tls-pin-mismatch"}
+            and self.certificate_sha256 is not None
+        )
+
+    @property
     def fix_field(self) -> str | None:
         """The setting the help topic suggests changing."""
         if self.diagnosis is None or self.diagnosis.topic is None:
@@ -197,12 +226,19 @@ class ErrorHelpScreen(ReportsWorkerFailures, Screen[HelpChoice]):
             button.display = bool(self.check_action(button_id, ()))
         field = self.fix_field
         if field:
-            self.query_one("#fix", Button).label = f"Fix {FIELD_LABELS.get(field, field)}"
+            label = f"Fix {FIELD_LABELS.get(field, field)}"
+            self.query_one("#fix", Button).label = label
+            restyle_bindings(self, {ids.FIX}, description=label)
         self.refresh_bindings()
         focus = "#fix" if field and self.can_fix else "#retry"
         if not self.query_one(focus, Button).display:
             focus = "#close"
         self.query_one(focus, Button).focus()
+
+    def action_scroll_help(self, how: str) -> None:
+        """Scroll the help text (``how`` names the scroll method: scroll_up, scroll_end, …)."""
+        body = self.query_one("#help-body", VerticalScroll)
+        getattr(body, how)(animate=False)
 
     # ------------------------------------------------------------------ actions
 
@@ -217,7 +253,7 @@ class ErrorHelpScreen(ReportsWorkerFailures, Screen[HelpChoice]):
         if action == "fix":
             return not self.running and self.can_fix and self.fix_field is not None
         if action == "pin":
-            return not self.running and self.can_fix and self.certificate_sha256 is not None
+            return not self.running and self.can_fix and self.offers_pin
         return True
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -252,7 +288,7 @@ class ErrorHelpScreen(ReportsWorkerFailures, Screen[HelpChoice]):
         self.app.push_screen(
             ConfirmDialog(
                 "Trust this certificate?",
-                f"SHA-256 {fingerprint_with_colons(sha)}\n\nexsync will accept this one "
+                f"SHA-256\n{fingerprint_lines(sha)}\n\nexsync will accept this one "
                 "certificate for this mailbox, and refuse any other.",
                 yes="Trust it",
                 no="Don't",
