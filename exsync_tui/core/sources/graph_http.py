@@ -3,14 +3,19 @@
 Every request asks the token provider for a token first (so a token refreshed
 in between is used); a 401 asks once more (a provider that caches is told
 which token was refused, through ``invalidate`` when it has one) and then
-gives up with the sign-in topic. ``429`` waits ``Retry-After`` seconds,
-exponentially longer without one; 5xx and dropped connections are retried the
+gives up with the sign-in topic. ``429`` waits ``Retry-After`` (seconds or an
+HTTP-date), exponentially longer without a usable one; a wait past the budget gives up
+at once; 5xx and dropped connections are retried the
 same way; all of it within the per-request time budget, and every wait ends
-at once on cancel. Answers go through exsync's adapter like every request.
+at once on cancel. Redirects are refused, never followed. Answers go through
+exsync's adapter like every request.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -53,13 +58,26 @@ def _error_of(response: requests.Response) -> tuple[str, str]:
         return "", response.reason or ""
 
 
-def retry_after(response: requests.Response) -> float | None:
-    """The seconds a ``Retry-After`` header asks for (None when absent or not a number)."""
-    value = response.headers.get("Retry-After")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
+def retry_after(response: requests.Response, now: dt.datetime | None = None) -> float | None:
+    """The seconds a ``Retry-After`` header asks for: delay-seconds or an HTTP-date (RFC 9110).
+
+    None when absent, unreadable, not finite or not in the future: the caller then backs
+    off exponentially rather than retrying at once (a ``0`` would make a tight loop).
+    """
+    value = (response.headers.get("Retry-After") or "").strip()
+    if not value:
         return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:  # RFC 9110 dates are GMT; "-0000" parses as naive
+            when = when.replace(tzinfo=dt.UTC)
+        seconds = (when - (now or dt.datetime.now(dt.UTC))).total_seconds()
+    return seconds if math.isfinite(seconds) and seconds > 0 else None
 
 
 class GraphClient:
@@ -125,6 +143,13 @@ class GraphClient:
                     raise TopicError(SIGN_IN_TOPIC, "Microsoft Graph refused the sign-in token")
                 refused = token
                 continue
+            if 300 <= response.status_code < 400:
+                # Graph's API never redirects; following one would send the next request
+                # (and take its answer as mail) wherever the Location header says.
+                raise TopicError(
+                    "response-rejected",
+                    f"Microsoft Graph answered a redirect (HTTP {response.status_code})",
+                )
             if response.status_code >= 400:
                 code, message = _error_of(response)
                 raise GraphStatusError(response.status_code, code, message)
@@ -161,7 +186,9 @@ class GraphClient:
         sent = {**(headers or {}), "Authorization": f"Bearer {token}"}
         try:
             with register_secret(token):  # redacted from any log line or error text meanwhile
-                return self._session.get(url, params=params, headers=sent, timeout=(30, 120))
+                return self._session.get(
+                    url, params=params, headers=sent, timeout=(30, 120), allow_redirects=False
+                )
         except requests.ConnectionError as error:
             if self._cancel.is_set():
                 raise cancelled_error() from error
@@ -185,6 +212,8 @@ class GraphClient:
             wait = min(self.backoff_max_s, self.backoff_base_s * (2**attempt))
         if time.monotonic() + wait > deadline:
             what = f"HTTP {response.status_code}" if response is not None else "dropped connections"
+            if asked is not None:
+                what += f" asking to wait {asked:.0f} s"
             raise TopicError(
                 "server-busy",
                 f"Microsoft Graph kept answering {what}; the budget of "
