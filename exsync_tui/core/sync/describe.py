@@ -15,33 +15,30 @@ def human_bytes(count: int) -> str:
     return f"{count} B"
 
 
+def _nonzero(*counts: tuple[int, str]) -> str:
+    """``3 new, 2 deleted``: each count with its label, leaving out what is zero."""
+    return ", ".join(f"{value} {label}" for value, label in counts if value)
+
+
 def describe_counts(counts: FolderCounts) -> str:
     """``3 new, 1 changed, 2 deleted, 1 moved (12.0 KB)``, leaving out what is zero."""
-    parts = [
-        f"{value} {label}"
-        for value, label in (
-            (counts.new, "new"),
-            (counts.changed, "changed"),
-            (counts.deleted, "deleted"),
-            (counts.moved, "moved"),
-        )
-        if value
-    ]
-    text = ", ".join(parts) or "no changes"
+    text = _nonzero(
+        (counts.new, "new"),
+        (counts.changed, "changed"),
+        (counts.deleted, "deleted"),
+        (counts.moved, "moved"),
+    )
+    text = text or "no changes"
     return f"{text} ({human_bytes(counts.bytes)})" if counts.bytes else text
 
 
 def describe_push(event: Pushed) -> str:
     """``pushed: 3 flag changes, 1 moved, 2 deleted`` (``would push`` in a dry run)."""
-    parts = [
-        f"{value} {label}"
-        for value, label in (
-            (event.flags, "flag change(s)"),
-            (event.moved, "moved"),
-            (event.deleted, "deleted on the server"),
-            (event.kept, "kept (changed on the server)"),
-        )
-        if value
-    ]
+    parts = _nonzero(
+        (event.flags, "flag change(s)"),
+        (event.moved, "moved"),
+        (event.deleted, "deleted on the server"),
+        (event.kept, "kept (changed on the server)"),
+    )
     verb = "would push" if event.dry_run else "pushed"
-    return f"{verb}: {', '.join(parts) or 'nothing'}"
+    return f"{verb}: {parts or 'nothing'}"
