@@ -178,6 +178,22 @@ def test_flag_changed_on_the_server_and_read_here_both_stay(
     assert set(_flags_of(profile, inbox_id, item_id)) == {"F", "S"}
 
 
+def test_read_on_both_sides_is_agreement_not_a_conflict(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    # Also what a rerun meets after a crash between UpdateItem and the state's commit.
+    sb, profile = synced(fresh_sandbox)
+    inbox_id, items = inbox(sb)
+    item_id = next(i for i in _mail(sb, "inbox") if not items[i]["is_read"])
+    sb.control.mark_read(sb.info.users[0].email, item_id)
+    set_flags(local_file(profile, inbox_id, item_id), "S")
+    result, events = run_sync(sb, profile)
+    assert result.ok, result
+    assert truth_items(sb, "inbox")[item_id]["is_read"] is True
+    assert _warnings(events) == []
+    assert "S" in _flags_of(profile, inbox_id, item_id)
+
+
 def test_a_flag_changed_on_both_sides_keeps_the_servers_value(
     fresh_sandbox: Callable[..., Sandbox],
 ) -> None:

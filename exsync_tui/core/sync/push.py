@@ -49,6 +49,9 @@ from exsync_tui.core.sync.push_plan import (
     with_pushed,
 )
 
+_RICHER_ON_SERVER = frozenset("F")
+"""Pushed flags the server keeps more about than Maildir (F: flagged or completed)."""
+
 MAX_ATTEMPTS = 3
 """UpdateItem rounds for an item that keeps changing on the server; the rest waits a sync."""
 
@@ -324,8 +327,11 @@ def _resolve(run: _Run, change: FlagChange, now: ItemChange) -> FlagChange | Non
     base, local = set(pushed(change.record.flags)), set(pushed(change.local))
     server = set(pushed(server_flags(now, change.record.flags)))
     both = {f for f in PUSHED_FLAGS if (f in base) != (f in local) and (f in base) != (f in server)}
-    if both:
-        names = ", ".join(sorted(both))
+    # Both sides made the same change (S and R are yes/no: they agree, as after a replay
+    # of a push the server applied before a crash). Only F hides more on the server (a
+    # completed flag reads as not flagged), so only F's is worth a warning.
+    if warned := both & _RICHER_ON_SERVER:
+        names = ", ".join(sorted(warned))
         run.warn(change.folder, f"{names} changed here and on the server since the last sync: "
                  "the server's value is kept")  # fmt: skip
     local_now = (local - both) | (server & both)
