@@ -31,7 +31,7 @@ import requests
 from bench.source_fetch import bench_profile
 from exsync_tui.core.profiles import ConnectionMode
 from exsync_tui.core.sync.engine import graph_source_factory, sync_profile
-info, via = json.loads(sys.argv[1])
+info, via = json.load(sys.stdin)  # stdin, not argv: info holds the mailbox passwords
 profile = bench_profile(info, 0)
 started = time.perf_counter()
 if via == "graph":
@@ -58,7 +58,7 @@ def _child(info: dict[str, Any], via: str) -> dict[str, Any]:
             **{f"XDG_{k}_HOME": str(xdg / k.lower()) for k in ("DATA", "STATE", "CONFIG")},
         }
         done = subprocess.run(
-            [sys.executable, "-c", _CHILD, json.dumps([info, via])],
+            [sys.executable, "-c", _CHILD], input=json.dumps([info, via]),
             capture_output=True, text=True, env=env, check=True, timeout=3600,
         )  # fmt: skip
     figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
