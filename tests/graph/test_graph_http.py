@@ -1,10 +1,11 @@
-"""GraphClient's manners at the HTTP level: Retry-After forms, redirects refused."""
+"""Graph's manners at the HTTP level: Retry-After forms, redirects refused, paging ends."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -12,7 +13,9 @@ import requests
 
 from exsync_tui.core.diagnose.classify import TopicError
 from exsync_tui.core.net.credentials import credentials_scope
+from exsync_tui.core.sources.graph import GraphSource
 from exsync_tui.core.sources.graph_http import GraphClient, retry_after
+from exsync_tui.core.sources.graph_settings import GraphSettings
 
 NOW = dt.datetime(2026, 11, 30, 12, 0, 0, tzinfo=dt.UTC)
 
@@ -49,42 +52,62 @@ def test_retry_after_that_says_nothing_usable_leaves_the_backoff_to_the_client(
     assert retry_after(_answer(header), now=NOW) is None
 
 
-class _Redirecting(BaseHTTPRequestHandler):
-    """Answers every GET with a redirect to another path and logs what it was sent."""
+class _Handler(BaseHTTPRequestHandler):
+    """Logs each GET and answers it with ``reply`` (status, headers, body)."""
 
     seen: list[tuple[str, str | None]] = []
+    reply: Callable[[str, int], tuple[int, dict[str, str], bytes]]
 
     def do_GET(self) -> None:  # noqa: N802 - the http.server name
         self.seen.append((self.path, self.headers.get("Authorization")))
-        self.send_response(302)
-        self.send_header("Location", "/v1.0/elsewhere")
-        self.send_header("Content-Length", "0")
+        status, headers, body = type(self).reply(self.path, len(self.seen))
+        self.send_response(status)
+        for name, value in {**headers, "Content-Length": str(len(body))}.items():
+            self.send_header(name, value)
         self.end_headers()
+        self.wfile.write(body)
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         return
 
 
 @pytest.fixture
-def redirecting() -> Iterator[str]:
-    _Redirecting.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Redirecting)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+def server() -> Iterator[str]:
+    _Handler.seen = []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
     finally:
-        server.shutdown()
-        server.server_close()
+        httpd.shutdown()
+        httpd.server_close()
         thread.join(timeout=10)
 
 
-def test_a_redirect_is_refused_not_followed(redirecting: str) -> None:
-    client = GraphClient(redirecting, lambda: "token-1", threading.Event(), budget_s=5)
+def test_a_redirect_is_refused_not_followed(server: str) -> None:
+    _Handler.reply = staticmethod(lambda path, n: (302, {"Location": "/v1.0/elsewhere"}, b""))
+    client = GraphClient(server, lambda: "token-1", threading.Event(), budget_s=5)
     with credentials_scope(["127.0.0.1"]), pytest.raises(TopicError) as raised:
         client.get(client.url("me/mailFolders"))
     client.close()
     assert raised.value.topic_id == "response-rejected"
     assert "redirect" in raised.value.detail
     # Only the first request went out: the Location was never asked for.
-    assert _Redirecting.seen == [("/v1.0/me/mailFolders", "Bearer token-1")]
+    assert _Handler.seen == [("/v1.0/me/mailFolders", "Bearer token-1")]
+
+
+def test_a_next_link_handed_out_twice_ends_the_listing(server: str) -> None:
+    def reply(path: str, count: int) -> tuple[int, dict[str, str], bytes]:
+        # The same page link every time (20 times at most, so a loop ends the test too).
+        page: dict[str, object] = {"value": []}
+        if count < 20:
+            page["@odata.nextLink"] = f"{server}/v1.0/me/mailFolders?$skiptoken=same"
+        return 200, {"Content-Type": "application/json"}, json.dumps(page).encode()
+
+    _Handler.reply = staticmethod(reply)
+    source = GraphSource(GraphSettings(graph_url=server), lambda: "token-1")
+    with source, pytest.raises(TopicError) as raised:
+        source.sync_hierarchy(None)
+    assert raised.value.topic_id == "response-rejected"
+    assert len(_Handler.seen) == 2  # the first page and the link; not the link again

@@ -99,14 +99,19 @@ class GraphSource(MailboxSource):
         return self._pool.call(work)
 
     def _pages(self, path: str, params: dict[str, str]) -> Iterator[dict[str, Any]]:
-        """Every entry of a paged collection, following nextLinks."""
+        """Every entry of a paged collection, following nextLinks (each at most once: a
+        server that hands out a page it already gave would otherwise be read forever)."""
         url: str | None = self._client.url(path)
         query: dict[str, str] | None = params
+        seen: set[str] = set()
         while url is not None:
             payload = self._client.json(url, params=query, headers={"Prefer": PREFER})
             yield from payload.get("value") or ()
             link = payload.get("@odata.nextLink")
             url, query = (self._client.check_link(str(link)), None) if link else (None, None)
+            if url is not None and url in seen:
+                raise TopicError("response-rejected", "Graph handed out a page it already gave")
+            seen.add(url or "")
 
     # -- folders -----------------------------------------------------------------------------
 
