@@ -111,3 +111,21 @@ def test_a_next_link_handed_out_twice_ends_the_listing(server: str) -> None:
         source.sync_hierarchy(None)
     assert raised.value.topic_id == "response-rejected"
     assert len(_Handler.seen) == 2  # the first page and the link; not the link again
+
+
+def test_a_delta_page_that_links_to_itself_is_refused(server: str) -> None:
+    link = f"{server}/v1.0/me/mailFolders/inbox/messages/delta?$skiptoken=same"
+
+    def reply(path: str, count: int) -> tuple[int, dict[str, str], bytes]:
+        page: dict[str, object] = {"value": []}
+        if "/delta" in path:
+            page["@odata.nextLink"] = link
+        return 200, {"Content-Type": "application/json"}, json.dumps(page).encode()
+
+    _Handler.reply = staticmethod(reply)
+    with GraphSource(GraphSettings(graph_url=server), lambda: "token-1") as source:
+        first = source.sync_items("inbox", None)  # a first page that links on is fine
+        assert not first.includes_last
+        with pytest.raises(TopicError) as raised:
+            source.sync_items("inbox", first.sync_state)
+    assert raised.value.topic_id == "response-rejected"

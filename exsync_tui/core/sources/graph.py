@@ -193,6 +193,9 @@ class GraphSource(MailboxSource):
         )
         next_link = payload.get("@odata.nextLink")
         delta_link = payload.get("@odata.deltaLink")
+        if next_link and params is None and str(next_link) == url:
+            # The page it was asked for, handed out again: the sync would never end.
+            raise TopicError("response-rejected", "Graph handed out a page it already gave")
         if next_link:
             sync_state = (FIRST_ROUND if first_round else LATER_ROUND) + str(next_link)
         elif delta_link:
