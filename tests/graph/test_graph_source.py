@@ -46,7 +46,15 @@ def test_bad_settings_name_their_field(changes: dict[str, object], field: str) -
 def test_links_to_another_host_are_refused() -> None:
     client = GraphClient("https://graph.example.com", lambda: "t", threading.Event(), budget_s=1)
     assert client.check_link("https://graph.example.com/v1.0/me/x?$skiptoken=1")
-    for link in ("https://evil.example.net/v1.0/me", "https://graph.example.com.evil.net/v1.0/"):
+    for link in (
+        "https://evil.example.net/v1.0/me",
+        "https://graph.example.com.evil.net/v1.0/",
+        "http://graph.example.com/v1.0/me",  # downgraded to plain http
+        "https://graph.example.com:8443/v1.0/me",  # another port
+        "https://graph.example.com@evil.net/v1.0/me",  # userinfo: really evil.net
+        "https://evil.net\\@graph.example.com/v1.0/me",  # parsers disagree on the host
+        "https://graph.example.com/v1.0.evil/me",
+    ):
         with pytest.raises(TopicError):
             client.check_link(link)
 
