@@ -144,7 +144,7 @@ async def test_the_error_help_scrolls_by_keys_from_the_buttons_to_steps_and_addi
         screen = app.screen
         body = screen.query_one("#help-body", VerticalScroll)
         # The keys arrive while a button has focus (the help focuses its main button).
-        await wait_until(pilot, lambda: isinstance(app.focused, Button), timeout=5)
+        await wait_until(pilot, lambda: isinstance(app.focused, Button), timeout=30)
 
         def shown(widget_id: str) -> bool:
             region = screen.query_one(widget_id).region
@@ -297,6 +297,6 @@ async def test_the_dashboard_fits_its_columns_hint_and_keys_in_small_terminals(
             keys = list(footer.query("FooterKey"))
             return bool(keys) and all(footer.region.contains_region(k.region) for k in keys)
 
-        await wait_until(pilot, whole, timeout=10)  # fails when keys stay cut
+        await wait_until(pilot, whole, timeout=30)  # a hang guard: fails when keys stay cut
         descriptions = {getattr(key, "description", "") for key in footer.query("FooterKey")}
         assert {"Sync", "Add", "Help"} <= descriptions
