@@ -15,6 +15,7 @@ from exsync_tui.sandbox.ews.soap import SoapFault, fault, parse_envelope
 from exsync_tui.sandbox.faults import FaultInjector, FaultRule
 from exsync_tui.sandbox.httpserver import Request, Response
 from exsync_tui.sandbox.model import Mailbox
+from exsync_tui.sandbox.oauth_authority import Authority, is_authority_path
 from exsync_tui.sandbox.oauth_tokens import TokenRegistry
 from exsync_tui.sandbox.runtime import RequestLog, Switches
 from exsync_tui.sandbox.store import MailboxStore
@@ -41,6 +42,7 @@ class MainApp:
     stopping: threading.Event
     scheme: str
     tokens: TokenRegistry
+    authority: Authority | None = None
 
     def __call__(self, request: Request) -> Response:
         if self.switches.latency_ms:
@@ -77,6 +79,8 @@ class MainApp:
         path = request.path
         if request.host in self.switches.trap_hosts:
             return None, *self._trap(request)
+        if self.authority is not None and is_authority_path(path):
+            return None, self.authority(request), None
         if path == AUTODISCOVER_PATH and not self._allowed_host(request.host):
             return None, Response(404, _page("404 - File or directory not found.", ""), _HTML), None
         if path not in (EWS_PATH, AUTODISCOVER_PATH):
