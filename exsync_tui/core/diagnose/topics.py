@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from exsync_tui.core.diagnose.m365_topics import M365_TOPICS
 from exsync_tui.core.diagnose.sync_topics import SYNC_TOPICS
 from exsync_tui.core.steps import HelpTopic
 
@@ -449,7 +450,7 @@ _TOPICS = (
 )
 
 HELP_TOPICS: MappingProxyType[str, HelpTopic] = MappingProxyType(
-    {t.id: t for t in (*_TOPICS, *SYNC_TOPICS)}
+    {t.id: t for t in (*_TOPICS, *SYNC_TOPICS, *M365_TOPICS)}
 )
 """Every help topic by id, in catalogue order."""
 
