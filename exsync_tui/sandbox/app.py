@@ -13,6 +13,7 @@ from exsync_tui.sandbox.autodiscover import get_user_settings
 from exsync_tui.sandbox.ews.dispatch import dispatch, operation_name, sync_state_error
 from exsync_tui.sandbox.ews.soap import SoapFault, fault, parse_envelope
 from exsync_tui.sandbox.faults import FaultInjector, FaultRule
+from exsync_tui.sandbox.graph_me import ME_PATH, graph_me
 from exsync_tui.sandbox.httpserver import Request, Response
 from exsync_tui.sandbox.model import Mailbox
 from exsync_tui.sandbox.oauth_authority import Authority, is_authority_path
@@ -81,6 +82,8 @@ class MainApp:
             return None, *self._trap(request)
         if self.authority is not None and is_authority_path(path):
             return None, self.authority(request), None
+        if path == ME_PATH:
+            return None, graph_me(request, self.store, self.tokens), None
         if path == AUTODISCOVER_PATH and not self._allowed_host(request.host):
             return None, Response(404, _page("404 - File or directory not found.", ""), _HTML), None
         if path not in (EWS_PATH, AUTODISCOVER_PATH):
