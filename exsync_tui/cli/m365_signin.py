@@ -15,12 +15,13 @@ from collections.abc import Callable
 from typing import TextIO
 
 from exsync_tui.cli.connect_output import EXIT_CANCELLED, format_topic
-from exsync_tui.cli.profiles_common import EXIT_FAILED, EXIT_OK, find, load
+from exsync_tui.cli.profiles_common import EXIT_FAILED, EXIT_OK, UsageError, find, load
 from exsync_tui.core.diagnose import for_profile
 from exsync_tui.core.diagnose.classify import TopicError
 from exsync_tui.core.diagnose.m365_topics import SIGN_IN_TOPICS
 from exsync_tui.core.diagnose.topics import topic_by_id
 from exsync_tui.core.m365 import DeviceCodePrompt, DeviceSignIn, SignedIn, settings_from_profile
+from exsync_tui.core.m365.authcode import AuthCodeSignIn
 from exsync_tui.core.m365.settings import M365Settings
 from exsync_tui.core.profiles import MailboxMetadata, Profile, saving_fresh, update_metadata
 from exsync_tui.core.secrets import SecretStore
@@ -98,18 +99,39 @@ def device_sign_in(settings: M365Settings, store: SecretStore, out: TextIO) -> S
     return _wait_with_countdown(flow.wait, flow.cancel, prompt.expires_at, out)
 
 
+def browser_sign_in(
+    settings: M365Settings, store: SecretStore, out: TextIO, port: int = 0
+) -> SignedIn:
+    """The authorization-code sign-in: a URL to open, and the ssh -L command for elsewhere."""
+    flow = AuthCodeSignIn(settings, store, port=port)
+    prompt = flow.start()
+    print("To sign in to Microsoft 365, open this address in a browser:", file=out)
+    print(f"    {prompt.url}", file=out)
+    print(f"The browser is sent back to http://localhost:{prompt.port} on this machine.", file=out)
+    print("If the browser runs on another machine, run this there first:", file=out)
+    print(f"    {prompt.ssh_command}", file=out)
+    print("(Ctrl-C cancels)", file=out)
+    return _wait_with_countdown(flow.wait, flow.cancel, prompt.expires_at, out)
+
+
 def terminal_sign_in(
     profile: Profile,
     default_client_id: str | None,
     out: TextIO,
     *,
     store: SecretStore | None = None,
+    browser: bool = False,
+    port: int = 0,
 ) -> int:
-    """Sign ``profile`` in on this terminal; the exit code (130 when cancelled)."""
+    """Sign ``profile`` in on this terminal (device code, or ``browser``: authorization code
+    on a loopback ``port``); the exit code (130 when cancelled)."""
     store = store or SecretStore()
     try:
         settings = settings_from_profile(profile, default_client_id)
-        done = device_sign_in(settings, store, out)
+        if browser:
+            done = browser_sign_in(settings, store, out, port)
+        else:
+            done = device_sign_in(settings, store, out)
     except TopicError as error:
         if error.topic_id == "cancelled":
             print("sign-in cancelled", file=out)
@@ -137,4 +159,8 @@ def signin(args: argparse.Namespace) -> int:
     """`profiles signin NAME`: sign a Microsoft 365 profile in (again)."""
     config = load()
     profile = find(config, args.name)
-    return terminal_sign_in(profile, config.office365_client_id, sys.stdout)
+    if args.port and not args.browser:
+        raise UsageError("--port: only with --browser")
+    return terminal_sign_in(
+        profile, config.office365_client_id, sys.stdout, browser=args.browser, port=args.port
+    )

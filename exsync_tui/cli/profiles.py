@@ -58,6 +58,14 @@ def register(subparsers: Any) -> None:
 
     signin = actions.add_parser("signin", help="sign a Microsoft 365 profile in (again)")
     signin.add_argument("name", metavar="NAME")
+    signin.add_argument(
+        "--browser",
+        action="store_true",
+        help="sign in in a browser (authorization code) where device-code sign-in is blocked",
+    )
+    signin.add_argument(
+        "--port", type=int, default=0, help="loopback port for --browser (default: any free)"
+    )
     signin.set_defaults(handler=guarded(m365_signin.signin))
 
     show = actions.add_parser("show", help="show one profile (never its secrets)")
