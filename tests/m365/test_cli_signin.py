@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable
@@ -51,6 +52,23 @@ def test_add_shows_the_code_and_completes_when_the_sandbox_approves(
     profile = load_config().profiles["m365"]
     assert profile.office365.client_id == CLIENT_ID
     assert profile.office365.authority == sandbox.info.authority_url
+
+
+def test_show_reports_the_sign_in_health_without_secrets(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.m365.test_headless_sync import _add, _sign_in
+
+    _add(sandbox, capsys, monkeypatch)
+    code, out, _ = run_exsync(capsys, monkeypatch, "profiles", "show", "m365", "--json")
+    assert code == 0 and json.loads(out)["sign_in"]["state"] == "sign-in needed"
+    _sign_in(sandbox)
+    code, out, _ = run_exsync(capsys, monkeypatch, "profiles", "show", "m365", "--json")
+    shown = json.loads(out)
+    assert shown["sign_in"]["state"] == "valid"
+    assert shown["sign_in"]["username"] == sandbox.info.users[0].email
+    assert shown["office365"]["client_id"] == CLIENT_ID
+    assert "secret" not in out and "refresh" not in out.replace("refreshes_until", "")
 
 
 def test_ctrl_c_cancels_the_wait_and_keeps_nothing(sandbox: Sandbox) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 
 import msal
@@ -88,6 +89,21 @@ class TokenHealth:
     username: str | None = None
     access_valid_until: float | None = None
     refreshes_until: float | None = None
+
+    def to_dict(self) -> dict[str, str | None]:
+        """JSON-ready, times as ISO 8601 in UTC (what `exsync profiles show` prints)."""
+
+        def iso(moment: float | None) -> str | None:
+            if moment is None:
+                return None
+            return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds")
+
+        return {
+            "state": self.state.value,
+            "username": self.username,
+            "access_valid_until": iso(self.access_valid_until),
+            "refreshes_until": iso(self.refreshes_until),
+        }
 
 
 def token_health(profile: Profile, store: SecretStore, now: float | None = None) -> TokenHealth:
