@@ -12,10 +12,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.widgets.data_table import ColumnKey
 
-from exsync_tui.core.profiles import Config, Profile
+from exsync_tui.core.profiles import Config, ConnectionMode, Profile
 from exsync_tui.core.profiles.retention import retention_notice
 from exsync_tui.core.sync.record import LocalCounts
 from exsync_tui.ui import binding_ids as ids
+from exsync_tui.ui.m365_flow import m365_health_line
 from exsync_tui.ui.periodic import next_run
 from exsync_tui.ui.presenters import ago, mailbox_kind
 from exsync_tui.ui.screens.base import ReportsWorkerFailures
@@ -54,6 +55,11 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
         Binding("x", "remove", "Remove", id=ids.REMOVE),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        # Microsoft 365 sign-in lines by profile id: read from the keyring off the UI thread.
+        self.m365_health: dict[str, str] = {}
+
     @property
     def exsync(self) -> ExsyncApp:
         """The app, typed."""
@@ -88,6 +94,7 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
         table = self.query_one("#mailboxes", DataTable)
         selected = self.selected_profile()
         now = self.exsync.context.clock()
+        self.m365_health.clear()  # a sign-in or a sync may have changed it
         table.clear()
         for profile in config.profiles.values():
             table.add_row(
@@ -195,6 +202,8 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
             f"Last sync: {_exact(meta.last_synced)} · verified: {_exact(meta.last_verified)}"
             + _held_text(self.exsync.syncs.local.get(profile.name)),
         ]
+        if profile.mode is ConnectionMode.OFFICE365:
+            lines.append(m365_health_line(self, profile))
         upcoming = next_run(profile, self.exsync.syncs.attempts.get(profile.id))
         if upcoming is not None:
             when = "now" if upcoming <= now else f"at {_exact(upcoming)}"
