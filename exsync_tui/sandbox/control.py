@@ -15,6 +15,8 @@ from exsync_tui.sandbox.calendar import MS_TIMEZONE_IDS
 from exsync_tui.sandbox.faults import FaultInjector
 from exsync_tui.sandbox.mime import simple_message
 from exsync_tui.sandbox.model import CalendarEvent, MessageItem, Recurrence
+from exsync_tui.sandbox.oauth_control import OAUTH_CONTROL_METHODS, OAuthControl
+from exsync_tui.sandbox.oauth_grants import OAuthGrants
 from exsync_tui.sandbox.oauth_tokens import TokenRegistry
 from exsync_tui.sandbox.runtime import RequestLog, Switches
 from exsync_tui.sandbox.store import MailboxStore
@@ -61,10 +63,11 @@ CONTROL_METHODS = (
     "expire_access_tokens",
     "revoke_access_tokens",
     "clear_request_log",
+    *OAUTH_CONTROL_METHODS,
 )
 
 
-class Control:
+class Control(OAuthControl):
     """Operations on a running sandbox (thread-safe; the store is saved after each change)."""
 
     def __init__(
@@ -76,6 +79,7 @@ class Control:
         tls: ServerTLS | None,
         on_certificate_change: Callable[[], None] | None = None,
         tokens: TokenRegistry | None = None,
+        oauth: OAuthGrants | None = None,
     ) -> None:
         self._store = store
         self._switches = switches
@@ -84,6 +88,7 @@ class Control:
         self._tls = tls
         self._on_certificate_change = on_certificate_change
         self._tokens = tokens or TokenRegistry()
+        self._oauth = oauth or OAuthGrants()
 
     # -- OAuth tokens ------------------------------------------------------------------------
 
