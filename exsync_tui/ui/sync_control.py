@@ -90,7 +90,12 @@ class SyncController:
 
         app = self.app
         try:
-            prepared = prepare_job(profile, app.secret_store(), overrides)
+            prepared = prepare_job(
+                profile,
+                app.secret_store(),
+                overrides,
+                default_client_id=app.config.office365_client_id,
+            )
         except BaseException:
             self.board.finish(SyncResult(profile.name, False, topic="unexpected-error"))
             raise

@@ -91,6 +91,20 @@ def is_office365(profile: Profile) -> bool:
     return request_from_profile(profile, "").office365
 
 
+def default_source(profile: Profile, secret: str, cancel: threading.Event) -> MailboxSource:
+    """The source a profile syncs through: Microsoft Graph for a Microsoft 365 profile (the
+    secret is then its access token, refreshed silently when Graph refuses it), EWS for
+    every other (the secret is its password)."""
+    if not is_office365(profile):
+        return ews_source(profile, secret, cancel)
+    from exsync_tui.core.m365.session_tokens import SessionTokens
+    from exsync_tui.core.m365.settings import MICROSOFT_GRAPH_URL
+
+    graph_url = profile.office365.graph_url or MICROSOFT_GRAPH_URL
+    tokens = SessionTokens(profile, secret, cancel)
+    return graph_source_factory(tokens, graph_url)(profile, secret, cancel)
+
+
 def options_for(profile: Profile, **overrides: object) -> SyncOptions:
     """The sync options a profile's settings ask for, with command-line overrides."""
     sync = profile.sync
@@ -177,7 +191,7 @@ def sync_profile(
     *,
     emit: EventSink = ignore,
     cancel: threading.Event | None = None,
-    source_factory: SourceFactory = ews_source,
+    source_factory: SourceFactory = default_source,
     office365_source: SourceFactory | None = None,
 ) -> SyncResult:
     """Sync one profile's mail and calendars to disk; never raises for a mailbox failure.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from dataclasses import replace
 
 from exsync_tui.core.diagnose.classify import TopicError
 from exsync_tui.core.profiles import ConnectionMode, Profile, resolve_password
@@ -56,4 +57,8 @@ def _m365_job(
         return SyncResult(profile.name, False, topic="keyring-unavailable", detail=str(error))
     except TopicError as error:
         return SyncResult(profile.name, False, topic=error.topic_id, detail=error.detail)
+    # The job carries its effective client id, so a silent refresh mid-sync (in the sync's
+    # own process) needs no config.
+    client_id = profile.office365.client_id or default_client_id
+    profile = replace(profile, office365=replace(profile.office365, client_id=client_id))
     return Job(profile, token, options_for(profile, **(overrides or {})))

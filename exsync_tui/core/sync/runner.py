@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from exsync_tui.core.profiles import Profile
 from exsync_tui.core.sync.context import SyncOptions
-from exsync_tui.core.sync.engine import SourceFactory, SyncResult, ews_source, sync_profile
+from exsync_tui.core.sync.engine import SourceFactory, SyncResult, default_source, sync_profile
 from exsync_tui.core.sync.events import EventSink, SyncEvent
 
 
@@ -29,7 +29,7 @@ class SyncRun:
     """Runs jobs concurrently; :meth:`wait` returns the results by profile name."""
 
     def __init__(
-        self, jobs: Sequence[Job], emit: EventSink, source_factory: SourceFactory = ews_source
+        self, jobs: Sequence[Job], emit: EventSink, source_factory: SourceFactory = default_source
     ) -> None:
         self._source_factory = source_factory
         self.cancel = threading.Event()
