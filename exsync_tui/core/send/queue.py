@@ -1,0 +1,140 @@
+"""The send queue: messages not sent yet, one file each in the profile's state directory.
+
+A file is one JSON line (envelope, Message-ID, state) and then the MIME, written
+atomically and fsynced (0600) before ``exsync send`` reports success, so a message
+accepted is on disk whatever happens next. ``state`` is ``sending`` while a
+process works on the message and ``queued`` once it gave up for now; a
+``sending`` file with nobody holding the queue lock was left by a process that
+died, and the message may or may not have gone out: it is looked up in Sent Items
+before being sent again. One process works on a queue at a time (an ``flock``,
+released by the kernel when its holder dies).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from exsync_tui.core.files import atomic_write_bytes, ensure_private_directory, fsync_directory
+from exsync_tui.core.profiles import Profile
+from exsync_tui.core.send.outgoing import Outgoing
+from exsync_tui.core.store.lock import ProfileLock, SyncLocked
+
+QUEUE_DIR = "outbox"
+SUFFIX = ".msg"
+SENDING, QUEUED = "sending", "queued"
+
+
+class QueueBusy(Exception):
+    """Another exsync process is sending from this queue right now."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One queued message: its file, envelope, Message-ID and how far sending got."""
+
+    path: Path
+    message_id: str
+    recipients: tuple[str, ...]
+    bcc: tuple[str, ...]
+    digest: str
+    queued_at: str
+    state: str
+    attempts: int = 0
+    last_error: str | None = None
+
+    @property
+    def id(self) -> str:
+        """The entry's name in ``exsync send --queue``."""
+        return self.path.stem
+
+    def meta(self) -> dict[str, Any]:
+        """The JSON line of the file."""
+        found = asdict(self)
+        found.pop("path")
+        found["recipients"], found["bcc"] = list(self.recipients), list(self.bcc)
+        return found
+
+
+class SendQueue:
+    """The queue of one profile (``<state dir>/outbox``)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._lock = ProfileLock(directory)
+
+    @classmethod
+    def of(cls, profile: Profile) -> SendQueue:
+        """The queue in ``profile``'s state directory."""
+        return cls(profile.state_dir() / QUEUE_DIR)
+
+    def __enter__(self) -> SendQueue:
+        """Take the queue's lock without waiting (:class:`QueueBusy` when taken)."""
+        try:
+            self._lock.acquire()
+        except SyncLocked as error:
+            raise QueueBusy(
+                f"another exsync is sending this profile's mail ({error.path})"
+            ) from None
+        for leftover in self.directory.glob(".*.tmp"):
+            leftover.unlink(missing_ok=True)  # half-written by a process that died
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._lock.release()
+
+    def add(self, outgoing: Outgoing, state: str) -> Entry:
+        """Write ``outgoing`` durably as a new entry."""
+        ensure_private_directory(self.directory)
+        name = f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}{SUFFIX}"
+        entry = Entry(
+            path=self.directory / name,
+            message_id=outgoing.message_id,
+            recipients=outgoing.recipients,
+            bcc=outgoing.bcc,
+            digest=outgoing.digest,
+            queued_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            state=state,
+        )
+        self._write(entry, outgoing.mime)
+        return entry
+
+    def _write(self, entry: Entry, mime: bytes) -> None:
+        line = json.dumps(entry.meta(), ensure_ascii=True).encode() + b"\n"
+        atomic_write_bytes(entry.path, line + mime)
+
+    def mime(self, entry: Entry) -> bytes:
+        """The message of ``entry``, as it will be sent."""
+        return entry.path.read_bytes().partition(b"\n")[2]
+
+    def update(self, entry: Entry, **changes: Any) -> Entry:
+        """Rewrite ``entry`` (atomically) with ``changes``."""
+        changed = replace(entry, **changes)
+        self._write(changed, self.mime(entry))
+        return changed
+
+    def remove(self, entry: Entry) -> None:
+        """Drop ``entry`` durably (it was sent)."""
+        entry.path.unlink(missing_ok=True)
+        fsync_directory(self.directory)
+
+    def entries(self) -> list[Entry]:
+        """Every entry, oldest first."""
+        if not self.directory.is_dir():
+            return []
+        found = []
+        for path in sorted(self.directory.glob(f"[!.]*{SUFFIX}")):
+            with path.open("rb") as handle:
+                meta = json.loads(handle.readline())
+            meta["recipients"], meta["bcc"] = tuple(meta["recipients"]), tuple(meta["bcc"])
+            found.append(Entry(path=path, **meta))
+        return found
+
+    def interrupted(self, digest: str) -> Entry | None:
+        """The entry a process that died left while sending this same submission."""
+        return next((e for e in self.entries() if e.state == SENDING and e.digest == digest), None)
