@@ -7,10 +7,16 @@ import email.policy
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
+from exsync_tui.core.profiles import Config, Profile, save_config
+from exsync_tui.core.send.queue import SendQueue
+from exsync_tui.core.store.lock import LOCK_NAME
 from exsync_tui.sandbox import Sandbox
+from tests.sync.helpers import profile_for
 
 
 def message(
@@ -64,3 +70,24 @@ def sent_items(sb: Sandbox, user: int = 0) -> list[email.message.Message]:
     truth = sb.control.truth(sb.info.users[user].email)
     folder = next(f["id"] for f in truth["folders"] if f["distinguished"] == "sentitems")
     return [email.message_from_bytes(i["mime"]) for i in truth["items"] if i["folder_id"] == folder]
+
+
+def save_profiles(sb: Sandbox, tmp_path: Path, users: int) -> list[Profile]:
+    """Save a connected profile (password from a command) for each of the first ``users``."""
+    profiles = []
+    for user in range(users):
+        secret = tmp_path / f"password-{user}"
+        secret.write_text(sb.info.users[user].password + "\n")
+        secret.chmod(0o600)
+        profile = replace(profile_for(sb, user), password_command=("cat", str(secret)))
+        profiles.append(profile)
+    save_config(Config(profiles={p.name: p for p in profiles}))
+    return profiles
+
+
+def queue_files(profile: Profile) -> list[Path]:
+    """Every file in the profile's send queue directory (entries and leftovers alike)."""
+    directory = SendQueue.of(profile).directory
+    if not directory.exists():
+        return []
+    return sorted(p for p in directory.iterdir() if p.name != LOCK_NAME)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 _FIELD_NAME = re.compile(rb"^[!-9;-~]+:")  # RFC 5322 ftext: printable ASCII except ':'
-_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+_BLANK_LINE = re.compile(rb"\r?\n(\r?\n)")
 
 
 class HeaderError(ValueError):
@@ -32,7 +32,7 @@ class RawMessage:
         """Split ``raw`` into fields and body; :class:`HeaderError` when there are no headers."""
         match = _BLANK_LINE.search(raw)
         head, separator, body = (
-            (raw[: match.start()], raw[match.start() : match.end()], raw[match.end() :])
+            (raw[: match.start(1)], match.group(1), raw[match.end() :])
             if match
             else (raw, b"", b"")
         )
