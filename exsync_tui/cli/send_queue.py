@@ -31,13 +31,13 @@ def flush_queues(profiles: list[Profile]) -> int:
     left = 0
     for profile in profiles:
         queue = SendQueue.of(profile)
-        if not queue.entries():
+        if not queue.unsent():
             continue
         password = password_or_failure(profile)
         if isinstance(password, Failure):
             print(f"{profile.name}: not flushed: {password.topic}: {password.detail}",
                   file=sys.stderr)  # fmt: skip
-            left += len(queue.entries())
+            left += len(queue.unsent())
             continue
         report = flush(profile, password)
         for message_id in report.sent:
@@ -52,5 +52,5 @@ def flush_queues(profiles: list[Profile]) -> int:
                   file=sys.stderr)  # fmt: skip
         if report.busy is not None:
             print(f"{profile.name}: {report.busy}", file=sys.stderr)
-        left += len(queue.entries())
+        left += len(queue.unsent())
     return EX_TEMPFAIL if left else EX_OK

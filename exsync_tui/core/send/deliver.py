@@ -21,7 +21,7 @@ from typing import Protocol
 from exsync_tui.core.profiles import Profile
 from exsync_tui.core.send.failures import Failure, failure_of
 from exsync_tui.core.send.outgoing import Outgoing
-from exsync_tui.core.send.queue import QUEUED, SENDING, Entry, QueueBusy, SendQueue
+from exsync_tui.core.send.queue import QUEUED, SENDING, SENT, Entry, QueueBusy, SendQueue
 from exsync_tui.core.sync import crashpoints
 
 SEND_BUDGET_S = 30.0
@@ -33,14 +33,13 @@ SEND_POINTS = (
     "send-before-lookup",
     "send-before-create",
     "send-after-create",
-    "send-after-dequeue",
+    "send-after-mark",
     "send-after-requeue",
     "flush-locked",
     "flush-before-lookup",
-    "flush-found-sent",
     "flush-before-create",
     "flush-after-create",
-    "flush-after-dequeue",
+    "flush-after-done",
 )
 """Every crash point of a send and a flush; tests iterate over these."""
 
@@ -116,6 +115,9 @@ def submit(
             with queue:
                 crashpoints.reached("send-locked")
                 entry = queue.interrupted(outgoing.digest)
+                if entry is not None and entry.state == SENT:
+                    queue.remove(entry)  # a retry of a send that went out before its crash
+                    return SendResult(Outcome.ALREADY_SENT, entry.message_id)
                 adopted = entry is not None
                 if entry is None:
                     entry = queue.add(outgoing, SENDING)
@@ -127,16 +129,15 @@ def submit(
 
 
 def _send_entry(queue: SendQueue, sender: Sender, entry: Entry, *, check_first: bool) -> SendResult:
+    outcome = Outcome.SENT
     try:
-        if check_first:
-            crashpoints.reached("send-before-lookup")
-            if sender.already_sent(entry.message_id):
-                queue.remove(entry)
-                crashpoints.reached("send-after-dequeue")
-                return SendResult(Outcome.ALREADY_SENT, entry.message_id)
-        crashpoints.reached("send-before-create")
-        sender.send(queue.mime(entry), entry.bcc)
-        crashpoints.reached("send-after-create")
+        crashpoints.reached("send-before-lookup")
+        if check_first and sender.already_sent(entry.message_id):
+            outcome = Outcome.ALREADY_SENT
+        else:
+            crashpoints.reached("send-before-create")
+            sender.send(queue.mime(entry), entry.bcc)
+            crashpoints.reached("send-after-create")
     except Exception as error:
         failure = failure_of(error)
         if not failure.temporary:
@@ -145,9 +146,11 @@ def _send_entry(queue: SendQueue, sender: Sender, entry: Entry, *, check_first: 
         queue.update(entry, state=QUEUED, attempts=entry.attempts + 1, last_error=failure.topic)
         crashpoints.reached("send-after-requeue")
         return SendResult(Outcome.QUEUED, entry.message_id, failure)
+    # Marked before it is dropped: a crash in between leaves what a retry must find.
+    queue.update(entry, state=SENT)
+    crashpoints.reached("send-after-mark")
     queue.remove(entry)
-    crashpoints.reached("send-after-dequeue")
-    return SendResult(Outcome.SENT, entry.message_id)
+    return SendResult(outcome, entry.message_id)
 
 
 @dataclass
@@ -177,7 +180,10 @@ def flush(
     try:
         with queue:
             crashpoints.reached("flush-locked")
-            entries = queue.entries()
+            queue.drop_old_sent()
+            entries = queue.unsent()
+            if not entries:
+                return report
             sender = _sender_or_failure(factory, profile, password, cancel or threading.Event())
             if isinstance(sender, Failure):
                 report.stopped, report.remaining = sender, len(entries)
@@ -200,22 +206,21 @@ def _flush_entry(
 ) -> Failure | None:
     try:
         crashpoints.reached("flush-before-lookup")
-        if sender.already_sent(entry.message_id):
-            crashpoints.reached("flush-found-sent")
-            queue.remove(entry)
-            crashpoints.reached("flush-after-dequeue")
-            report.already_sent.append(entry.message_id)
-            return None
-        crashpoints.reached("flush-before-create")
-        sender.send(queue.mime(entry), entry.bcc)
-        crashpoints.reached("flush-after-create")
+        found = sender.already_sent(entry.message_id)
+        if not found:
+            crashpoints.reached("flush-before-create")
+            sender.send(queue.mime(entry), entry.bcc)
+            crashpoints.reached("flush-after-create")
     except Exception as error:
         failure = failure_of(error)
         queue.update(entry, state=QUEUED, attempts=entry.attempts + 1, last_error=failure.topic)
         if failure.about_message:
             report.refused.append((entry.message_id, failure))
         return failure
-    queue.remove(entry)
-    crashpoints.reached("flush-after-dequeue")
-    report.sent.append(entry.message_id)
+    if entry.state == SENDING:
+        queue.update(entry, state=SENT)  # its submitter died untold and may try again
+    else:
+        queue.remove(entry)
+    crashpoints.reached("flush-after-done")
+    (report.already_sent if found else report.sent).append(entry.message_id)
     return None

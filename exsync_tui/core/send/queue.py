@@ -2,12 +2,18 @@
 
 A file is one JSON line (envelope, Message-ID, state) and then the MIME, written
 atomically and fsynced (0600) before ``exsync send`` reports success, so a message
-accepted is on disk whatever happens next. ``state`` is ``sending`` while a
-process works on the message and ``queued`` once it gave up for now; a
-``sending`` file with nobody holding the queue lock was left by a process that
-died, and the message may or may not have gone out: it is looked up in Sent Items
-before being sent again. One process works on a queue at a time (an ``flock``,
-released by the kernel when its holder dies).
+accepted is on disk whatever happens next. ``state``:
+
+- ``sending``: a process is sending it. Found with nobody holding the queue lock,
+  its process died, maybe after the server took it: it is looked up in Sent
+  Items before being sent again.
+- ``queued``: the submitter was told "queued" (exit 0); a flush sends it.
+- ``sent``: it went out, but its submitter died before being told so. The
+  submitter (a mail client) then tries again with the same message, and that
+  retry must find it sent; kept :data:`SENT_KEPT_S`, then dropped.
+
+One process works on a queue at a time (an ``flock``, released by the kernel
+when its holder dies).
 """
 
 from __future__ import annotations
@@ -27,7 +33,9 @@ from exsync_tui.core.store.lock import ProfileLock, SyncLocked
 
 QUEUE_DIR = "outbox"
 SUFFIX = ".msg"
-SENDING, QUEUED = "sending", "queued"
+SENDING, QUEUED, SENT = "sending", "queued", "sent"
+SENT_KEPT_S = 24 * 3600
+"""How long a sent entry waits for its submitter's retry."""
 
 
 class QueueBusy(Exception):
@@ -137,4 +145,19 @@ class SendQueue:
 
     def interrupted(self, digest: str) -> Entry | None:
         """The entry a process that died left while sending this same submission."""
-        return next((e for e in self.entries() if e.state == SENDING and e.digest == digest), None)
+        return next(
+            (e for e in self.entries() if e.state in (SENDING, SENT) and e.digest == digest),
+            None,
+        )
+
+    def unsent(self) -> list[Entry]:
+        """The entries still to send, oldest first."""
+        return [e for e in self.entries() if e.state != SENT]
+
+    def drop_old_sent(self, now: float | None = None) -> None:
+        """Forget sent entries whose submitter never came back for them."""
+        now = time.time() if now is None else now
+        for entry in self.entries():
+            queued = datetime.fromisoformat(entry.queued_at).timestamp()
+            if entry.state == SENT and now - queued > SENT_KEPT_S:
+                self.remove(entry)
