@@ -66,6 +66,7 @@ def register(subparsers: Any) -> None:
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--flush", action="store_true", help="send what is queued now")
     action.add_argument("--queue", action="store_true", help="list what is queued")
+    action.add_argument("--drop", metavar="ENTRY", help="remove a queued message, unsent")
     # sendmail's callers read the exit code, and 2 means nothing to them: 64 is "usage".
     setattr(parser, "error", _refuse_usage)  # noqa: B010
     parser.set_defaults(handler=run)
@@ -77,10 +78,12 @@ def run(args: argparse.Namespace) -> int:
         if args.mode != "m":
             raise _Usage(f"-b{args.mode} is not supported: exsync send only delivers (-bm)")
         config = load()
-        if args.queue or args.flush:
-            from exsync_tui.cli.send_queue import flush_queues, show_queues
+        if args.queue or args.flush or args.drop:
+            from exsync_tui.cli.send_queue import drop_entry, flush_queues, show_queues
 
             chosen = _named(config.profiles, args.profile)
+            if args.drop:
+                return drop_entry(chosen, args.drop)
             return show_queues(chosen) if args.queue else flush_queues(chosen)
         return _send(args, config.profiles)
     except _Usage as error:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 
 from exsync_tui.core.profiles import Profile
-from exsync_tui.core.send.failures import EX_OK, EX_TEMPFAIL
-from exsync_tui.core.send.queue import SendQueue
+from exsync_tui.core.send.failures import EX_OK, EX_TEMPFAIL, EX_USAGE
+from exsync_tui.core.send.queue import QueueBusy, SendQueue
 
 
 def show_queues(profiles: list[Profile]) -> int:
@@ -54,3 +54,24 @@ def flush_queues(profiles: list[Profile]) -> int:
             print(f"{profile.name}: {report.busy}", file=sys.stderr)
         left += len(queue.unsent())
     return EX_TEMPFAIL if left else EX_OK
+
+
+def drop_entry(profiles: list[Profile], entry_id: str) -> int:
+    """Remove one queued message (as `--queue` names it) without sending it."""
+    for profile in profiles:
+        queue = SendQueue.of(profile)
+        if not any(entry.id == entry_id for entry in queue.entries()):
+            continue
+        try:
+            with queue:
+                for entry in queue.entries():
+                    if entry.id == entry_id:
+                        queue.remove(entry)
+                        print(f"{profile.name}: dropped {entry.message_id}", file=sys.stderr)
+                        return EX_OK
+        except QueueBusy as busy:
+            print(f"exsync send: {busy}; try again", file=sys.stderr)
+            return EX_TEMPFAIL
+    print(f"exsync send: no queued message {entry_id!r} (see exsync send --queue)",
+          file=sys.stderr)  # fmt: skip
+    return EX_USAGE

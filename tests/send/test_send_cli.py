@@ -7,8 +7,9 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
-from exsync_tui.core.send.failures import EX_DATAERR, EX_NOPERM, EX_NOUSER, EX_USAGE
-from exsync_tui.core.send.queue import SendQueue
+from exsync_tui.core.send.failures import EX_DATAERR, EX_NOPERM, EX_NOUSER, EX_TEMPFAIL, EX_USAGE
+from exsync_tui.core.send.outgoing import prepare
+from exsync_tui.core.send.queue import QUEUED, SendQueue
 from exsync_tui.sandbox import Sandbox, SandboxConfig
 from tests.send.helpers import message, queue_files, run_send, save_profiles, sent, sent_items
 from tests.sync.cli_helpers import json_events, run_cli
@@ -190,3 +191,26 @@ def test_while_another_exsync_sends_the_message_waits_in_the_queue(
         assert "another exsync is sending" in done.stderr and sent(sb) == []
     assert run_send("--flush").returncode == 0
     assert [m["message"]["Message-ID"] for m in sent(sb)] == ["<busy.1@x.test>"]
+
+
+def test_a_queued_message_the_server_refuses_stays_until_dropped(
+    fresh_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = fresh_sandbox(users=2, messages=1, events=0)
+    [profile] = save_profiles(sb, tmp_path, 1)
+    me, friend = sb.info.users[0].email, sb.info.users[1].email
+    good = prepare(message("Fine", me, friend), [friend], from_headers=False)
+    unreadable = dataclasses.replace(good, mime=b"\x00 not MIME\n", message_id="<bad@x.test>")
+    queue = SendQueue.of(profile)
+    queue.add(unreadable, QUEUED)
+    queue.add(good, QUEUED)
+    flushed = run_send("--flush")
+    assert flushed.returncode == EX_TEMPFAIL
+    assert "<bad@x.test> refused (message-refused)" in flushed.stderr
+    assert [m["message"]["Subject"] for m in sent(sb)] == ["Fine"]  # the rest went on
+    [left] = queue.entries()
+    assert left.message_id == "<bad@x.test>" and left.last_error == "message-refused"
+    assert f"\t{left.id}\t" in run_send("--queue").stdout
+    dropped = run_send("--drop", left.id)
+    assert dropped.returncode == 0 and queue.entries() == []
+    assert run_send("--drop", left.id).returncode == EX_USAGE

@@ -47,7 +47,8 @@ SYNC_TOPICS = (
         advice=(
             "Read the details for which of these it was; fix the address, the size or the "
             "From address, and send again.",
-            "A message exsync had queued stays in the queue (exsync send --queue).",
+            "A queued message the server refuses stays queued: the README's Sending section "
+            "says how to list it and drop it.",
         ),
         admin="Ask the Exchange administrator about size limits or Send As permission.",
         field=None,
