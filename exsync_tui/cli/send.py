@@ -7,8 +7,8 @@ sent by the next `exsync sync` or `exsync send --flush`, and the exit code is 0,
 as sendmail's is when it queues. Exit codes (sysexits): 0 sent or queued;
 64 usage; 65 not a message; 67 a recipient refused; 69 the server refuses this
 mailbox (certificate, EWS off); 70 internal error; 75 queue not empty after
---flush; 77 sign-in refused; 78 the profile cannot send yet (no password, never
-connected).
+--flush, or the queue could not be written; 77 sign-in refused; 78 the profile
+cannot send yet (no password, never connected).
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from exsync_tui.core.send.failures import (
     EX_DATAERR,
     EX_NOUSER,
     EX_OK,
+    EX_SOFTWARE,
+    EX_TEMPFAIL,
     EX_USAGE,
     Failure,
 )
@@ -58,13 +60,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--profile", metavar="NAME", help="the profile to send with")
     parser.add_argument("-b", dest="mode", default="m", help=argparse.SUPPRESS)
     for flag in _IGNORED_FLAGS:
-        parser.add_argument(
-            flag, action="store_true", dest=f"ignored{flag}", help=argparse.SUPPRESS
-        )
+        parser.add_argument(flag, action="store_true", dest=f"_{flag}", help=argparse.SUPPRESS)
     for flag in _IGNORED_VALUES:
         parser.add_argument(flag, action="append", dest=f"_{flag}", help=argparse.SUPPRESS)
     action = parser.add_mutually_exclusive_group()
-    action.add_argument("--flush", action="store_true", help="send what is queued now")
+    # -q and -bp are sendmail's own spellings of --flush and --queue (mailq).
+    action.add_argument("--flush", "-q", action="store_true", help="send what is queued now")
     action.add_argument("--queue", action="store_true", help="list what is queued")
     action.add_argument("--drop", metavar="ENTRY", help="remove a queued message, unsent")
     # sendmail's callers read the exit code, and 2 means nothing to them: 64 is "usage".
@@ -75,8 +76,10 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Send, flush or list; see the module docstring for exit codes."""
     try:
-        if args.mode != "m":
-            raise _Usage(f"-b{args.mode} is not supported: exsync send only delivers (-bm)")
+        if args.mode == "p":
+            args.queue = True
+        elif args.mode != "m":
+            raise _Usage(f"-b{args.mode} is not supported: exsync send delivers (-bm, -bp)")
         config = load()
         if args.queue or args.flush or args.drop:
             from exsync_tui.cli.send_queue import drop_entry, flush_queues, show_queues
@@ -92,6 +95,12 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"exsync send: {error}", file=sys.stderr)
         return EX_CONFIG
+    except OSError as error:  # the queue could not be written: the caller keeps the message
+        print(f"exsync send: not sent, could not write the queue: {error}", file=sys.stderr)
+        return EX_TEMPFAIL
+    except Exception as error:  # a bug: the caller keeps the message, and says so
+        print(f"exsync send: internal error, not sent: {error!r}", file=sys.stderr)
+        return EX_SOFTWARE
 
 
 def _named(profiles: dict[str, Profile], name: str | None) -> list[Profile]:

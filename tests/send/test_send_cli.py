@@ -204,13 +204,13 @@ def test_a_queued_message_the_server_refuses_stays_until_dropped(
     queue = SendQueue.of(profile)
     queue.add(unreadable, QUEUED)
     queue.add(good, QUEUED)
-    flushed = run_send("--flush")
+    flushed = run_send("-q")  # sendmail's spelling of --flush
     assert flushed.returncode == EX_TEMPFAIL
     assert "<bad@x.test> refused (message-refused)" in flushed.stderr
     assert [m["message"]["Subject"] for m in sent(sb)] == ["Fine"]  # the rest went on
     [left] = queue.entries()
     assert left.message_id == "<bad@x.test>" and left.last_error == "message-refused"
-    assert f"\t{left.id}\t" in run_send("--queue").stdout
+    assert f"\t{left.id}\t" in run_send("-bp").stdout  # mailq
     dropped = run_send("--drop", left.id)
     assert dropped.returncode == 0 and queue.entries() == []
     assert run_send("--drop", left.id).returncode == EX_USAGE
