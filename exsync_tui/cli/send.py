@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 from exsync_tui.cli.profiles_common import load
 from exsync_tui.core.diagnose.topics import topic_by_id
-from exsync_tui.core.profiles import ConfigError, Profile
+from exsync_tui.core.profiles import ConfigError, ConnectionMode, Profile
 from exsync_tui.core.send.failures import (
     EX_CONFIG,
     EX_DATAERR,
@@ -27,6 +27,7 @@ from exsync_tui.core.send.failures import (
     EX_OK,
     EX_SOFTWARE,
     EX_TEMPFAIL,
+    EX_UNAVAILABLE,
     EX_USAGE,
     Failure,
 )
@@ -128,6 +129,9 @@ def _send(args: argparse.Namespace, profiles: dict[str, Profile]) -> int:
         return EX_NOUSER
     except (NoRecipients, ProfileChoiceError) as error:
         raise _Usage(str(error)) from None
+    if profile.mode is ConnectionMode.OFFICE365:
+        detail = "sending is EWS-only for now: Microsoft 365 (Graph) mailboxes cannot send yet"
+        return _failed(profile, Failure("office365-signin-pending", detail, EX_UNAVAILABLE, False))
     password = password_or_failure(profile)
     if isinstance(password, Failure):
         return _failed(profile, password)
