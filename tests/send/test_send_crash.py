@@ -59,9 +59,7 @@ def test_there_are_at_least_twenty_crash_cases_of_a_send_and_of_a_flush() -> Non
 
 def _killed(*args: str, stdin: bytes = b"", point: str, hit: int = 1) -> None:
     env = {crashpoints.ENV: f"{point}:{hit}"}
-    done = (
-        run_cli(*args[1:], env=env) if args[0] == "sync" else run_send(*args, stdin=stdin, env=env)
-    )
+    done = run_cli(*args, env=env) if args[0] == "sync" else run_send(*args, stdin=stdin, env=env)
     assert done.returncode == -signal.SIGKILL, (
         f"{point}:{hit} was not reached (exit {done.returncode}): {done.stderr[-300:]}"
     )
