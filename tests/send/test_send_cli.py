@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import stat
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -230,3 +232,27 @@ def test_a_microsoft_365_profile_says_sending_is_ews_only_for_now() -> None:
     done = run_send("you@example.org", stdin=message("x", "me@contoso.example", "you@example.org"))
     assert done.returncode == EX_UNAVAILABLE
     assert "EWS-only" in done.stderr and "office365-signin-pending" in done.stderr
+
+
+def test_messages_sent_at_once_from_one_profile_each_go_out_once(
+    fresh_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = fresh_sandbox(users=2, messages=1, events=0)
+    [profile] = save_profiles(sb, tmp_path, 1)
+    me, friend = sb.info.users[0].email, sb.info.users[1].email
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-m", "exsync_tui", "send", friend],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        for _ in range(3)
+    ]
+    for number, child in enumerate(children):
+        _, err = child.communicate(message(f"Parallel {number}", me, friend), timeout=120)
+        assert child.returncode == 0, err.decode()
+    assert run_send("--flush").returncode == 0  # any that waited too long and queued
+    subjects = sorted(str(m["message"]["Subject"]) for m in sent(sb))
+    assert subjects == ["Parallel 0", "Parallel 1", "Parallel 2"]
+    assert queue_files(profile) == []

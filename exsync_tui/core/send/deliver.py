@@ -26,6 +26,9 @@ from exsync_tui.core.sync import crashpoints
 
 SEND_BUDGET_S = 30.0
 """How long one request may wait for a busy server before the message is queued instead."""
+QUEUE_WAIT_S = 10.0
+"""How long a send waits for another exsync sending from the same profile (a mail
+client or a script sending several messages at once) before queueing its message."""
 
 SEND_POINTS = (
     "send-locked",
@@ -109,7 +112,7 @@ def submit(
     sender = _sender_or_failure(factory, profile, password, cancel or threading.Event())
     if isinstance(sender, Failure):
         return SendResult(Outcome.FAILED, outgoing.message_id, sender)
-    queue = SendQueue.of(profile)
+    queue = SendQueue.of(profile, wait_s=QUEUE_WAIT_S)
     with closing(sender):
         try:
             with queue:

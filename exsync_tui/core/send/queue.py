@@ -72,23 +72,28 @@ class Entry:
 class SendQueue:
     """The queue of one profile (``<state dir>/outbox``)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, wait_s: float = 0.0) -> None:
         self.directory = directory
+        self.wait_s = wait_s
         self._lock = ProfileLock(directory)
 
     @classmethod
-    def of(cls, profile: Profile) -> SendQueue:
-        """The queue in ``profile``'s state directory."""
-        return cls(profile.state_dir() / QUEUE_DIR)
+    def of(cls, profile: Profile, wait_s: float = 0.0) -> SendQueue:
+        """The queue in ``profile``'s state directory; taking it waits up to ``wait_s``."""
+        return cls(profile.state_dir() / QUEUE_DIR, wait_s)
 
     def __enter__(self) -> SendQueue:
-        """Take the queue's lock without waiting (:class:`QueueBusy` when taken)."""
-        try:
-            self._lock.acquire()
-        except SyncLocked as error:
-            raise QueueBusy(
-                f"another exsync is sending this profile's mail ({error.path})"
-            ) from None
+        """Take the queue's lock, waiting up to ``wait_s`` (:class:`QueueBusy` when taken)."""
+        deadline = time.monotonic() + self.wait_s
+        while True:
+            try:
+                self._lock.acquire()
+                break
+            except SyncLocked as error:
+                if time.monotonic() >= deadline:
+                    busy = f"another exsync is sending this profile's mail ({error.path})"
+                    raise QueueBusy(busy) from None
+                time.sleep(0.05)  # a send takes a second or so; flock cannot time out
         for leftover in self.directory.glob(".*.tmp"):
             leftover.unlink(missing_ok=True)  # half-written by a process that died
         return self
