@@ -15,11 +15,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NoReturn
 
+from exsync_tui.cli.connect_output import add_time_limit_flag
 from exsync_tui.cli.profiles_common import load
 from exsync_tui.core.diagnose.topics import topic_by_id
 from exsync_tui.core.profiles import ConfigError, ConnectionMode, Profile
+from exsync_tui.core.send.deliver import SEND_TIME_LIMIT_S
 from exsync_tui.core.send.failures import (
     EX_CONFIG,
     EX_DATAERR,
@@ -59,6 +64,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("-f", "-r", dest="sender", metavar="FROM",
                         help="the sender address (chooses the profile)")  # fmt: skip
     parser.add_argument("--profile", metavar="NAME", help="the profile to send with")
+    add_time_limit_flag(parser, SEND_TIME_LIMIT_S)
     parser.add_argument("-b", dest="mode", default="m", help=argparse.SUPPRESS)
     for flag in _IGNORED_FLAGS:
         parser.add_argument(flag, action="store_true", dest=f"_{flag}", help=argparse.SUPPRESS)
@@ -88,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
             chosen = _named(config.profiles, args.profile)
             if args.drop:
                 return drop_entry(chosen, args.drop)
-            return show_queues(chosen) if args.queue else flush_queues(chosen)
+            return show_queues(chosen) if args.queue else flush_queues(chosen, args.time_limit)
         return _send(args, config.profiles)
     except _Usage as error:
         print(f"exsync send: {error}", file=sys.stderr)
@@ -135,9 +141,12 @@ def _send(args: argparse.Namespace, profiles: dict[str, Profile]) -> int:
     password = password_or_failure(profile)
     if isinstance(password, Failure):
         return _failed(profile, password)
-    result = submit(profile, password, outgoing)
+    with time_limit(args.time_limit) as cancel:
+        result = submit(profile, password, outgoing, cancel=cancel)
     if result.outcome is Outcome.QUEUED:
         why = f"{result.failure.topic}: {result.failure.detail}" if result.failure else result.note
+        if cancel.is_set():
+            why = f"no answer within {args.time_limit:g} s"
         print(
             f"exsync send: queued {result.message_id} ({why}); it goes out with the next "
             f"`exsync sync {profile.name}` or `exsync send --flush`",
@@ -146,6 +155,19 @@ def _send(args: argparse.Namespace, profiles: dict[str, Profile]) -> int:
     elif result.outcome is Outcome.FAILED and result.failure is not None:
         return _failed(profile, result.failure)
     return EX_OK
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[threading.Event]:
+    """A cancel event set after ``seconds``: a hung server cannot hold the mail client."""
+    cancel = threading.Event()
+    timer = threading.Timer(seconds, cancel.set)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield cancel
+    finally:
+        timer.cancel()
 
 
 def password_or_failure(profile: Profile) -> str | Failure:

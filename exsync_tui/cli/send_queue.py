@@ -22,9 +22,9 @@ def show_queues(profiles: list[Profile]) -> int:
     return EX_OK
 
 
-def flush_queues(profiles: list[Profile]) -> int:
+def flush_queues(profiles: list[Profile], time_limit_s: float) -> int:
     """Send each profile's queue; 75 (EX_TEMPFAIL) while anything is left."""
-    from exsync_tui.cli.send import password_or_failure
+    from exsync_tui.cli.send import password_or_failure, time_limit
     from exsync_tui.core.send.deliver import flush
     from exsync_tui.core.send.failures import Failure
 
@@ -39,7 +39,8 @@ def flush_queues(profiles: list[Profile]) -> int:
                   file=sys.stderr)  # fmt: skip
             left += len(queue.unsent())
             continue
-        report = flush(profile, password)
+        with time_limit(time_limit_s) as cancel:
+            report = flush(profile, password, cancel=cancel)
         for message_id in report.sent:
             print(f"{profile.name}: sent {message_id}", file=sys.stderr)
         for message_id in report.already_sent:

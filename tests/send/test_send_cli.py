@@ -256,3 +256,20 @@ def test_messages_sent_at_once_from_one_profile_each_go_out_once(
     subjects = sorted(str(m["message"]["Subject"]) for m in sent(sb))
     assert subjects == ["Parallel 0", "Parallel 1", "Parallel 2"]
     assert queue_files(profile) == []
+
+
+def test_a_hung_server_cannot_hold_the_mail_client_past_the_time_limit(
+    fresh_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = fresh_sandbox(users=2, messages=1, events=0)
+    [profile] = save_profiles(sb, tmp_path, 1)
+    me, friend = sb.info.users[0].email, sb.info.users[1].email
+    sb.control.inject_fault("hang*5/CreateItem")
+    raw = message("Hung", me, friend, message_id="<hung.1@x.test>")
+    done = run_send("--time-limit", "3", friend, stdin=raw)
+    assert done.returncode == 0, done.stderr
+    assert "queued <hung.1@x.test> (no answer within 3 s)" in done.stderr
+    assert len(queue_files(profile)) == 1
+    sb.control.clear_faults()
+    assert run_send("--flush").returncode == 0
+    assert [m["message"]["Message-ID"] for m in sent(sb)] == ["<hung.1@x.test>"]

@@ -26,6 +26,8 @@ from exsync_tui.core.sync import crashpoints
 
 SEND_BUDGET_S = 30.0
 """How long one request may wait for a busy server before the message is queued instead."""
+SEND_TIME_LIMIT_S = 60.0
+"""How long ``exsync send`` may take with the server before it queues the message."""
 QUEUE_WAIT_S = 10.0
 """How long a send waits for another exsync sending from the same profile (a mail
 client or a script sending several messages at once) before queueing its message."""
