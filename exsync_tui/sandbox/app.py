@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lxml import etree
 
@@ -13,6 +13,8 @@ from exsync_tui.sandbox.autodiscover import get_user_settings
 from exsync_tui.sandbox.ews.dispatch import dispatch, operation_name, sync_state_error
 from exsync_tui.sandbox.ews.soap import SoapFault, fault, parse_envelope
 from exsync_tui.sandbox.faults import FaultInjector, FaultRule
+from exsync_tui.sandbox.graph import GraphApp
+from exsync_tui.sandbox.graph.limits import MailboxConcurrency
 from exsync_tui.sandbox.httpserver import Request, Response
 from exsync_tui.sandbox.model import Mailbox
 from exsync_tui.sandbox.oauth_tokens import TokenRegistry
@@ -21,7 +23,12 @@ from exsync_tui.sandbox.store import MailboxStore
 
 EWS_PATH = "/ews/exchange.asmx"
 AUTODISCOVER_PATH = "/autodiscover/autodiscover.svc"
+GRAPH_PREFIX = "/v1.0"
 _HTML = "text/html; charset=utf-8"
+
+
+def _is_graph(path: str) -> bool:
+    return path == GRAPH_PREFIX or path.startswith(f"{GRAPH_PREFIX}/")
 
 
 def _page(title: str, detail: str) -> bytes:
@@ -41,16 +48,19 @@ class MainApp:
     stopping: threading.Event
     scheme: str
     tokens: TokenRegistry
+    graph_in_flight: MailboxConcurrency = field(default_factory=MailboxConcurrency)
 
     def __call__(self, request: Request) -> Response:
-        if self.switches.latency_ms:
-            self.stopping.wait(self.switches.latency_ms / 1000)
-        operation = None
-        outcome: AuthOutcome | None = None
-        try:
-            operation, response, outcome = self._route(request)
-        except Exception:  # noqa: BLE001 - a server answers 500, it does not die
-            response = Response(500, _page("500 - Internal server error.", ""), _HTML)
+        # Graph's per-mailbox limit counts a request for as long as it is served.
+        with self.graph_in_flight.slot(self._graph_user(request)) as over_limit:
+            if self.switches.latency_ms:
+                self.stopping.wait(self.switches.latency_ms / 1000)
+            operation = None
+            outcome: AuthOutcome | None = None
+            try:
+                operation, response, outcome = self._route(request, over_limit)
+            except Exception:  # noqa: BLE001 - a server answers 500, it does not die
+                response = Response(500, _page("500 - Internal server error.", ""), _HTML)
         self.log.record(
             listener="main",
             method=request.method,
@@ -73,10 +83,24 @@ class MainApp:
             return self.switches.autodiscover_host
         return True
 
-    def _route(self, request: Request) -> tuple[str | None, Response, AuthOutcome | None]:
+    def _graph_user(self, request: Request) -> str | None:
+        """The mailbox a Graph request's bearer token names (None for anything else)."""
+        if not _is_graph(request.path):
+            return None
+        scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
+        grant = self.tokens.resolve(token.strip()) if scheme.lower() == "bearer" else None
+        return grant.email if grant is not None else None
+
+    def _route(
+        self, request: Request, over_limit: bool = False
+    ) -> tuple[str | None, Response, AuthOutcome | None]:
         path = request.path
         if request.host in self.switches.trap_hosts:
             return None, *self._trap(request)
+        if _is_graph(path):
+            graph = GraphApp(self.store, self.tokens, self.faults, self.scheme, over_limit)
+            graph_operation, response, user = graph(request)
+            return graph_operation, response, AuthOutcome(user, "Bearer")
         if path == AUTODISCOVER_PATH and not self._allowed_host(request.host):
             return None, Response(404, _page("404 - File or directory not found.", ""), _HTML), None
         if path not in (EWS_PATH, AUTODISCOVER_PATH):
@@ -171,8 +195,10 @@ class MainApp:
             return Response(500, _page("500 - Internal server error.", ""), _HTML)
         if rule.kind == "503":
             return Response(503, _page("Service Unavailable", "HTTP Error 503."), _HTML)
-        if rule.kind == "busy":
+        if rule.kind in ("busy", "429"):
             back_off = rule.arg if rule.arg is not None else 1000
+            if rule.kind == "429":  # its ARG is Graph's Retry-After, in seconds
+                back_off = (rule.arg or 1) * 1000
             return Response(
                 500,
                 fault(

@@ -8,9 +8,12 @@ KIND is one of `500`, `503`, `busy` (ErrorServerBusy; ARG = BackOffMilliseconds,
 1000), `drop` (close the connection without answering), `hang` (never answer until the sandbox
 stops or the faults are cleared), `truncate` (cut the response body in half), `invalid_sync_state`
 (ErrorInvalidSyncStateData; only hits SyncFolderItems/SyncFolderHierarchy) and `password_expired`
-(HTTP 401 telling the password has expired). `*COUNT` hits the next COUNT matching requests
-(the default is `*1`); `@RATE` hits that fraction of them (0 < RATE <= 1, seeded). `/OPERATION`
-limits the rule to one SOAP operation, e.g. `busy:2000*2/GetItem`.
+(HTTP 401 telling the password has expired), and for Graph `429` (throttled; ARG = the
+Retry-After seconds, none without ARG; EWS answers it as `busy`). `*COUNT` hits the next COUNT
+matching requests (the default is `*1`); `@RATE` hits that fraction of them (0 < RATE <= 1,
+seeded). `/OPERATION` limits the rule to one SOAP operation, e.g. `busy:2000*2/GetItem`,
+or one Graph request kind (`GraphMe`, `GraphFolders`, `GraphDelta`, `GraphValue`,
+`GraphCalendars`, `GraphEvents`).
 
 Examples: `503*3`, `busy@0.1`, `drop*1/SyncFolderItems`, `hang*1;500@0.05`.
 """
@@ -31,8 +34,9 @@ FAULT_KINDS = (
     "truncate",
     "invalid_sync_state",
     "password_expired",
+    "429",
 )
-SYNC_OPERATIONS = ("SyncFolderItems", "SyncFolderHierarchy")
+SYNC_OPERATIONS = ("SyncFolderItems", "SyncFolderHierarchy", "GraphDelta")
 _RULE = re.compile(
     r"^(?P<kind>[a-z_0-9]+)(?::(?P<arg>\d+))?(?:\*(?P<count>\d+)|@(?P<rate>[0-9.]+))?"
     r"(?:/(?P<operation>[A-Za-z]+))?$"

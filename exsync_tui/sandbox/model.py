@@ -53,11 +53,18 @@ class StoredItem:
     version: int = 1
     article: int = 0  # PR_INTERNET_ARTICLE_NUMBER: the IMAP UID, unique within its folder
     modified: dt.datetime = EPOCH  # PR_LAST_MODIFICATION_TIME
+    # Graph's ImmutableId: the id the item had when created, kept across moves ("" = `id`).
+    immutable_id: str = ""
 
     @property
     def change_key(self) -> str:
         """The item's current change key."""
         return change_key(self.version, self.serial)
+
+    @property
+    def graph_id(self) -> str:
+        """The id Graph gives with ``Prefer: IdType="ImmutableId"`` (it survives moves)."""
+        return self.immutable_id or self.id
 
     @property
     def last_seq(self) -> int:
@@ -143,6 +150,7 @@ class Tombstone:
     parent_id: str
     created_seq: int
     deleted_seq: int
+    graph_id: str = ""  # the deleted item's ImmutableId ("" for folders)
 
 
 @dataclass

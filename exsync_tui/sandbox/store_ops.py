@@ -243,17 +243,21 @@ def delete_item(mailbox: Mailbox, item_id: str) -> None:
     """Remove an item, leaving a tombstone for syncs."""
     stored = item(mailbox, item_id)
     seq = mailbox.next_seq()
-    mailbox.item_tombstones.append(Tombstone(stored.id, stored.folder_id, stored.created_seq, seq))
+    mailbox.item_tombstones.append(
+        Tombstone(stored.id, stored.folder_id, stored.created_seq, seq, stored.graph_id)
+    )
     del mailbox.items[item_id]
     _touch_parent(mailbox, stored.folder_id)
 
 
 def move_item(mailbox: Mailbox, item_id: str, folder_id: str) -> StoredItem:
-    """Move an item; like Exchange, the moved item gets a new id."""
+    """Move an item; like Exchange, the moved item gets a new id (its ImmutableId stays)."""
     stored = item(mailbox, item_id)
     _folder(mailbox, folder_id)
     delete_item(mailbox, item_id)
-    return place_as_new(mailbox, stored, folder_id)
+    moved = place_as_new(mailbox, stored, folder_id)
+    moved.immutable_id = stored.graph_id
+    return moved
 
 
 def place_as_new(mailbox: Mailbox, stored: StoredItem, folder_id: str) -> StoredItem:
@@ -269,6 +273,7 @@ def place_as_new(mailbox: Mailbox, stored: StoredItem, folder_id: str) -> Stored
         changed_seq=seq,
         read_seq=seq,
         version=1,
+        immutable_id="",  # a copy is a new item; move_item keeps the original's
     )
     place(mailbox, placed)
     return placed

@@ -26,6 +26,7 @@ def mailbox_truth(mailbox: Mailbox) -> dict[str, Any]:
     for item in mailbox.items.values():
         entry: dict[str, Any] = {
             "id": item.id,
+            "graph_id": item.graph_id,
             "change_key": item.change_key,
             "folder_id": item.folder_id,
             "subject": item.subject,

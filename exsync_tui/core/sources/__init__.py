@@ -1,7 +1,7 @@
-"""Mailbox sources: one per protocol (EWS now, Microsoft Graph later) behind one interface.
+"""Mailbox sources: one per protocol (EWS, Microsoft Graph) behind one interface.
 
 :mod:`.base` is the interface the sync engine uses; :mod:`.ews` implements it
-on exchangelib.
+on exchangelib, :mod:`.graph` on Microsoft Graph for Microsoft 365 mailboxes.
 """
 
 from exsync_tui.core.sources.base import (

@@ -67,6 +67,29 @@ def ews_source(profile: Profile, password: str, cancel: threading.Event) -> Mail
     )
 
 
+def graph_source_factory(
+    tokens: Callable[[], str], graph_url: str, **settings: object
+) -> SourceFactory:
+    """A factory of Graph sources for Microsoft 365 profiles: ``tokens`` hands out bearer
+    tokens (the password argument is not used); ``settings`` override GraphSettings."""
+
+    def build(profile: Profile, _password: str, cancel: threading.Event) -> MailboxSource:
+        from exsync_tui.core.sources.graph import GraphSource
+        from exsync_tui.core.sources.graph_settings import graph_settings_from_profile
+
+        found = graph_settings_from_profile(profile, graph_url, **settings)
+        return GraphSource(found, tokens, cancel=cancel)
+
+    return build
+
+
+def is_office365(profile: Profile) -> bool:
+    """True for a profile that syncs through Microsoft Graph (connect's own reading)."""
+    from exsync_tui.core.connect.request import request_from_profile
+
+    return request_from_profile(profile, "").office365
+
+
 def options_for(profile: Profile, **overrides: object) -> SyncOptions:
     """The sync options a profile's settings ask for, with command-line overrides."""
     sync = profile.sync
@@ -150,8 +173,15 @@ def sync_profile(
     emit: EventSink = ignore,
     cancel: threading.Event | None = None,
     source_factory: SourceFactory = ews_source,
+    office365_source: SourceFactory | None = None,
 ) -> SyncResult:
-    """Sync one profile's mail and calendars to disk; never raises for a mailbox failure."""
+    """Sync one profile's mail and calendars to disk; never raises for a mailbox failure.
+
+    A Microsoft 365 profile syncs through ``office365_source`` when given (see
+    :func:`graph_source_factory`), any other through ``source_factory``.
+    """
+    if office365_source is not None and is_office365(profile):
+        source_factory = office365_source
     options = options or options_for(profile)
     cancel = cancel or threading.Event()
     started = time.monotonic()

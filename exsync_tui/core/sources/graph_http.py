@@ -1,0 +1,194 @@
+"""One Graph request with Graph's manners: a fresh bearer token, 429 and 5xx retries, errors.
+
+Every request asks the token provider for a token first (so a token refreshed
+in between is used); a 401 asks once more (a provider that caches is told
+which token was refused, through ``invalidate`` when it has one) and then
+gives up with the sign-in topic. ``429`` waits ``Retry-After`` seconds,
+exponentially longer without one; 5xx and dropped connections are retried the
+same way; all of it within the per-request time budget, and every wait ends
+at once on cancel. Answers go through exsync's adapter like every request.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import requests
+
+from exsync_tui.core.diagnose.classify import TopicError, classify
+from exsync_tui.core.net import EwsHTTPAdapter
+from exsync_tui.core.redaction import register_secret
+from exsync_tui.core.sources.pool import cancelled_error
+
+SIGN_IN_TOPIC = "credentials-rejected"
+"""The help topic when Graph refuses the token twice (the sign-in must be renewed)."""
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class TokenProvider(Protocol):
+    """Hands out a bearer token for Graph (never logged; asked before every request)."""
+
+    def __call__(self) -> str: ...
+
+
+class GraphStatusError(TopicError):
+    """Graph answered an error status the caller may treat specially (404, 410)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__("unexpected-error", f"Graph answered {status} {code}: {message}")
+        self.status = status
+        self.code = code
+
+
+def _error_of(response: requests.Response) -> tuple[str, str]:
+    try:
+        error = response.json().get("error") or {}
+        return str(error.get("code") or ""), str(error.get("message") or "")
+    except ValueError:
+        return "", response.reason or ""
+
+
+def retry_after(response: requests.Response) -> float | None:
+    """The seconds a ``Retry-After`` header asks for (None when absent or not a number)."""
+    value = response.headers.get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+class GraphClient:
+    """Sends GET requests to one Graph base URL with a token provider (thread-safe)."""
+
+    def __init__(
+        self,
+        graph_url: str,
+        tokens: Callable[[], str],
+        cancel: threading.Event,
+        *,
+        budget_s: float,
+        backoff_base_s: float = 1.0,
+        backoff_max_s: float = 60.0,
+    ) -> None:
+        self.base = graph_url.rstrip("/") + "/v1.0"
+        self.host = urlsplit(graph_url).hostname or ""
+        self._tokens = tokens
+        self._cancel = cancel
+        self.budget_s = budget_s
+        self.backoff_base_s = backoff_base_s
+        self.backoff_max_s = backoff_max_s
+        self._session = requests.Session()
+        adapter = EwsHTTPAdapter()  # MIME answers need the larger cap
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
+
+    def close(self) -> None:
+        """Close the connections."""
+        self._session.close()
+
+    def url(self, path: str) -> str:
+        """The absolute URL of a ``/v1.0``-relative path."""
+        return f"{self.base}/{path.lstrip('/')}"
+
+    def check_link(self, link: str) -> str:
+        """``link`` (a nextLink or deltaLink) when it points back at this Graph host."""
+        if urlsplit(link).hostname != self.host or not link.startswith(self.base + "/"):
+            raise TopicError("response-rejected", "Graph handed out a link to another server")
+        return link
+
+    def get(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        """GET ``url``; returns a 2xx answer or raises (see the module docstring)."""
+        deadline = time.monotonic() + self.budget_s
+        refused: str | None = None
+        attempt = 0
+        while True:
+            token = self._token(refused)
+            response = self._send(url, params, headers, token)
+            if response is None or response.status_code in RETRY_STATUSES:
+                wait = retry_after(response) if response is not None else None
+                self._wait(wait, attempt, deadline, response)
+                attempt += 1
+                continue
+            if response.status_code == 401:
+                if refused is not None:
+                    raise TopicError(SIGN_IN_TOPIC, "Microsoft Graph refused the sign-in token")
+                refused = token
+                continue
+            if response.status_code >= 400:
+                code, message = _error_of(response)
+                raise GraphStatusError(response.status_code, code, message)
+            return response
+
+    def json(self, url: str, **kwargs: Any) -> dict[str, Any]:
+        """GET ``url`` and read its JSON object."""
+        response = self.get(url, **kwargs)
+        try:
+            payload = response.json()
+        except ValueError as error:
+            raise TopicError("unexpected-error", f"Graph's answer was not JSON: {error}") from error
+        if not isinstance(payload, dict):
+            raise TopicError("unexpected-error", "Graph's answer was not a JSON object")
+        return payload
+
+    def _token(self, refused: str | None) -> str:
+        if refused is not None:
+            invalidate = getattr(self._tokens, "invalidate", None)
+            if callable(invalidate):
+                invalidate(refused)
+        return self._tokens()
+
+    def _send(
+        self,
+        url: str,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+        token: str,
+    ) -> requests.Response | None:
+        """The answer, or None for a connection that broke (retried like a 503)."""
+        if self._cancel.is_set():
+            raise cancelled_error()
+        sent = {**(headers or {}), "Authorization": f"Bearer {token}"}
+        try:
+            with register_secret(token):  # redacted from any log line or error text meanwhile
+                return self._session.get(url, params=params, headers=sent, timeout=(30, 120))
+        except requests.ConnectionError as error:
+            if self._cancel.is_set():
+                raise cancelled_error() from error
+            found = classify(error)
+            if found.topic_id == "server-silent":
+                return None  # a dropped or reset connection: worth another try
+            raise TopicError(found.topic_id, found.detail, found.facts) from error
+        except requests.RequestException as error:
+            found = classify(error, cancelled=self._cancel.is_set())
+            raise TopicError(found.topic_id, found.detail, found.facts) from error
+
+    def _wait(
+        self,
+        asked: float | None,
+        attempt: int,
+        deadline: float,
+        response: requests.Response | None,
+    ) -> None:
+        wait = asked
+        if wait is None:
+            wait = min(self.backoff_max_s, self.backoff_base_s * (2**attempt))
+        if time.monotonic() + wait > deadline:
+            what = f"HTTP {response.status_code}" if response is not None else "dropped connections"
+            raise TopicError(
+                "server-busy",
+                f"Microsoft Graph kept answering {what}; the budget of "
+                f"{self.budget_s:.0f} s per request is spent",
+            )
+        if self._cancel.wait(wait):
+            raise cancelled_error()

@@ -1,0 +1,77 @@
+"""Kill -9 at every crash point of a first and of an incremental Graph sync; a rerun must be
+exact. The same cases and checks as the EWS kill test (tests/sync/test_sync_crash.py)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from exsync_tui.core.profiles import Config, Profile, save_config
+from exsync_tui.core.sync import crashpoints
+from exsync_tui.sandbox import Sandbox
+from tests.graph.helpers import graph_profile, run_graph_sync
+from tests.sync.test_sync_crash import (
+    FIRST_SYNC,
+    INCREMENTAL,
+    _assert_exact,
+    _change_the_mailbox,
+)
+
+
+def _saved(sb: Sandbox) -> Profile:
+    profile = graph_profile(sb)
+    save_config(Config(profiles={profile.name: profile}))
+    return profile
+
+
+def _crash(sb: Sandbox, profile: Profile, point: str, hit: int) -> None:
+    crashed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.graph.crash_child",
+            profile.name,
+            sb.info.control_url,
+            sb.info.graph_url,
+        ],  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, crashpoints.ENV: f"{point}:{hit}"},
+        check=False,
+    )
+    assert crashed.returncode == -signal.SIGKILL, (
+        f"{point}:{hit} was not reached (exit {crashed.returncode}): {crashed.stderr[-2000:]}"
+    )
+
+
+@pytest.mark.parametrize(("point", "hit"), FIRST_SYNC)
+def test_killed_during_a_first_graph_sync(
+    fresh_sandbox: Callable[..., Sandbox], tmp_path: Path, point: str, hit: int
+) -> None:
+    sb = fresh_sandbox(messages=10, events=3)
+    profile = _saved(sb)
+    _crash(sb, profile, point, hit)
+    result, _ = run_graph_sync(sb, profile)
+    assert result.ok, result
+    _assert_exact(sb, profile)
+
+
+@pytest.mark.parametrize(("point", "hit"), INCREMENTAL)
+def test_killed_during_an_incremental_graph_sync(
+    fresh_sandbox: Callable[..., Sandbox], tmp_path: Path, point: str, hit: int
+) -> None:
+    sb = fresh_sandbox(messages=10, events=3)
+    profile = _saved(sb)
+    assert run_graph_sync(sb, profile)[0].ok
+    _change_the_mailbox(sb)
+    _crash(sb, profile, point, hit)
+    result, _ = run_graph_sync(sb, profile)
+    assert result.ok, result
+    _assert_exact(sb, profile)
