@@ -102,8 +102,8 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"exsync send: {error}", file=sys.stderr)
         return EX_CONFIG
-    except OSError as error:  # the queue could not be written: the caller keeps the message
-        print(f"exsync send: not sent, could not write the queue: {error}", file=sys.stderr)
+    except OSError as error:  # the queue could not be used: the caller keeps the message
+        print(f"exsync send: the send queue: {error}", file=sys.stderr)
         return EX_TEMPFAIL
     except Exception as error:  # a bug: the caller keeps the message, and says so
         print(f"exsync send: internal error, not sent: {error!r}", file=sys.stderr)

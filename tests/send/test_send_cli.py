@@ -273,3 +273,21 @@ def test_a_hung_server_cannot_hold_the_mail_client_past_the_time_limit(
     sb.control.clear_faults()
     assert run_send("--flush").returncode == 0
     assert [m["message"]["Message-ID"] for m in sent(sb)] == ["<hung.1@x.test>"]
+
+
+def test_a_damaged_queue_file_is_named_kept_and_does_not_stop_the_sync(
+    fresh_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = fresh_sandbox(users=2, messages=2, events=0)
+    [profile] = save_profiles(sb, tmp_path, 1)
+    queue_dir = SendQueue.of(profile).directory
+    queue_dir.mkdir(parents=True)
+    damaged = queue_dir / "00000000000000000001-damaged.msg"
+    damaged.write_bytes(b"not json\nFrom: x@example.com\n\nbody\n")
+    synced = run_cli("sync", "user0", "--json")
+    assert synced.returncode == 0, synced.stderr
+    warnings = [e["message"] for e in json_events(synced.stdout) if e["event"] == "warning"]
+    assert any(str(damaged) in w and "not flushed" in w for w in warnings)
+    listed = run_send("--queue")
+    assert listed.returncode == EX_TEMPFAIL and str(damaged) in listed.stderr
+    assert damaged.exists()  # perhaps the only copy of someone's message

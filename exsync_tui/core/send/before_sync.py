@@ -17,7 +17,11 @@ def flush_before_sync(
     factory: SenderFactory = ews_sender,
 ) -> None:
     """Send what ``exsync send`` queued; problems are warnings, and the sync goes on."""
-    report = flush(profile, password, factory=factory, cancel=cancel)
+    try:
+        report = flush(profile, password, factory=factory, cancel=cancel)
+    except OSError as error:  # an unreadable queue file, a full disk: sync all the same
+        emit(SyncWarning(profile.name, f"the send queue was not flushed: {error}"))
+        return
     for message_id, failure in report.refused:
         emit(SyncWarning(profile.name, f"queued {message_id} refused: {failure.detail}"))
     if report.stopped is not None:

@@ -42,6 +42,10 @@ class QueueBusy(Exception):
     """Another exsync process is sending from this queue right now."""
 
 
+class QueueUnreadable(OSError):
+    """A file in the queue is not an entry (damaged, or written by something else)."""
+
+
 @dataclass(frozen=True)
 class Entry:
     """One queued message: its file, envelope, Message-ID and how far sending got."""
@@ -142,10 +146,15 @@ class SendQueue:
             return []
         found = []
         for path in sorted(self.directory.glob(f"[!.]*{SUFFIX}")):
-            with path.open("rb") as handle:
-                meta = json.loads(handle.readline())
-            meta["recipients"], meta["bcc"] = tuple(meta["recipients"]), tuple(meta["bcc"])
-            found.append(Entry(path=path, **meta))
+            try:
+                with path.open("rb") as handle:
+                    meta = json.loads(handle.readline())
+                meta["recipients"], meta["bcc"] = tuple(meta["recipients"]), tuple(meta["bcc"])
+                found.append(Entry(path=path, **meta))
+            except (ValueError, TypeError, KeyError) as error:
+                # Never dropped: the file may hold the only copy of someone's message.
+                raise QueueUnreadable(f"{path} is not a queue entry exsync can read ({error}); "
+                                      "move it away to go on") from None  # fmt: skip
         return found
 
     def interrupted(self, digest: str) -> Entry | None:
