@@ -3,8 +3,8 @@
 :func:`sync_profile` is what each profile's sync process runs (see
 :mod:`exsync_tui.core.sync.runner`); tests call it in-process. It never raises
 for a failure of the mailbox: the result names the help topic (the same topics
-as connecting), and the events said what happened on the way. One sync per profile runs at a time (a file lock); a second one
-returns at once with ``locked``.
+as connecting), and the events said what happened on the way. One sync per
+profile runs at a time (a file lock); a second one returns at once with ``locked``.
 """
 
 from __future__ import annotations
