@@ -38,7 +38,7 @@ from bench.sandbox_throughput import _batches
 from bench.source_fetch import start_sandbox
 
 _CHILD = """
-import json, sys, time
+import json, resource, sys, time
 from bench.source_fetch import bench_profile
 from exsync_tui.core.sync.engine import SyncResult, sync_profile
 from exsync_tui.core.sync.runner import Job, SyncRun
@@ -54,13 +54,16 @@ elif mode == "in-turn":  # the same processes, one after another
 else:  # in this process, so that its peak RSS is the sync's own
     results = [sync_profile(job.profile, job.password) for job in jobs]
 elapsed = time.perf_counter() - started
+# CPU of this process and of every sync process it waited for: the floor on the wall time.
+cpu = sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF,
+          resource.RUSAGE_CHILDREN) for f in ("ru_utime", "ru_stime"))
 # VmHWM, not ru_maxrss: Linux carries the parent's high-water mark into ru_maxrss.
 peak = next(int(line.split()[1]) for line in open("/proc/self/status")
             if line.startswith("VmHWM:"))
 print(json.dumps({"elapsed": elapsed, "ok": all(r.ok for r in results),
                   "new": sum(r.counts.new for r in results),
                   "bytes": sum(r.counts.bytes for r in results),
-                  "maxrss_kb": peak}))
+                  "maxrss_kb": peak, "cpu_s": cpu}))
 """
 
 
@@ -181,6 +184,8 @@ def run_latency(
                     "messages": together["new"],
                     "together_s": together["elapsed"],
                     "one_by_one_s": apart["elapsed"],
+                    "together_cpu_s": together["cpu_s"],
+                    "cores": os.cpu_count() or 1,
                 }
     finally:
         process.terminate()
@@ -206,6 +211,10 @@ def report(figures: dict[str, Any]) -> None:
         speedup = many["one_by_one_s"] / many["together_s"]
         print(f"  {many['count']} mailboxes at once   {many['together_s']:8.1f} s vs "
               f"{many['one_by_one_s']:.1f} s one by one: {speedup:.1f}x")  # fmt: skip
+        floor = many["together_cpu_s"] / many["cores"]
+        print(f"  CPU of the syncs at once {many['together_cpu_s']:5.1f} s: on {many['cores']} "
+              f"cores no less than {floor:.1f} s, so at most "
+              f"{many['one_by_one_s'] / floor:.1f}x here")  # fmt: skip
 
 
 def smoke() -> dict[str, Any]:
