@@ -23,6 +23,8 @@ from exsync_tui.core.sync.engine import SyncResult, options_for, sync_profile
 from exsync_tui.core.sync.events import FolderDone, FolderStarted, MailboxDone, SyncEvent
 from exsync_tui.core.sync.runner import DIED_TOPIC, Job, SyncRun
 from exsync_tui.sandbox import Sandbox
+from tests.child_guard.loopback_refusal import VIOLATIONS_FILE_ENV
+from tests.loopback_guard import CHILD_GUARD_DIR
 from tests.sync.cli_helpers import save_sandbox_profile
 from tests.sync.helpers import assert_mail_matches, profile_for, run_sync
 
@@ -122,7 +124,7 @@ def test_cancel_reaches_the_child_mid_folder_and_the_next_run_resumes(
     assert_mail_matches(sb, profile)
 
 
-def test_the_password_is_in_neither_the_childs_argv_nor_its_environment(
+def test_the_password_is_in_neither_the_childs_argv_nor_its_environment_but_the_guard_is(
     fresh_sandbox: Callable[..., Sandbox],
 ) -> None:
     sb = fresh_sandbox(messages=4, events=0)
@@ -141,6 +143,9 @@ def test_the_password_is_in_neither_the_childs_argv_nor_its_environment(
     assert b"exsync_tui.core.sync.child" in cmdline  # it is the child that was read
     assert environ  # and its environment could be read
     assert password not in cmdline and password not in environ
+    variables = dict(v.split(b"=", 1) for v in environ.split(b"\0") if b"=" in v)
+    assert CHILD_GUARD_DIR.encode() in variables[b"PYTHONPATH"]  # the loopback guard is on
+    assert VIOLATIONS_FILE_ENV.encode() in variables
 
 
 def test_the_child_sends_exactly_the_events_an_in_process_sync_makes(
