@@ -21,7 +21,7 @@ from typing import Any
 from exsync_tui.core.profiles import Profile
 from exsync_tui.core.sync.engine import SyncResult, options_for, sync_profile
 from exsync_tui.core.sync.events import FolderDone, FolderStarted, MailboxDone, SyncEvent
-from exsync_tui.core.sync.runner import DIED_TOPIC, Job, SyncRun
+from exsync_tui.core.sync.runner import DIED_TOPIC, SYNC_NICENESS, Job, SyncRun
 from exsync_tui.sandbox import Sandbox
 from tests.child_guard.loopback_refusal import VIOLATIONS_FILE_ENV
 from tests.loopback_guard import CHILD_GUARD_DIR
@@ -124,7 +124,7 @@ def test_cancel_reaches_the_child_mid_folder_and_the_next_run_resumes(
     assert_mail_matches(sb, profile)
 
 
-def test_the_password_is_in_neither_the_childs_argv_nor_its_environment_but_the_guard_is(
+def test_the_child_has_no_password_in_argv_or_environment_the_guard_and_a_lower_priority(
     fresh_sandbox: Callable[..., Sandbox],
 ) -> None:
     sb = fresh_sandbox(messages=4, events=0)
@@ -137,6 +137,7 @@ def test_the_password_is_in_neither_the_childs_argv_nor_its_environment_but_the_
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
         environ = Path(f"/proc/{pid}/environ").read_bytes()
+        niceness = os.getpriority(os.PRIO_PROCESS, pid)
     finally:
         run.stop()
         run.wait()
@@ -146,6 +147,7 @@ def test_the_password_is_in_neither_the_childs_argv_nor_its_environment_but_the_
     variables = dict(v.split(b"=", 1) for v in environ.split(b"\0") if b"=" in v)
     assert CHILD_GUARD_DIR.encode() in variables[b"PYTHONPATH"]  # the loopback guard is on
     assert VIOLATIONS_FILE_ENV.encode() in variables
+    assert niceness == min(os.getpriority(os.PRIO_PROCESS, 0) + SYNC_NICENESS, 19)
 
 
 def test_the_child_sends_exactly_the_events_an_in_process_sync_makes(

@@ -77,6 +77,7 @@ def main() -> int:
     commands = sys.stdin.buffer
     order: ChildOrder = pickle.load(commands)  # noqa: S301 - only our parent writes here
     _die_with_parent(order.parent_pid)
+    os.nice(order.niceness)
     if order.log_level is not None:
         from exsync_tui.core.logging_setup import setup_logging
 

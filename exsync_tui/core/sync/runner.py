@@ -38,6 +38,9 @@ CHILD_MODULE = "exsync_tui.core.sync.child"
 CANCEL = b"cancel\n"
 """The line that asks a child to stop (it stops within about a second)."""
 DIED_TOPIC = "sync-process-died"
+SYNC_NICENESS = 10
+"""How much lower a sync process runs than its parent: eight CPU-bound syncs must not
+take the cores from the terminal UI (or the user's shell) that started them."""
 _STDERR_LINES = 20
 _CANCEL_POLL_S = 0.1
 
@@ -60,6 +63,8 @@ class ChildOrder:
     log_level: int | None = None
     """The parent's log file level; None when the parent does not log to a file."""
     debug_network: bool = False
+    niceness: int = SYNC_NICENESS
+    """Added to the child's nice value (see :data:`SYNC_NICENESS`)."""
 
 
 def _log_settings() -> tuple[int | None, bool]:
