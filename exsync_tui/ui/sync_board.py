@@ -79,20 +79,25 @@ class MailboxRow:
         """Still starting or running."""
         return self.state in (RunState.STARTING, RunState.RUNNING)
 
+    def _folder_rows(self) -> list[FolderRow]:
+        # One C-level copy, atomic under the GIL: the dashboard reads rows without the
+        # board's lock while the runner's threads add folders.
+        return list(self.folders.values())
+
     @property
     def items_done(self) -> int:
         """Items handled in every folder so far."""
-        return sum(folder.done for folder in self.folders.values())
+        return sum(folder.done for folder in self._folder_rows())
 
     @property
     def bytes_done(self) -> int:
         """Bytes written in every folder so far."""
-        return sum(folder.bytes_done for folder in self.folders.values())
+        return sum(folder.bytes_done for folder in self._folder_rows())
 
     @property
     def total(self) -> int | None:
         """Items to handle, when every folder reached so far told its size."""
-        totals = [folder.total for folder in self.folders.values()]
+        totals = [folder.total for folder in self._folder_rows()]
         if not totals or any(total is None for total in totals):
             return None
         return sum(total for total in totals if total is not None)
