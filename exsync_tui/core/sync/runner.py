@@ -23,6 +23,7 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import IO
 
 from exsync_tui.core.logging_setup import PrivateRotatingFileHandler
 from exsync_tui.core.profiles import Profile
@@ -116,8 +117,8 @@ class _Child:
             except (OSError, ValueError):
                 pass  # it has ended; its outcome is read from its stdout
 
-    def _drain_stderr(self, stream: object) -> None:
-        for raw in stream:  # type: ignore[attr-defined]
+    def _drain_stderr(self, stream: IO[bytes]) -> None:
+        for raw in stream:
             self._stderr.append(raw.decode("utf-8", "replace").rstrip())
 
     def _start(self) -> subprocess.Popen[bytes]:
