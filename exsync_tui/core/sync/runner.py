@@ -167,7 +167,8 @@ class _Child:
                 reported = reported or isinstance(item, MailboxDone)
                 self._emit(item)
         returncode = process.wait()
-        crashpoints.follow(returncode)
+        if not broken:  # a child killed here for a broken stream was no crash point
+            crashpoints.follow(returncode)
         drain.join()
         with self._lock:
             if process.stdin is not None:
