@@ -17,7 +17,7 @@ from exsync_tui.core.sync.events import (
     SyncEvent,
     SyncWarning,
 )
-from exsync_tui.core.sync.wire import EVENT_TYPES, WireError, event_line, parse_line, result_line
+from exsync_tui.core.sync.wire import WireError, event_line, event_types, parse_line, result_line
 
 COUNTS = FolderCounts(new=3, changed=1, deleted=2, moved=1, bytes=4096)
 EVENTS: list[SyncEvent] = [
@@ -33,7 +33,7 @@ EVENTS: list[SyncEvent] = [
 
 
 def test_every_event_kind_is_covered() -> None:
-    assert {type(e) for e in EVENTS} == set(EVENT_TYPES.values())
+    assert {type(e) for e in EVENTS} == set(event_types().values())
 
 
 @pytest.mark.parametrize("event", EVENTS, ids=[e.name for e in EVENTS])

@@ -13,32 +13,23 @@ from typing import Any
 
 from exsync_tui.core.sync.engine import SyncResult
 from exsync_tui.core.sync.events import (
-    FolderChanged,
     FolderCounts,
-    FolderDone,
-    FolderStarted,
-    MailboxDone,
-    MailboxStarted,
-    MassDeleteHeld,
-    Progress,
     SyncEvent,
-    SyncWarning,
 )
 
-EVENT_TYPES: dict[str, type[SyncEvent]] = {
-    kind.name: kind
-    for kind in (
-        MailboxStarted,
-        FolderChanged,
-        FolderStarted,
-        Progress,
-        FolderDone,
-        SyncWarning,
-        MassDeleteHeld,
-        MailboxDone,
-    )
-}
-"""Every event kind by its ``event`` name."""
+
+def event_types() -> dict[str, type[SyncEvent]]:
+    """Every event kind by its ``event`` name: every subclass of :class:`SyncEvent`, so a
+    new event needs no registration here (a nested dataclass other than
+    :class:`FolderCounts` in its fields would need one, in :func:`_with_counts`)."""
+    found: dict[str, type[SyncEvent]] = {}
+    pending = list(SyncEvent.__subclasses__())
+    while pending:
+        kind = pending.pop()
+        found[kind.name] = kind
+        pending.extend(kind.__subclasses__())
+    return found
+
 
 RESULT_KEY = "result"
 """The key of the child's last line, which carries its :class:`SyncResult`."""
@@ -73,7 +64,7 @@ def parse_line(line: str) -> SyncEvent | SyncResult:
         if RESULT_KEY in data:
             result: SyncResult = _with_counts(SyncResult, data[RESULT_KEY])
             return result
-        kind = EVENT_TYPES[data.pop("event")]
+        kind = event_types()[data.pop("event")]
         event: SyncEvent = _with_counts(kind, data)
         return event
     except (ValueError, KeyError, TypeError, AttributeError) as error:
