@@ -53,4 +53,20 @@ SYNC_TOPICS = (
         admin="Ask the Exchange administrator about size limits or Send As permission.",
         field=None,
     ),
+    HelpTopic(
+        id="sync-process-died",
+        title="The sync of this mailbox stopped unexpectedly",
+        explanation=(
+            "Each mailbox syncs in its own process, and that process ended without finishing: "
+            "the system may have run out of memory and stopped it, or it was killed or "
+            "crashed. The other mailboxes went on. What it had finished is kept."
+        ),
+        advice=(
+            "Sync again: the next run resumes where this one stopped.",
+            "If it happens again, check free memory, and look in the log for what the process "
+            "said last.",
+        ),
+        admin="No action needed from the Exchange administrator.",
+        field=None,
+    ),
 )

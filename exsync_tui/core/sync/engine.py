@@ -1,10 +1,10 @@
 """Syncing one profile: lock, recover, hierarchy, every selected folder, clean up.
 
-:func:`sync_profile` is what the command line and the TUI call, one thread per
-profile. It never raises for a failure of the mailbox: the result names the
-help topic (the same topics as connecting), and the events said what happened
-on the way. One sync per profile runs at a time (a file lock); a second one
-returns at once with ``locked``.
+:func:`sync_profile` is what each profile's sync process runs (see
+:mod:`exsync_tui.core.sync.runner`); tests call it in-process. It never raises
+for a failure of the mailbox: the result names the help topic (the same topics
+as connecting), and the events said what happened on the way. One sync per
+profile runs at a time (a file lock); a second one returns at once with ``locked``.
 """
 
 from __future__ import annotations
