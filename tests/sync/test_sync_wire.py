@@ -14,6 +14,8 @@ from exsync_tui.core.sync.events import (
     MailboxStarted,
     MassDeleteHeld,
     Progress,
+    Pushed,
+    QueueFlushed,
     SyncEvent,
     SyncWarning,
 )
@@ -27,7 +29,9 @@ EVENTS: list[SyncEvent] = [
     Progress("work", "Inbox", 5, 10, 2048),
     FolderDone("work", "Calendar", "calendar", COUNTS, stopped="cancelled"),
     SyncWarning("work", "message not stored: too big", folder="Inbox"),
-    MassDeleteHeld("work", "Inbox", 9, 10, "90% of the folder"),
+    MassDeleteHeld("work", "Inbox", 9, 10, "90% of the folder", direction="push"),
+    Pushed("work", "Inbox", flags=4, moved=1, deleted=2, kept=1, dry_run=True),
+    QueueFlushed("work", 2, 1, 0),
     MailboxDone("work", False, COUNTS, 1.25, "server-busy", "busy\nline two", 1),
 ]
 
