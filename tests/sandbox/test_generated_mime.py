@@ -51,6 +51,8 @@ def test_ews_serves_rendered_mime_and_writes_keep_their_own(
     sandbox: Sandbox = fresh_sandbox(users=1, messages=30, events=0)
     email = sandbox.info.users[0].email
     truth = {i["id"]: i for i in sandbox.control.truth(email)["items"] if i["kind"] == "message"}
+    lean = sandbox.control.truth(email, include_mime=False)["items"]
+    assert {i["id"] for i in lean} == set(truth) and not any("mime" in i for i in lean)
     account = account_for(sandbox)
     inbox = account.inbox
     fetched = {i.id: i for i in inbox.all().only("mime_content", "size", "subject")}
