@@ -22,7 +22,7 @@ _SCRIPTS = {
         ["--messages=10", "--latency-ms=0", "--mailboxes=2"],
         ["exsync / naive", "no-op sync", "2 mailboxes at once"],
     ),
-    "bench.tui_bench": (["--messages=5", "--mailboxes=2"], ["2 mailboxes x 5 messages"]),
+    "bench.tui_bench": (["--messages=30", "--mailboxes=2"], ["2 mailboxes x 30 messages"]),
 }
 
 
