@@ -422,12 +422,12 @@ class Control(OAuthControl):
                 for mime, recipients in zip(mailbox.outbox, mailbox.outbox_recipients, strict=True)
             ]
 
-    def truth(self, email: str) -> dict[str, Any]:
+    def truth(self, email: str, include_mime: bool = True) -> dict[str, Any]:
         """The full server-side state of a mailbox, for tests to compare against."""
         from exsync_tui.sandbox.truth import mailbox_truth
 
         with self._store.lock:
-            return mailbox_truth(self._store.mailbox(email))
+            return mailbox_truth(self._store.mailbox(email), include_mime)
 
 
 def _aware(value: str, timezone: str) -> dt.datetime:

@@ -16,6 +16,10 @@ from exsync_tui.sandbox.model import Folder, Mailbox, MessageItem, StoredItem
 from exsync_tui.sandbox.store_ops import StoreError
 
 
+class MoveCopyFailed(StoreError):
+    """A folder cannot move or be copied there (below itself)."""
+
+
 class FolderExists(StoreError):
     """A sibling already has this name (Exchange compares folder names without case)."""
 
@@ -53,13 +57,32 @@ def move_folder(mailbox: Mailbox, folder_id: str, parent_id: str) -> None:
     folder = mailbox.folders.get(folder_id)
     if folder is None or folder.distinguished is not None:
         raise StoreError(f"cannot move folder {folder_id!r}")
-    below = {f.id for f in store_ops.descendants(mailbox, folder_id)}
-    if parent_id == folder_id or parent_id in below or parent_id not in mailbox.folders:
-        raise StoreError("a folder cannot move below itself")
+    _check_target(mailbox, folder_id, parent_id)
     check_folder_name(mailbox, parent_id, folder.name)
     folder.parent_id = parent_id
     folder.version += 1
     folder.changed_seq = mailbox.next_seq()
+
+
+def copy_folder(mailbox: Mailbox, folder_id: str, parent_id: str) -> Folder:
+    """A copy of a folder, its subfolders and their items under `parent_id`, all with new ids."""
+    _check_target(mailbox, folder_id, parent_id)
+    original = mailbox.folders[folder_id]
+    check_folder_name(mailbox, parent_id, original.name)
+    copied = store_ops.create_folder(mailbox, parent_id, original.name, original.folder_class, None)
+    for stored in [i for i in mailbox.items.values() if i.folder_id == folder_id]:
+        copy_item(mailbox, stored.id, copied.id)
+    for child in [f for f in mailbox.folders.values() if f.parent_id == folder_id]:
+        copy_folder(mailbox, child.id, copied.id)
+    return copied
+
+
+def _check_target(mailbox: Mailbox, folder_id: str, parent_id: str) -> None:
+    if folder_id not in mailbox.folders or parent_id not in mailbox.folders:
+        raise StoreError(f"no folder {folder_id!r} or {parent_id!r}")
+    below = {f.id for f in store_ops.descendants(mailbox, folder_id)}
+    if parent_id == folder_id or parent_id in below:
+        raise MoveCopyFailed("a folder cannot move or be copied below itself")
 
 
 def copy_item(mailbox: Mailbox, item_id: str, folder_id: str) -> StoredItem:
