@@ -31,6 +31,7 @@ from exsync_tui.core.store.guard import check_deletes
 from exsync_tui.core.store.state import FolderRecord, HeldDelete, ItemRecord
 from exsync_tui.core.sync import crashpoints
 from exsync_tui.core.sync.context import Deferred, SyncContext
+from exsync_tui.core.sync.deliveries import Deliveries
 from exsync_tui.core.sync.events import FolderCounts, MassDeleteHeld, SyncWarning
 from exsync_tui.core.sync.flags import server_flags
 
@@ -302,26 +303,27 @@ def _write_new(
     fetched = ctx.source.fetch_mime(
         list(plan.fetch), max_bytes=ctx.options.max_message_bytes, sizes=sizes
     )
+    deliveries = Deliveries(ctx.maildir)
     try:
-        for item in fetched:
-            ctx.check_cancel()
-            change = plan.fetch[item.item_id]
-            if item.content is None:
-                failed[item.item_id] = item.problem
-                why = item.detail or (item.problem.value if item.problem else "no content")
-                if item.problem is FetchProblem.FAILED:
-                    why += _next_try(plan.retries.get(item.item_id, 0) + 1)
-                ctx.emit(SyncWarning(ctx.profile, f"message not stored: {why}", folder=path))
-                continue
-            delivered = ctx.maildir.deliver(
-                path, item.content, flags=server_flags(change), base=plan.bases[item.item_id]
-            )
-            written += delivered.size
+        with deliveries:
+            for item in fetched:
+                ctx.check_cancel()
+                change = plan.fetch[item.item_id]
+                if item.content is None:
+                    failed[item.item_id] = item.problem
+                    why = item.detail or (item.problem.value if item.problem else "no content")
+                    if item.problem is FetchProblem.FAILED:
+                        why += _next_try(plan.retries.get(item.item_id, 0) + 1)
+                    ctx.emit(SyncWarning(ctx.profile, f"message not stored: {why}", folder=path))
+                    continue
+                deliveries.deliver(
+                    path, item.content, flags=server_flags(change), base=plan.bases[item.item_id]
+                )
     finally:
         close = getattr(fetched, "close", None)
         if close is not None:
             close()  # stops the requests still in flight
-    return written, failed
+    return written + deliveries.written, failed
 
 
 def _next_try(attempts: int) -> str:
