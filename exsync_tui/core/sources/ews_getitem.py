@@ -14,7 +14,6 @@ neither the whole answer nor its tree is ever in memory.
 
 from __future__ import annotations
 
-import base64
 import binascii
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from itertools import chain
@@ -75,7 +74,8 @@ def item_result(item_id: str, result: Any) -> FetchedItem:
             detail=f"its MIME ({skipped}+ bytes of base64) is over the limit; not read",
         )
     try:
-        return FetchedItem(item_id, base64.b64decode(mime.text))
+        # a2b_base64 reads the ASCII text as it is (b64decode would copy it to bytes first).
+        return FetchedItem(item_id, binascii.a2b_base64(mime.text))
     except (binascii.Error, ValueError) as error:
         return FetchedItem(item_id, problem=FetchProblem.FAILED, detail=f"bad base64: {error}")
 
