@@ -49,6 +49,7 @@ CONTROL_METHODS = (
     "delete_message",
     "mark_read",
     "set_flag",
+    "set_unrenderable",
     "add_folder",
     "rename_folder",
     "move_folder",
@@ -310,6 +311,16 @@ class Control(OAuthControl):
     def set_flag(self, email: str, item_id: str, flag_status: int = 2) -> None:
         """Set a message's follow-up flag: 2 flagged, 1 complete, 0 none."""
         self._change(email, lambda mb: store_ops.set_flag(mb, item_id, flag_status))
+
+    def set_unrenderable(self, email: str, item_id: str, unrenderable: bool = True) -> None:
+        """Make GetItem fail to convert a message's MIME (ErrorMimeContentConversionFailed)."""
+
+        def apply(mb: Any) -> None:
+            message = store_ops.item(mb, item_id)
+            assert isinstance(message, MessageItem)
+            message.unrenderable = unrenderable
+
+        self._change(email, apply)
 
     def add_folder(self, email: str, parent: str, name: str, folder_class: str = "IPF.Note") -> str:
         """Add a folder under `parent` (id or distinguished name); returns its id."""

@@ -103,6 +103,7 @@ class MessageItem(StoredItem):
     is_draft: bool = False  # MSGFLAG_UNSENT
     categories: list[str] = field(default_factory=list)
     imap_deleted: bool = False  # PidLidImapDeleted
+    unrenderable: bool = False  # GetItem answers ErrorMimeContentConversionFailed for its MIME
     # Extended properties a client set that have no meaning here, by canonical key.
     extra: dict[str, object] = field(default_factory=dict)
     known_size: int = -1  # len(mime), once asked for

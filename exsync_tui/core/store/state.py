@@ -303,6 +303,39 @@ class StateDB:
         """Forget one item."""
         self._write("DELETE FROM items WHERE folder_id = ? AND item_id = ?", (folder_id, item_id))
 
+    # -- items the server could not give (fetched again in later runs) ---------------------
+
+    def note_fetch_failed(self, item: ItemRecord) -> int:
+        """Count a failed fetch of ``item`` (its ``base`` unused); returns the attempts so far."""
+        self._write(
+            "INSERT INTO fetch_retries "
+            "(folder_id, item_id, change_key, flags, size, message_id, attempts) "
+            "VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT(folder_id, item_id) DO UPDATE SET "
+            "change_key = excluded.change_key, flags = excluded.flags, size = excluded.size, "
+            "message_id = excluded.message_id, attempts = attempts + 1",
+            (item.folder_id, item.item_id, item.change_key, item.flags, item.size, item.message_id),
+        )
+        row = self._db.execute(
+            "SELECT attempts FROM fetch_retries WHERE folder_id = ? AND item_id = ?",
+            (item.folder_id, item.item_id),
+        ).fetchone()
+        return int(row[0])
+
+    def fetch_retries(self, folder_id: str) -> list[tuple[ItemRecord, int]]:
+        """Items of a folder whose fetch failed (``base`` empty), with their attempts so far."""
+        rows = self._db.execute(
+            "SELECT folder_id, item_id, '', change_key, flags, size, message_id, NULL, attempts "
+            "FROM fetch_retries WHERE folder_id = ? ORDER BY item_id",
+            (folder_id,),
+        ).fetchall()
+        return [(ItemRecord(*row[:8]), int(row[8])) for row in rows]
+
+    def clear_fetch_retry(self, folder_id: str, item_id: str) -> None:
+        """The item came (or is gone): stop fetching it again."""
+        self._write(
+            "DELETE FROM fetch_retries WHERE folder_id = ? AND item_id = ?", (folder_id, item_id)
+        )
+
     # -- files of an unfinished page -------------------------------------------------------
 
     def add_pending(self, folder_id: str, base: str) -> None:

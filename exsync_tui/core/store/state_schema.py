@@ -53,6 +53,21 @@ CREATE TABLE held_deletes (
 );
 """
 
+_ADDITIONS = """
+CREATE TABLE IF NOT EXISTS fetch_retries (
+    folder_id TEXT NOT NULL REFERENCES folders (remote_id) ON DELETE CASCADE,
+    item_id TEXT NOT NULL,
+    change_key TEXT,
+    flags TEXT NOT NULL DEFAULT '',
+    size INTEGER,
+    message_id TEXT,
+    attempts INTEGER NOT NULL,
+    PRIMARY KEY (folder_id, item_id)
+)
+"""
+"""Tables added since schema 1. Only ever new tables (``IF NOT EXISTS``): an older exsync
+reading the database ignores them, so they need no new schema version."""
+
 
 def migrate(connection: sqlite3.Connection) -> None:
     """Create the schema in a new database; refuse one written by a newer exsync."""
@@ -79,6 +94,7 @@ def migrate(connection: sqlite3.Connection) -> None:
                     f"the sync state was written by a newer exsync (schema {version}, "
                     f"this version knows {SCHEMA_VERSION}); upgrade exsync"
                 )
+        connection.execute(_ADDITIONS)
         connection.execute("COMMIT")
     except BaseException:
         if connection.in_transaction:

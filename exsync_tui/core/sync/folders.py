@@ -38,6 +38,7 @@ from exsync_tui.core.sync.mail import (
     guard_deletes,
     held_delete,
     plan_page,
+    retry_failed,
 )
 
 
@@ -74,7 +75,8 @@ def _page_loop(
 ) -> tuple[FolderCounts, str | None]:
     state = folder.sync_state
     local_at_start = ctx.state.item_count(folder.remote_id)
-    counts = FolderCounts()
+    # Messages whose fetch failed in earlier runs first: this run's failures wait for the next.
+    counts = FolderCounts() if ctx.options.dry_run else retry_failed(ctx, folder)
     deleted = 0
     while True:
         ctx.check_cancel()

@@ -25,14 +25,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from exsync_tui.core.sources import ChangeType, ItemChange, ItemPage
+from exsync_tui.core.sources import ChangeType, FetchProblem, ItemChange, ItemKind, ItemPage
 from exsync_tui.core.store import maildir_names
 from exsync_tui.core.store.guard import check_deletes
 from exsync_tui.core.store.state import FolderRecord, HeldDelete, ItemRecord
 from exsync_tui.core.sync import crashpoints
 from exsync_tui.core.sync.context import Deferred, SyncContext
+from exsync_tui.core.sync.deliveries import Deliveries
 from exsync_tui.core.sync.events import FolderCounts, MassDeleteHeld, SyncWarning
 from exsync_tui.core.sync.flags import server_flags
+
+MAX_FETCH_ATTEMPTS = 5
+"""Runs that fetch a message the server could not give before giving up until it changes."""
 
 
 @dataclass
@@ -48,6 +52,8 @@ class PagePlan:
     """item id -> the base name of the file the page creates for it."""
     forget_rows: list[str] = field(default_factory=list)
     """item ids whose state row goes, but not their file (a full resync re-binds them)."""
+    retries: dict[str, int] = field(default_factory=dict)
+    """item id -> failed fetches so far, for items fetched again after a failure."""
 
     @property
     def counts(self) -> FolderCounts:
@@ -128,6 +134,41 @@ def _plan_new(ctx: SyncContext, folder: FolderRecord, change: ItemChange, plan: 
     plan.fetch[change.item_id] = change
 
 
+def retry_failed(ctx: SyncContext, folder: FolderRecord) -> FolderCounts:
+    """Fetch again the folder's messages whose fetch failed in earlier runs (each for up to
+    :data:`MAX_FETCH_ATTEMPTS` runs), applied like a page with no changes of its own."""
+    plan = PagePlan()
+    stale: list[str] = []
+    for record, attempts in ctx.state.fetch_retries(folder.remote_id):
+        if ctx.state.item(folder.remote_id, record.item_id) is not None:
+            stale.append(record.item_id)  # it came since, with a change of its own
+        elif attempts < MAX_FETCH_ATTEMPTS:
+            plan.fetch[record.item_id] = ItemChange(
+                ChangeType.CREATE,
+                record.item_id,
+                record.change_key,
+                kind=ItemKind.MESSAGE,
+                is_read="S" in record.flags,
+                flagged="F" in record.flags,
+                answered="R" in record.flags,
+                forwarded="P" in record.flags,
+                size=record.size,
+                message_id=record.message_id,
+            )
+            plan.retries[record.item_id] = attempts
+            plan.bases[record.item_id] = maildir_names.new_base()
+    if stale:
+        with ctx.state.transaction():
+            for item_id in stale:
+                ctx.state.clear_fetch_retry(folder.remote_id, item_id)
+    saved = ctx.state.folder(folder.remote_id)
+    if not plan.fetch or saved is None:
+        return FolderCounts()
+    page = ItemPage(folder.remote_id, (), saved.sync_state or "", includes_last=True)
+    written = apply_page(ctx, folder, page, plan)
+    return plan.counts.plus(FolderCounts(bytes=written))
+
+
 def guard_deletes(
     ctx: SyncContext, folder: FolderRecord, local_at_start: int, deleting: int
 ) -> bool:
@@ -190,12 +231,15 @@ def apply_page(ctx: SyncContext, folder: FolderRecord, page: ItemPage, plan: Pag
         for known in deferred_now:
             ctx.state.add_pending(fid, known.base)
         for item_id, base in plan.bases.items():
-            if item_id in failed:
-                ctx.state.clear_pending(fid, base)
-                continue
-            change = _change_of(plan, item_id)
-            ctx.state.put_item(_record(fid, item_id, base, change))
             ctx.state.clear_pending(fid, base)
+            change = _change_of(plan, item_id)
+            if failed.get(item_id) is FetchProblem.FAILED:
+                ctx.state.note_fetch_failed(_record(fid, item_id, "", change))
+                continue
+            if item_id in plan.retries:
+                ctx.state.clear_fetch_retry(fid, item_id)  # it came, or it is gone or too large
+            if item_id not in failed:
+                ctx.state.put_item(_record(fid, item_id, base, change))
         for _change, deferred in plan.claim.values():
             ctx.state.clear_pending(deferred.folder_id, deferred.base)
         for item_id, (known, change) in plan.flags.items():
@@ -233,11 +277,13 @@ def _updated(known: ItemRecord, change: ItemChange, flags: str) -> ItemRecord:
     return replace(known, change_key=change.change_key or known.change_key, flags=flags)
 
 
-def _write_new(ctx: SyncContext, folder: FolderRecord, plan: PagePlan) -> tuple[int, set[str]]:
-    """Deliver downloads, local copies and claimed moves; returns (bytes, item ids that failed)."""
+def _write_new(
+    ctx: SyncContext, folder: FolderRecord, plan: PagePlan
+) -> tuple[int, dict[str, FetchProblem | None]]:
+    """Deliver downloads, local copies and claimed moves; returns (bytes, what failed and why)."""
     path = folder.local_path
     written = 0
-    failed: set[str] = set()
+    failed: dict[str, FetchProblem | None] = {}
     for change, deferred in plan.claim.values():
         if deferred.folder_path != path:
             ctx.maildir.move(deferred.folder_path, path, deferred.base)
@@ -257,24 +303,33 @@ def _write_new(ctx: SyncContext, folder: FolderRecord, plan: PagePlan) -> tuple[
     fetched = ctx.source.fetch_mime(
         list(plan.fetch), max_bytes=ctx.options.max_message_bytes, sizes=sizes
     )
+    deliveries = Deliveries(ctx.maildir)
     try:
-        for item in fetched:
-            ctx.check_cancel()
-            change = plan.fetch[item.item_id]
-            if item.content is None:
-                failed.add(item.item_id)
-                why = item.detail or (item.problem.value if item.problem else "no content")
-                ctx.emit(SyncWarning(ctx.profile, f"message not stored: {why}", folder=path))
-                continue
-            delivered = ctx.maildir.deliver(
-                path, item.content, flags=server_flags(change), base=plan.bases[item.item_id]
-            )
-            written += delivered.size
+        with deliveries:
+            for item in fetched:
+                ctx.check_cancel()
+                change = plan.fetch[item.item_id]
+                if item.content is None:
+                    failed[item.item_id] = item.problem
+                    why = item.detail or (item.problem.value if item.problem else "no content")
+                    if item.problem is FetchProblem.FAILED:
+                        why += _next_try(plan.retries.get(item.item_id, 0) + 1)
+                    ctx.emit(SyncWarning(ctx.profile, f"message not stored: {why}", folder=path))
+                    continue
+                deliveries.deliver(
+                    path, item.content, flags=server_flags(change), base=plan.bases[item.item_id]
+                )
     finally:
         close = getattr(fetched, "close", None)
         if close is not None:
             close()  # stops the requests still in flight
-    return written, failed
+    return written + deliveries.written, failed
+
+
+def _next_try(attempts: int) -> str:
+    if attempts < MAX_FETCH_ATTEMPTS:
+        return f" (attempt {attempts} of {MAX_FETCH_ATTEMPTS}; tried again in the next run)"
+    return f" (attempt {attempts} of {MAX_FETCH_ATTEMPTS}; tried again only once it changes)"
 
 
 def _twin_file(ctx: SyncContext, twin: ItemRecord) -> Path | None:

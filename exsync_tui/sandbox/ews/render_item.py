@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 
+from exsync_tui.sandbox.ews.context import EwsError
 from exsync_tui.sandbox.ews.extended import render_extended
 from exsync_tui.sandbox.ews.shapes import Shape
 from exsync_tui.sandbox.ews.soap import attr, bool_text, el, ews_datetime, text
@@ -42,6 +43,8 @@ MessageRenderer = Callable[[MessageItem, Folder, Shape], str]
 
 
 def _mime(message: MessageItem, folder: Folder, shape: Shape) -> str:
+    if message.unrenderable:
+        raise EwsError("ErrorMimeContentConversionFailed", "Content conversion failed.")
     encoded = base64.b64encode(message.mime).decode("ascii")
     return f'<t:MimeContent CharacterSet="UTF-8">{encoded}</t:MimeContent>'
 
