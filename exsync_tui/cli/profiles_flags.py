@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import argparse
 import shlex
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from exsync_tui.cli.profiles_common import FIELD_FLAGS, UsageError
-from exsync_tui.core.profiles import AuthType, ConnectionMode, Profile, TlsTrust
+from exsync_tui.core.profiles import (
+    AuthType,
+    ConnectionMode,
+    Profile,
+    SyncDirection,
+    SyncSelection,
+    TlsTrust,
+)
 
 
 def add_profile_flags(parser: argparse.ArgumentParser, *, editing: bool) -> None:
@@ -52,6 +60,11 @@ def add_profile_flags(parser: argparse.ArgumentParser, *, editing: bool) -> None
         )
     parser.add_argument("--mail-dir", metavar="DIR", help="Maildir root for this profile")
     parser.add_argument("--calendar-dir", metavar="DIR", help="calendar vdirs root")
+    parser.add_argument(
+        "--sync-direction",
+        choices=[d.value for d in SyncDirection],
+        help="both (default): local flags, moves, deletions go back to the server; pull: only down",
+    )
     parser.add_argument(
         "--no-verify-connect", action="store_true", help="save without trying to connect"
     )
@@ -102,6 +115,9 @@ def connection_fields(args: argparse.Namespace, base: Profile | None) -> dict[st
         if not argv and base is None:
             raise UsageError("--password-command: the command is empty")
         fields["password_command"] = argv or None  # edit: an empty command removes it
+    if args.sync_direction is not None:
+        sync = base.sync if base else SyncSelection()
+        fields["sync"] = replace(sync, sync_direction=SyncDirection(args.sync_direction))
     for flag_field in ("mail_dir", "calendar_dir"):
         value = getattr(args, flag_field)
         if value is not None:

@@ -37,7 +37,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--all", action="store_true", help="every enabled profile")
     parser.add_argument("--json", action="store_true", help="one JSON object per event")
     parser.add_argument(
-        "--dry-run", action="store_true", help="say what would change, write nothing"
+        "--dry-run",
+        action="store_true",
+        help="say what would change here and be pushed to the server, write nothing",
     )
     only = parser.add_mutually_exclusive_group()
     only.add_argument("--mail-only", action="store_true", help="skip calendars")
@@ -45,7 +47,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--allow-mass-delete",
         action="store_true",
-        help="delete locally even when the server deleted most of a folder",
+        help="delete even when most of a folder was deleted (on the server, or here)",
     )
     parser.add_argument("--debug", action="store_true", help="log network traffic (redacted)")
     parser.set_defaults(handler=guarded(run))

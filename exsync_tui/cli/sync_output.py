@@ -7,7 +7,7 @@ import sys
 import time
 from typing import TextIO
 
-from exsync_tui.core.sync.describe import describe_counts, human_bytes
+from exsync_tui.core.sync.describe import describe_counts, describe_push, human_bytes
 from exsync_tui.core.sync.engine import SyncResult
 from exsync_tui.core.sync.events import (
     FolderChanged,
@@ -15,6 +15,7 @@ from exsync_tui.core.sync.events import (
     MailboxDone,
     MassDeleteHeld,
     Progress,
+    Pushed,
     SyncEvent,
     SyncWarning,
 )
@@ -84,6 +85,14 @@ class TextLines:
         elif isinstance(event, SyncWarning):
             where = f"{event.folder}: " if event.folder else ""
             self._line(f"{event.profile}: warning: {where}{event.message}")
+        elif isinstance(event, Pushed):
+            self._line(f"{event.profile}: {event.folder}: {describe_push(event)}")
+        elif isinstance(event, MassDeleteHeld) and event.direction == "push":
+            self._line(
+                f"{event.profile}: {event.folder}: nothing deleted on the server: "
+                f"{event.would_delete} of {event.local_count} messages are gone here "
+                f"({event.reason}); run again with --allow-mass-delete to delete them there too"
+            )
         elif isinstance(event, MassDeleteHeld):
             self._line(
                 f"{event.profile}: {event.folder}: kept everything: the server deleted "

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
-from exsync_tui.core.sync.describe import describe_counts
+from exsync_tui.core.sync.describe import describe_counts, describe_push
 from exsync_tui.core.sync.engine import SyncResult
 from exsync_tui.core.sync.events import (
     FolderChanged,
@@ -25,6 +25,7 @@ from exsync_tui.core.sync.events import (
     MailboxStarted,
     MassDeleteHeld,
     Progress,
+    Pushed,
     SyncEvent,
     SyncWarning,
 )
@@ -169,9 +170,12 @@ class SyncBoard:
             if event.folder in row.folders:
                 row.folders[event.folder].warnings.append(event.message)
             self._log(row, f"warning: {where}{event.message}")
+        elif isinstance(event, Pushed):
+            self._log(row, f"{event.folder}: {describe_push(event)}")
         elif isinstance(event, MassDeleteHeld):
             row.held.append(event)
-            self._log(row, f"{event.folder}: kept everything: the server deleted "
+            who = "this computer" if event.direction == "push" else "the server"
+            self._log(row, f"{event.folder}: kept everything: {who} deleted "
                            f"{event.would_delete} of {event.local_count} messages")  # fmt: skip
         elif isinstance(event, MailboxDone):
             self._done(row, event)

@@ -153,6 +153,16 @@ class SyncController:
             "kept everything:\n" + "\n".join(lines) + "\n\nIf that was intended, delete "
             "them here too. Otherwise keep them (nothing is deleted until you say so)."
         )
+        title = yes_label = "Delete as the server says"
+        if all(event.direction == "push" for event in held):
+            # Deleted here (two-way sync): the question is about the server's copies.
+            body = (
+                f"Most of a folder was deleted here at once in {profile.name}, so exsync "
+                "deleted nothing on the server:\n" + "\n".join(lines) + "\n\nIf that was "
+                "intended, delete them on the server too (they go to its Deleted Items). "
+                "Otherwise keep them (nothing is deleted until you say so)."
+            )
+            title = yes_label = "Delete on the server too"
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -161,9 +171,9 @@ class SyncController:
 
         self.app.push_screen(
             ConfirmDialog(
-                "Delete as the server says?",
+                f"{title}?",
                 body,
-                yes="Delete as the server says",
+                yes=yes_label,
                 no="Keep everything",
                 id="mass-delete",
             ),

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import icalendar
+
 from exsync_tui.core.profiles import Config, Profile, save_config
+from exsync_tui.core.sync import crashpoints
 from exsync_tui.sandbox import Sandbox
-from tests.sync.helpers import profile_for
+from tests.sync.helpers import assert_mail_matches, profile_for
 
 
 def save_sandbox_profile(sb: Sandbox, tmp_path: Path, user: int = 0, **changes: Any) -> Profile:
@@ -42,3 +46,23 @@ def run_cli(
 def json_events(stdout: str) -> list[dict[str, Any]]:
     """The JSON objects of `exsync sync --json`, one per line."""
     return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+
+
+def assert_exact(sb: Sandbox, profile: Profile) -> None:
+    """The Maildir is the server's mail exactly, no tmp file is left, every event is there once."""
+    assert_mail_matches(sb, profile)
+    leftovers = [p for p in profile.effective_mail_dir().rglob("tmp/*") if p.is_file()]
+    assert leftovers == []
+    uids: list[str] = []
+    for path in profile.effective_calendar_dir().rglob("*.ics"):
+        calendar = icalendar.Calendar.from_ical(path.read_bytes())
+        uids.append(str(next(iter(calendar.walk("VEVENT")))["UID"]))
+    assert uids and len(uids) == len(set(uids))  # every event once
+
+
+def crash_at(profile: Profile, point: str, hit: int) -> None:
+    """Run `exsync sync` until it SIGKILLs itself at the ``hit``-th pass of ``point``."""
+    crashed = run_cli("sync", profile.name, env={crashpoints.ENV: f"{point}:{hit}"})
+    assert crashed.returncode == -signal.SIGKILL, (
+        f"{point}:{hit} was not reached (exit {crashed.returncode}): update the case list"
+    )

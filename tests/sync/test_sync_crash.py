@@ -12,18 +12,15 @@ must then be updated), so every case listed is a real crash.
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Callable
 from pathlib import Path
 
-import icalendar
 import pytest
 
-from exsync_tui.core.profiles import Profile
 from exsync_tui.core.sync import crashpoints
 from exsync_tui.sandbox import Sandbox
-from tests.sync.cli_helpers import run_cli, save_sandbox_profile
-from tests.sync.helpers import assert_mail_matches, folder_named, run_sync
+from tests.sync.cli_helpers import assert_exact, crash_at, save_sandbox_profile
+from tests.sync.helpers import folder_named, run_sync
 
 _PAGE_POINTS = tuple(p for p in crashpoints.POINTS if p.startswith("page-"))
 _ONCE = ("hierarchy-before-commit", "hierarchy-after-commit", "calendar-after-write",
@@ -55,34 +52,16 @@ def _change_the_mailbox(sb: Sandbox) -> None:
     sb.control.rename_folder(email, archive, "Archive 2026")
 
 
-def _assert_exact(sb: Sandbox, profile: Profile) -> None:
-    assert_mail_matches(sb, profile)
-    leftovers = [p for p in profile.effective_mail_dir().rglob("tmp/*") if p.is_file()]
-    assert leftovers == []
-    uids: list[str] = []
-    for path in profile.effective_calendar_dir().rglob("*.ics"):
-        calendar = icalendar.Calendar.from_ical(path.read_bytes())
-        uids.append(str(next(iter(calendar.walk("VEVENT")))["UID"]))
-    assert uids and len(uids) == len(set(uids))  # every event once
-
-
-def _crash(profile: Profile, point: str, hit: int) -> None:
-    crashed = run_cli("sync", profile.name, env={crashpoints.ENV: f"{point}:{hit}"})
-    assert crashed.returncode == -signal.SIGKILL, (
-        f"{point}:{hit} was not reached (exit {crashed.returncode}): update the case list"
-    )
-
-
 @pytest.mark.parametrize(("point", "hit"), FIRST_SYNC)
 def test_killed_during_a_first_sync(
     fresh_sandbox: Callable[..., Sandbox], tmp_path: Path, point: str, hit: int
 ) -> None:
     sb = fresh_sandbox(messages=10, events=3)
     profile = save_sandbox_profile(sb, tmp_path)
-    _crash(profile, point, hit)
+    crash_at(profile, point, hit)
     result, _ = run_sync(sb, profile)
     assert result.ok, result
-    _assert_exact(sb, profile)
+    assert_exact(sb, profile)
 
 
 @pytest.mark.parametrize(("point", "hit"), INCREMENTAL)
@@ -93,7 +72,7 @@ def test_killed_during_an_incremental_sync(
     profile = save_sandbox_profile(sb, tmp_path)
     assert run_sync(sb, profile)[0].ok
     _change_the_mailbox(sb)
-    _crash(profile, point, hit)
+    crash_at(profile, point, hit)
     result, _ = run_sync(sb, profile)
     assert result.ok, result
-    _assert_exact(sb, profile)
+    assert_exact(sb, profile)

@@ -26,6 +26,7 @@ from exsync_tui.core.profiles.model import (
     MailboxMetadata,
     MaildirLayout,
     Profile,
+    SyncDirection,
     SyncSelection,
     TlsTrust,
     UiSettings,
@@ -150,6 +151,7 @@ def _parse_sync(table: TableReader, path: Path | None) -> SyncSelection:
         mass_delete_percent=_at_least_one(
             table, "mass_delete_percent", DEFAULT_MASS_DELETE_PERCENT, 100
         ),
+        sync_direction=table.choice("sync_direction", SyncDirection, SyncDirection.BOTH),
         extra=table.rest(path),
     )
 
@@ -267,6 +269,7 @@ def profile_to_data(profile: Profile) -> dict[str, Any]:
                 "maildir_layout": sync.maildir_layout.value,
                 "connections": sync.connections,
                 "mass_delete_percent": sync.mass_delete_percent,
+                "sync_direction": sync.sync_direction.value,
             }
         )
         | sync.extra

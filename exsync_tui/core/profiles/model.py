@@ -68,13 +68,26 @@ class TlsTrust:
     pin_sha256: str | None = None
 
 
+class SyncDirection(StrEnum):
+    """Which way a sync carries changes.
+
+    ``pull``: the server's changes to the local copy only (local changes are
+    overwritten or ignored); ``both``: local flags, moves and deletions go back
+    to the server first (EWS only for now).
+    """
+
+    PULL = "pull"
+    BOTH = "both"
+
+
 @dataclass(frozen=True)
 class SyncSelection:
     """What to sync, and how. Empty ``folders_include`` means every folder.
 
     ``connections`` bounds the requests in flight per mailbox;
     ``mass_delete_percent`` is the share of a folder's messages a run may delete
-    before it stops and asks (a whole non-empty folder always asks).
+    before it stops and asks (a whole non-empty folder always asks);
+    ``sync_direction`` says whether local changes go back to the server.
     """
 
     mail: bool = True
@@ -86,6 +99,7 @@ class SyncSelection:
     maildir_layout: MaildirLayout = MaildirLayout.VERBATIM
     connections: int = DEFAULT_CONNECTIONS
     mass_delete_percent: int = DEFAULT_MASS_DELETE_PERCENT
+    sync_direction: SyncDirection = SyncDirection.BOTH
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 

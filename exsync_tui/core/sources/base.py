@@ -217,6 +217,52 @@ class FolderGone(TopicError):
         self.folder_id = folder_id
 
 
+@dataclass(frozen=True)
+class FlagPush:
+    """Local flag changes to write to one item: None leaves that flag as the server has it.
+
+    ``change_key`` is the one the last sync saw: a server whose item changed since
+    answers :attr:`PushStatus.CONFLICT` instead of overwriting.
+    """
+
+    item_id: str
+    change_key: str | None
+    is_read: bool | None = None
+    flagged: bool | None = None
+    answered: bool | None = None
+
+
+class PushStatus(StrEnum):
+    """How one item's push went."""
+
+    DONE = "done"
+    CONFLICT = "conflict"  # the item changed on the server since ``change_key``
+    NOT_FOUND = "not-found"  # deleted or moved on the server
+    FAILED = "failed"  # refused for another reason (``detail`` says which)
+
+
+@dataclass(frozen=True)
+class PushResult:
+    """The outcome of one item's push; ``item_id`` is the id it was asked for.
+
+    ``new_id`` is a moved item's id in its new folder; ``change_key`` the item's
+    change key after the write, when the server said.
+    """
+
+    item_id: str
+    status: PushStatus
+    new_id: str | None = None
+    change_key: str | None = None
+    detail: str = ""
+
+
+class PushNotSupported(TopicError):
+    """This source cannot write local changes back (two-way is EWS-only for now)."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__("unexpected-error", f"{source} cannot push local changes yet")
+
+
 class MailboxSource(ABC):
     """One mailbox on one server, read page by page.
 
@@ -256,6 +302,31 @@ class MailboxSource(ABC):
     @abstractmethod
     def fetch_calendar(self, item_ids: Sequence[str]) -> Iterator[FetchedItem]:
         """The iCalendar text of each calendar item (master with its exceptions), as they arrive."""
+
+    # -- two-way: writing local changes back ---------------------------------------------
+    # Not abstract: a source that cannot write keeps these defaults, and the engine
+    # checks ``supports_push`` once and says plainly that two-way is not available.
+
+    supports_push = False
+    """Whether the methods below write to the server (False: they raise PushNotSupported)."""
+
+    def refresh_items(self, item_ids: Sequence[str]) -> dict[str, ItemChange]:
+        """The current flags and change key of each item (as UPDATE changes); an item the
+        server no longer has is missing from the answer."""
+        raise PushNotSupported(type(self).__name__)
+
+    def update_flags(self, pushes: Sequence[FlagPush]) -> list[PushResult]:
+        """Write read, flagged and answered states, many items per request, never
+        overwriting a change made on the server since each push's change key."""
+        raise PushNotSupported(type(self).__name__)
+
+    def move_items(self, item_ids: Sequence[str], folder_id: str) -> list[PushResult]:
+        """Move items to another folder; each result carries the item's ``new_id``."""
+        raise PushNotSupported(type(self).__name__)
+
+    def delete_items(self, item_ids: Sequence[str]) -> list[PushResult]:
+        """Move items to the mailbox's Deleted Items (never a hard delete)."""
+        raise PushNotSupported(type(self).__name__)
 
     @abstractmethod
     def close(self) -> None:

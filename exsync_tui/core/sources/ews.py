@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
+from functools import partial
 from typing import TypeVar
 
 from exchangelib.errors import (
@@ -26,13 +27,17 @@ from exsync_tui.core.net import NetScope, applied
 from exsync_tui.core.net.credentials import credentials_scope
 from exsync_tui.core.profiles import Profile
 from exsync_tui.core.redaction import register_secret
+from exsync_tui.core.sources import ews_writes
 from exsync_tui.core.sources.base import (
     DEFAULT_MAX_CHANGES,
     FetchedItem,
+    FlagPush,
     FolderGone,
     HierarchyPage,
+    ItemChange,
     ItemPage,
     MailboxSource,
+    PushResult,
     SyncStateInvalid,
 )
 from exsync_tui.core.sources.ews_account import build_sync_account, forget_protocol
@@ -47,6 +52,15 @@ from exsync_tui.core.sources.fetching import fetch_in_flight, plan_batches
 from exsync_tui.core.sources.pool import ScopedPool
 
 T = TypeVar("T")
+U = TypeVar("U")
+
+PUSH_BATCH_SIZE = 100
+"""Items per UpdateItem/MoveItem/DeleteItem/GetItem request of a push (exchangelib's own chunk)."""
+
+
+def _chunks(items: Sequence[U], size: int = PUSH_BATCH_SIZE) -> Iterator[Sequence[U]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def translate(error: BaseException, *, cancelled: bool, folder_id: str | None) -> TopicError:
@@ -160,6 +174,35 @@ class EwsSource(MailboxSource):
         # Exchange renders a calendar item's MIME as iCalendar: the master with its
         # modified and cancelled occurrences, which is exactly one vdir file.
         return self._fetch(item_ids, None, None)
+
+    supports_push = True
+
+    def _batched(
+        self, work: Callable[[Sequence[U]], list[PushResult]], items: Sequence[U]
+    ) -> list[PushResult]:
+        """``work`` on :data:`PUSH_BATCH_SIZE` items per request, results in item order."""
+        results: list[PushResult] = []
+        for chunk in _chunks(items):
+            results += self._call(partial(work, chunk))
+        return results
+
+    def refresh_items(self, item_ids: Sequence[str]) -> dict[str, ItemChange]:
+        found: dict[str, ItemChange] = {}
+        for chunk in _chunks(item_ids):
+            found.update(self._call(partial(ews_writes.refresh_items, self._account, chunk)))
+        return found
+
+    def update_flags(self, pushes: Sequence[FlagPush]) -> list[PushResult]:
+        return self._batched(partial(ews_writes.update_flags, self._account), pushes)
+
+    def move_items(self, item_ids: Sequence[str], folder_id: str) -> list[PushResult]:
+        def move(chunk: Sequence[str]) -> list[PushResult]:
+            return ews_writes.move_items(self._account, chunk, folder_id)
+
+        return self._batched(move, item_ids)
+
+    def delete_items(self, item_ids: Sequence[str]) -> list[PushResult]:
+        return self._batched(partial(ews_writes.delete_items, self._account), item_ids)
 
     def close(self) -> None:
         if self._closed:

@@ -151,7 +151,11 @@ def parse_item_change(change: etree._Element) -> ItemChange:
     if kind is ChangeType.READ_FLAG:
         item_id, change_key = _id(change, "ItemId")
         return ItemChange(kind, item_id, change_key, is_read=_bool(_text(change, "IsRead")))
-    item = change[0]
+    return parse_item(change[0], kind)
+
+
+def parse_item(item: etree._Element, kind: ChangeType = ChangeType.UPDATE) -> ItemChange:
+    """A ``t:Message``/``t:CalendarItem``/... element with the fields of :data:`ITEM_FIELDS`."""
     item_id, change_key = _id(item, "ItemId")
     item_kind = _kind(item.tag)
     message = item_kind is ItemKind.MESSAGE

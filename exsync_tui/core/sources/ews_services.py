@@ -167,26 +167,37 @@ def items_page(account: Account, folder_id: str, state: str | None, max_changes:
     )
 
 
+def one_per_id(answers: list[Any], item_ids: Sequence[str], operation: str) -> list[Any]:
+    """``answers``, checked to be one per id asked for (they come in request order)."""
+    if len(answers) != len(item_ids):
+        raise TopicError(
+            "unexpected-error",
+            f"the server answered {len(answers)} items for {len(item_ids)} in {operation}",
+        )
+    return answers
+
+
+def get_items(account: Account, item_ids: Sequence[str], fields: tuple[Any, ...]) -> list[Any]:
+    """One GetItem request for ``fields`` of ``item_ids``: an element or an error per id."""
+    service = _RawGetItem(account=account, chunk_size=max(1, len(item_ids)))
+    with _well_formed("GetItem"):
+        answers = list(
+            service.call(
+                items=[ItemId(id=item_id) for item_id in item_ids],
+                additional_fields=fields,
+                shape=ID_ONLY,
+            )
+        )
+    return one_per_id(answers, item_ids, "GetItem")
+
+
 def content_batch(account: Account, item_ids: Sequence[str]) -> list[FetchedItem]:
     """One GetItem request for the MIME of ``item_ids``; one result per id.
 
     Items the server reports one by one (not found, cannot be rendered) come
     back as problems; a failure of the whole request raises.
     """
-    service = _RawGetItem(account=account, chunk_size=len(item_ids))
-    with _well_formed("GetItem"):
-        results = list(
-            service.call(
-                items=[ItemId(id=item_id) for item_id in item_ids],
-                additional_fields=MIME_FIELDS,
-                shape=ID_ONLY,
-            )
-        )
-    if len(results) != len(item_ids):
-        raise TopicError(
-            "unexpected-error",
-            f"the server answered {len(results)} items for {len(item_ids)} requested",
-        )
+    results = get_items(account, item_ids, MIME_FIELDS)
     with _well_formed("GetItem"):
         return [
             _content(item_id, result) for item_id, result in zip(item_ids, results, strict=True)

@@ -29,6 +29,8 @@ class SyncOptions:
     mail: bool = True
     calendar: bool = True
     dry_run: bool = False
+    push: bool = True
+    """Write local flag changes, moves and deletions back first (``sync_direction = "both"``)."""
     allow_mass_delete: bool = False
     mass_delete_threshold: float = 0.5
     page_size: int = DEFAULT_PAGE_SIZE

@@ -30,6 +30,15 @@ POINTS = (
     "move-after-rename",
     "calendar-after-write",
     "run-before-cleanup",
+    "push-after-move",
+    "push-after-move-commit",
+    "push-after-refresh",
+    "push-after-delete",
+    "push-after-delete-files",
+    "push-after-delete-commit",
+    "push-after-keep",
+    "push-after-update",
+    "push-after-update-commit",
 )
 """Every point the engine passes; tests iterate over these."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from exsync_tui.core.sync.events import FolderCounts
+from exsync_tui.core.sync.events import FolderCounts, Pushed
 
 
 def human_bytes(count: int) -> str:
@@ -29,3 +29,19 @@ def describe_counts(counts: FolderCounts) -> str:
     ]
     text = ", ".join(parts) or "no changes"
     return f"{text} ({human_bytes(counts.bytes)})" if counts.bytes else text
+
+
+def describe_push(event: Pushed) -> str:
+    """``pushed: 3 flag changes, 1 moved, 2 deleted`` (``would push`` in a dry run)."""
+    parts = [
+        f"{value} {label}"
+        for value, label in (
+            (event.flags, "flag change(s)"),
+            (event.moved, "moved"),
+            (event.deleted, "deleted on the server"),
+            (event.kept, "kept (changed on the server)"),
+        )
+        if value
+    ]
+    verb = "would push" if event.dry_run else "pushed"
+    return f"{verb}: {', '.join(parts) or 'nothing'}"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from exsync_tui.core.diagnose.classify import TopicError, classify
-from exsync_tui.core.profiles import Profile
+from exsync_tui.core.profiles import Profile, SyncDirection
 from exsync_tui.core.sources import MailboxSource
 from exsync_tui.core.store.errors import StoreError
 from exsync_tui.core.store.folder_names import Layout
@@ -40,6 +40,7 @@ from exsync_tui.core.sync.events import (
 )
 from exsync_tui.core.sync.folders import sync_mail_folder
 from exsync_tui.core.sync.hierarchy import sync_hierarchy
+from exsync_tui.core.sync.push import push_local_changes
 
 SourceFactory = Callable[[Profile, str, threading.Event], MailboxSource]
 
@@ -97,6 +98,7 @@ def options_for(profile: Profile, **overrides: object) -> SyncOptions:
         mail=sync.mail,
         calendar=sync.calendar,
         mass_delete_threshold=sync.mass_delete_percent / 100,
+        push=sync.sync_direction is SyncDirection.BOTH,
         folders_include=sync.folders_include,
         folders_exclude=sync.folders_exclude,
         calendar_past_days=sync.calendar_past_days,
@@ -152,6 +154,9 @@ def selected_folders(state: StateDB, options: SyncOptions) -> list[FolderRecord]
 
 def _run(ctx: SyncContext) -> FolderCounts:
     sync_hierarchy(ctx)
+    # Local changes go first: the pull that follows would otherwise take the server's
+    # flags over them, and the conflict rules need the state as the last sync left it.
+    push_local_changes(ctx, selected_folders(ctx.state, ctx.options))
     counts = FolderCounts()
     for folder in selected_folders(ctx.state, ctx.options):
         ctx.check_cancel()

@@ -115,6 +115,22 @@ class MassDeleteHeld(SyncEvent):
     would_delete: int
     local_count: int
     reason: str
+    direction: str = "pull"
+    """``pull``: the server deleted them; ``push``: they were deleted here (kept on the server)."""
+
+
+@dataclass(frozen=True)
+class Pushed(SyncEvent):
+    """Local changes of one folder written to the server (or, in a dry run, that would be)."""
+
+    name: ClassVar[str] = "pushed"
+    folder: str
+    flags: int = 0
+    moved: int = 0
+    deleted: int = 0
+    kept: int = 0
+    """Deleted here but changed on the server: kept, and fetched again."""
+    dry_run: bool = False
 
 
 @dataclass(frozen=True)
