@@ -56,6 +56,7 @@ CONTROL_METHODS = (
     "delete_event",
     "truth",
     "outbox",
+    "outbox_envelopes",
     "request_log",
     "issue_access_token",
     "expire_access_tokens",
@@ -405,6 +406,16 @@ class Control:
         """The MIME of every message this mailbox sent through EWS, oldest first."""
         with self._store.lock:
             return list(self._store.mailbox(email).outbox)
+
+    def outbox_envelopes(self, email: str) -> list[dict[str, Any]]:
+        """Each message this mailbox sent, oldest first: ``recipients`` (Bcc included) and
+        ``mime`` (as transmitted: no Bcc field)."""
+        with self._store.lock:
+            mailbox = self._store.mailbox(email)
+            return [
+                {"recipients": list(recipients), "mime": mime}
+                for mime, recipients in zip(mailbox.outbox, mailbox.outbox_recipients, strict=True)
+            ]
 
     def truth(self, email: str) -> dict[str, Any]:
         """The full server-side state of a mailbox, for tests to compare against."""

@@ -176,6 +176,8 @@ class Mailbox:
     redirect_url: str | None = None
     last_time: dt.datetime = EPOCH
     outbox: list[bytes] = field(default_factory=list)  # every message sent, oldest first
+    # The envelope recipients of each outbox message (Bcc included), in the same order.
+    outbox_recipients: list[tuple[str, ...]] = field(default_factory=list)
 
     def now(self) -> dt.datetime:
         """The time of a change: the wall clock, strictly later than every earlier change.

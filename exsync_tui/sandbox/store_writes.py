@@ -7,7 +7,10 @@ becomes a change that SyncFolderItems/SyncFolderHierarchy report.
 from __future__ import annotations
 
 import copy
+import email.utils
+from collections.abc import Sequence
 
+from exsync_tui.core.send.headers import RawMessage, strip_bcc
 from exsync_tui.sandbox import store_ops
 from exsync_tui.sandbox.model import Folder, Mailbox, MessageItem, StoredItem
 from exsync_tui.sandbox.store_ops import StoreError
@@ -65,6 +68,17 @@ def copy_item(mailbox: Mailbox, item_id: str, folder_id: str) -> StoredItem:
     return store_ops.place_as_new(mailbox, copy.deepcopy(original), folder_id)
 
 
+def envelope_of(mime: bytes, extra_recipients: Sequence[str] = ()) -> tuple[str, ...]:
+    """Who a sent message goes to: its To, Cc and Bcc fields and `extra_recipients`, once each."""
+    fields = RawMessage.parse(mime)
+    named = [v for name in ("To", "Cc", "Bcc") for v in fields.values(name)]
+    found: dict[str, str] = {}
+    for _, address in email.utils.getaddresses([*named, *extra_recipients]):
+        if address:
+            found.setdefault(address.lower(), address)
+    return tuple(found.values())
+
+
 def delete_item(mailbox: Mailbox, item_id: str, delete_type: str) -> None:
     """HardDelete removes the item, SoftDelete moves it to Recoverable Items, MoveToDeletedItems
     to Deleted Items (an item already there is soft-deleted, as on Exchange)."""
@@ -80,9 +94,17 @@ def delete_item(mailbox: Mailbox, item_id: str, delete_type: str) -> None:
         store_ops.delete_item(mailbox, item_id)
 
 
-def send_message(mailbox: Mailbox, mime: bytes, save_copy: bool) -> MessageItem | None:
-    """Send `mime`: it lands in the mailbox's outbox log, and in Sent Items when saved."""
-    mailbox.outbox.append(mime)
+def send_message(
+    mailbox: Mailbox, mime: bytes, save_copy: bool, extra_recipients: Sequence[str] = ()
+) -> MessageItem | None:
+    """Send `mime`: it lands in the mailbox's outbox log, and in Sent Items when saved.
+
+    As on Exchange, it goes to the addresses of its To, Cc and Bcc fields plus
+    `extra_recipients` (the request's recipient elements), and what is transmitted
+    has no Bcc field ([MS-OXCMAIL] 2.1.3.1.1.2). The saved copy is `mime` as given.
+    """
+    mailbox.outbox.append(strip_bcc(mime))
+    mailbox.outbox_recipients.append(envelope_of(mime, extra_recipients))
     sent = mailbox.distinguished("sentitems")
     if not save_copy or sent is None:
         return None

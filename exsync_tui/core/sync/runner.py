@@ -49,6 +49,11 @@ class SyncRun:
             self._emit(event)
 
     def _one(self, job: Job) -> None:
+        if not job.options.dry_run:
+            from exsync_tui.core.send.before_sync import flush_before_sync
+
+            # What `exsync send` queued goes out first, so the sync brings its Sent Items copy.
+            flush_before_sync(job.profile, job.password, self._emit_safely, self.cancel)
         result = sync_profile(
             job.profile,
             job.password,
