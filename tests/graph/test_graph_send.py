@@ -8,8 +8,16 @@ import pytest
 
 from exsync_tui.core.profiles import Profile
 from exsync_tui.core.send.deliver import Outcome, SenderFactory, flush, submit
+from exsync_tui.core.send.failures import (
+    EX_DATAERR,
+    EX_NOPERM,
+    EX_NOUSER,
+    EX_TEMPFAIL,
+    failure_of,
+)
 from exsync_tui.core.send.outgoing import prepare
 from exsync_tui.core.send.queue import SENDING, SendQueue
+from exsync_tui.core.sources.graph_http import GraphStatusError
 from exsync_tui.core.sources.graph_send import graph_sender_factory, message_id_filter, with_bcc
 from exsync_tui.sandbox import Sandbox
 from tests.graph.helpers import ControlTokens, graph_operations, graph_profile
@@ -115,3 +123,20 @@ def test_with_bcc_adds_one_field_and_keeps_the_rest() -> None:
     assert changed.count(b"Bcc:") == 1 and b"old@x" not in changed
     assert b"Bcc: e@f,\r\n g@h\r\n" in changed and changed.endswith(b"\r\n\r\nbody\r\n")
     assert with_bcc(raw, []) == raw
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "exit_code", "temporary"),
+    [
+        (400, "ErrorInvalidRecipients", EX_NOUSER, False),
+        (400, "ErrorMimeContentInvalid", EX_DATAERR, False),
+        (413, "ErrorMessageSizeExceeded", EX_DATAERR, False),
+        (403, "ErrorSendAsDenied", EX_NOPERM, False),
+        (404, "ErrorItemNotFound", EX_TEMPFAIL, True),
+    ],
+)
+def test_graph_refusals_of_the_message_are_given_back_not_queued(
+    status: int, code: str, exit_code: int, temporary: bool
+) -> None:
+    failure = failure_of(GraphStatusError(status, code, "no"))
+    assert (failure.exit_code, failure.temporary) == (exit_code, temporary)
