@@ -12,21 +12,16 @@ from __future__ import annotations
 
 import sys
 
-import requests
-
 from exsync_tui.core.profiles import load_config
 from exsync_tui.core.send.deliver import Outcome, flush, submit
 from exsync_tui.core.send.outgoing import prepare
 from exsync_tui.core.sources.graph_send import graph_sender_factory
+from tests.graph.crash_child import control_token
 
 
 def main(name: str, control_url: str, graph_url: str, *rest: str) -> int:
     profile = load_config().profiles[name]
-    answer = requests.post(
-        f"{control_url}/issue_access_token", json={"email": profile.email}, timeout=30
-    )
-    answer.raise_for_status()
-    token = str(answer.json()["result"])
+    token = control_token(control_url, profile.email)
     factory = graph_sender_factory(lambda: token, graph_url, backoff_base_s=0.01)
     if rest == ("--flush",):
         report = flush(profile, "", factory=factory)

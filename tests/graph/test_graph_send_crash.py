@@ -14,8 +14,6 @@ from collections.abc import Callable
 import pytest
 
 from exsync_tui.core.profiles import Config, Profile, save_config
-from exsync_tui.core.send.outgoing import prepare
-from exsync_tui.core.send.queue import QUEUED, SENDING, SendQueue
 from exsync_tui.core.sources.graph_send import graph_sender_factory
 from exsync_tui.core.sync import crashpoints
 from exsync_tui.sandbox import Sandbox
@@ -27,6 +25,7 @@ from tests.send.test_send_crash import (
     RETRY_KILLED,
     SEND_CASES,
     _assert_each_once,
+    _fill_queue,
 )
 
 GRAPH_FLUSH_CASES = [(point, hit) for command, point, hit in FLUSH_CASES if command == "send"]
@@ -104,32 +103,13 @@ def test_the_retry_through_graph_killed_too(
     _assert_each_once(sb, profile, ["Twice killed"])
 
 
-def _fill_queue(sb: Sandbox, profile: Profile) -> dict[str, bytes]:
-    """As in the EWS test: A sent before its process died, B-D queued (B without a
-    Message-ID), E left by a process that died before sending. Returns A's and E's input."""
-    me, friend = sb.info.users[0].email, sb.info.users[1].email
-    queue = SendQueue.of(profile)
-    raws = {s: message(s, me, friend, message_id=None if s == "B" else f"<{s}@x.test>")
-            for s in "ABCDE"}  # fmt: skip
-    factory = graph_sender_factory(ControlTokens(sb), sb.info.graph_url)
-    sender = factory(profile, "", threading.Event())
-    try:
-        for subject, raw in raws.items():
-            outgoing = prepare(raw, [friend], from_headers=False)
-            if subject == "A":
-                sender.send(outgoing.mime, outgoing.bcc)
-            queue.add(outgoing, SENDING if subject in "AE" else QUEUED)
-    finally:
-        sender.close()
-    return {s: raws[s] for s in "AE"}
-
-
 @pytest.mark.parametrize(("point", "hit"), GRAPH_FLUSH_CASES)
 def test_killed_while_flushing_through_graph(
     fresh_sandbox: Callable[..., Sandbox], point: str, hit: int
 ) -> None:
     sb, profile = _setup(fresh_sandbox)
-    untold = _fill_queue(sb, profile)
+    factory = graph_sender_factory(ControlTokens(sb), sb.info.graph_url)
+    untold = _fill_queue(sb, profile, factory(profile, "", threading.Event()))
     friend = sb.info.users[1].email
     _killed(sb, profile, "--flush", point=point, hit=hit)
     flushed = _send(sb, profile, "--flush")

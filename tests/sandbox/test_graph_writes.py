@@ -6,9 +6,11 @@ import base64
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import requests
 
 from exsync_tui.sandbox import Sandbox
+from exsync_tui.sandbox.graph import operation_of
 from tests.sandbox.test_graph import IMMUTABLE, Graph
 from tests.sources.helpers import truth_items
 
@@ -118,3 +120,22 @@ def test_send_mail_takes_base64_mime_and_filters_find_it_by_message_id(
     assert [m["internetMessageId"] for m in found.json()["value"]] == ["<s.1@x.test>"]
     other = graph.get("me/messages", **{"$filter": "subject eq 'hi'"})
     assert other.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("segments", "method", "kind"),
+    [
+        (("me", "messages", "x", "$value"), "GET", "GraphValue"),
+        (("me", "mailFolders", "inbox", "messages", "delta"), "GET", "GraphDelta"),
+        (("me", "messages", "x"), "GET", "GraphMessage"),
+        (("me", "mailFolders", "sentitems", "messages"), "GET", "GraphMessage"),
+        (("me", "messages", "x"), "PATCH", "GraphPatch"),
+        (("me", "messages", "x", "move"), "POST", "GraphMove"),
+        (("me", "sendMail"), "POST", "GraphSendMail"),
+        (("$batch",), "POST", "GraphBatch"),
+    ],
+)
+def test_each_request_kind_has_its_own_name_for_faults_and_the_log(
+    segments: tuple[str, ...], method: str, kind: str
+) -> None:
+    assert operation_of(segments, method) == kind

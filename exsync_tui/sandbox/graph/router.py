@@ -37,12 +37,12 @@ def operation_of(segments: tuple[str, ...], method: str = "GET") -> str:
         return _WRITES[segments[-1]]
     if method.upper() == "PATCH":
         return "GraphPatch"
-    if segments[:2] == ("me", "messages") or segments[-1:] == ("messages",):
-        return "GraphMessage"
     if segments[-1:] == ("delta",):
         return "GraphDelta"
     if segments[-1:] == ("$value",):
         return "GraphValue"
+    if segments[:2] == ("me", "messages") or segments[-1:] == ("messages",):
+        return "GraphMessage"  # a message by id, or messages found by $filter
     if "events" in segments:
         return "GraphEvents"
     if "calendars" in segments:
