@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from bench import exchangelib_chunks, push_bench, sandbox_start, sandbox_throughput
+from bench import (
+    exchangelib_chunks,
+    graph_push_bench,
+    push_bench,
+    sandbox_start,
+    sandbox_throughput,
+)
 
 
 def main() -> int:
@@ -16,6 +22,7 @@ def main() -> int:
     sandbox_throughput.run(quick=args.quick)
     exchangelib_chunks.run(quick=args.quick)
     push_bench.run(changes=200 if args.quick else 1000)
+    graph_push_bench.main_run(changes=200 if args.quick else 1000)
     return 0
 
 
