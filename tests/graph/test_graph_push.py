@@ -9,7 +9,7 @@ from exsync_tui.core.sync.events import Pushed, SyncEvent, SyncWarning
 from exsync_tui.sandbox import Sandbox
 from tests.graph.helpers import graph_operations, run_graph_sync
 from tests.graph.push_helpers import by_graph_id, flags_of, graph_synced, inbox_mail
-from tests.sources.helpers import open_source, truth_items
+from tests.sources.helpers import folder_id, open_source, truth_items
 from tests.sync.helpers import assert_mail_matches, folder_named
 from tests.sync.push_helpers import local_file, move_file, set_flags
 
@@ -183,3 +183,21 @@ def test_a_429_storm_during_a_push_is_waited_out(fresh_sandbox: Callable[..., Sa
     assert ops.get("GraphBatch 429") == 3 and ops.get("GraphBatch 200") == 1
     assert _warnings(events) == []
     assert_mail_matches(sb, profile)
+
+
+def test_deleted_from_deleted_items_goes_to_the_soft_delete_folder_and_stays_gone(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb, profile = graph_synced(fresh_sandbox)
+    inbox_id, _, mail = inbox_mail(sb)
+    item_id = mail[0]
+    local_file(profile, inbox_id, item_id).unlink()
+    assert run_graph_sync(sb, profile)[0].ok  # now in Deleted Items, there and here
+    trash = folder_id(sb, "deleteditems")
+    local_file(profile, trash, item_id).unlink()  # emptied from the trash here
+    result, _ = run_graph_sync(sb, profile, allow_mass_delete=True)  # all of its one message
+    assert result.ok, result
+    assert item_id not in by_graph_id(sb, "deleteditems")
+    assert item_id in by_graph_id(sb, "recoverableitemsdeletions")  # soft, not hard, deleted
+    assert run_graph_sync(sb, profile)[0].ok
+    assert_mail_matches(sb, profile)  # and it did not come back here

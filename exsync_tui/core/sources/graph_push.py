@@ -7,8 +7,9 @@ twenty to a ``$batch``.
   so "not replied" writes 0 and the default icon (-1).
 - Each ``PATCH`` carries ``If-Match`` with the change key the last sync saw: Graph
   answers 412 when the message changed since, which is :attr:`PushStatus.CONFLICT`.
-- A delete is a move to the well-known ``deleteditems`` folder, never ``DELETE``
-  (whose result Graph leaves to the server: exsync never hard-deletes).
+- A delete is a move to the well-known ``deleteditems`` folder (from Deleted Items, to
+  ``recoverableitemsdeletions``, as EWS's soft delete), never ``DELETE``: exsync never
+  hard-deletes.
 - With ``Prefer: IdType="ImmutableId"`` a moved message keeps its id.
 """
 
@@ -34,6 +35,7 @@ VERB_REPLY = 102  # EXCHIVERB_REPLYTOSENDER
 ICON_REPLIED = 261
 ICON_DEFAULT = -1
 DELETED_ITEMS = "deleteditems"
+SOFT_DELETED = "recoverableitemsdeletions"  # where Exchange's soft delete puts items
 _HEADERS = {"Prefer": PREFER}
 
 
@@ -98,8 +100,29 @@ def move_items(client: GraphClient, item_ids: Sequence[str], folder_id: str) -> 
 
 
 def delete_items(client: GraphClient, item_ids: Sequence[str]) -> list[PushResult]:
-    """Move the messages to Deleted Items (never a hard delete)."""
-    return move_items(client, item_ids, DELETED_ITEMS)
+    """Move the messages to Deleted Items, and those already there on to the soft-delete
+    folder, as EWS's ``MoveToDeletedItems`` does (never a hard delete).
+
+    Where each message is comes first, in the same batches as Deleted Items' id."""
+    where = [SubRequest("GET", f"/me/mailFolders/{DELETED_ITEMS}?$select=id", None, _HEADERS)]
+    where += [SubRequest("GET", _message_url(i, "?$select=parentFolderId"), None, _HEADERS)
+              for i in item_ids]  # fmt: skip
+    found = run_batch(client, where, _HEADERS)
+    if found[0].status != 200:
+        raise GraphStatusError(found[0].status, found[0].error_code, found[0].detail)
+    trash = found[0].body.get("id")
+    results: dict[str, PushResult] = {}
+    targets: dict[str, list[str]] = {DELETED_ITEMS: [], SOFT_DELETED: []}
+    for item_id, answer in zip(item_ids, found[1:], strict=True):
+        if answer.status != 200:
+            results[item_id] = PushResult(item_id, _status(answer), detail=answer.detail)
+        else:
+            in_trash = answer.body.get("parentFolderId") == trash
+            targets[SOFT_DELETED if in_trash else DELETED_ITEMS].append(item_id)
+    for folder, ids in targets.items():
+        if ids:
+            results.update((r.item_id, r) for r in move_items(client, ids, folder))
+    return [results[item_id] for item_id in item_ids]
 
 
 def refresh_items(client: GraphClient, item_ids: Sequence[str]) -> dict[str, ItemChange]:

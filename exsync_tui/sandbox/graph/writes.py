@@ -6,7 +6,8 @@ Every write goes through the store operations the EWS writes use
 shows in EWS sync states, Graph deltas and ``truth()`` alike. A ``PATCH`` with
 ``If-Match`` is refused with 412 ``ErrorIrresolvableConflict`` when the message's etag
 moved on, which is how Outlook's Graph guards a write against a change made meanwhile.
-There is no ``DELETE`` here: exsync deletes by moving to ``deleteditems``.
+There is no ``DELETE`` here: exsync deletes by moving to ``deleteditems`` (and from there to
+``recoverableitemsdeletions``, Exchange's soft delete).
 """
 
 from __future__ import annotations
@@ -127,7 +128,11 @@ def move_message(
     destination = json_body(request).get("destinationId")
     if not isinstance(destination, str) or not destination:
         raise GraphError(400, "ErrorInvalidIdMalformed", "destinationId is required.")
-    target: Folder = mail_folder(store, mailbox, destination)
+    # Well-known names include folders mailFolders does not list, such as the
+    # soft-delete folder ``recoverableitemsdeletions``.
+    target: Folder = mailbox.distinguished(destination.lower()) or mail_folder(
+        store, mailbox, destination
+    )
     moved = store_ops.move_item(mailbox, stored.id, target.id)
     assert isinstance(moved, MessageItem)
     return ok(message_json(moved, request), status=201)
