@@ -201,3 +201,23 @@ def test_deleted_from_deleted_items_goes_to_the_soft_delete_folder_and_stays_gon
     assert item_id in by_graph_id(sb, "recoverableitemsdeletions")  # soft, not hard, deleted
     assert run_graph_sync(sb, profile)[0].ok
     assert_mail_matches(sb, profile)  # and it did not come back here
+
+
+def test_requests_throttled_inside_a_batch_are_sent_again(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb, profile = graph_synced(fresh_sandbox)
+    inbox_id, items, mail = inbox_mail(sb)
+    changed = mail[:5]
+    for item_id in changed:
+        set_flags(local_file(profile, inbox_id, item_id), "".join(
+            set(flags_of(profile, inbox_id, item_id)) ^ {"S"}))  # fmt: skip
+    sb.control.clear_request_log()
+    sb.control.inject_fault("429:1*3/GraphPatch")  # three of the five PATCHes of the batch
+    result, events = run_graph_sync(sb, profile)
+    assert result.ok, result
+    after = by_graph_id(sb, "inbox")
+    assert all(after[i]["is_read"] is not items[i]["is_read"] for i in changed)
+    assert graph_operations(sb).get("GraphBatch 200") == 2  # the batch, then the three again
+    assert sb.control.active_faults() == []
+    assert _warnings(events) == []

@@ -87,7 +87,15 @@ class GraphApp:
 
     def _route(self, user: Mailbox, request: GraphRequest) -> Response:
         if request.segments == ("$batch",) and request.method == "POST":
-            return batch(request, lambda inner: self._route_one(user, inner))
+            return batch(request, lambda inner: self._batched(user, inner))
+        return self._route_one(user, request)
+
+    def _batched(self, user: Mailbox, request: GraphRequest) -> Response:
+        """One request of a ``$batch``: Graph throttles (429) or fails (5xx) each on its own,
+        so a fault naming its kind (``429*3/GraphPatch``) hits it inside the batch."""
+        rule = self.faults.pick(operation_of(request.segments, request.method), named_only=True)
+        if rule is not None and rule.kind in ("429", "busy", "500", "503"):
+            return self._fault(rule)
         return self._route_one(user, request)
 
     def _route_one(self, user: Mailbox, request: GraphRequest) -> Response:
