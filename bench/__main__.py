@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import argparse
 
-from bench import exchangelib_chunks, push_bench, sandbox_start, sandbox_throughput
+from bench import (
+    exchangelib_chunks,
+    graph_push_bench,
+    push_bench,
+    sandbox_start,
+    sandbox_throughput,
+)
 
 
 def main() -> int:
@@ -21,6 +27,7 @@ def main() -> int:
     sandbox_throughput.run(quick=args.quick, tiny=args.tiny)
     exchangelib_chunks.run(quick=args.quick, tiny=args.tiny)
     push_bench.run(changes=30 if args.tiny else 200 if args.quick else 1000)
+    graph_push_bench.main_run(changes=30 if args.tiny else 200 if args.quick else 1000)
     return 0
 
 

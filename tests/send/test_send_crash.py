@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from exsync_tui.core.profiles import Profile
-from exsync_tui.core.send.deliver import SEND_POINTS, ews_sender
+from exsync_tui.core.send.deliver import SEND_POINTS, Sender, ews_sender
 from exsync_tui.core.send.outgoing import prepare
 from exsync_tui.core.send.queue import QUEUED, SENDING, SendQueue
 from exsync_tui.core.sync import crashpoints
@@ -121,14 +121,15 @@ def test_the_retry_killed_too(
     _assert_each_once(sb, profile, ["Twice killed"])
 
 
-def _fill_queue(sb: Sandbox, profile: Profile) -> dict[str, bytes]:
+def _fill_queue(sb: Sandbox, profile: Profile, sender: Sender | None = None) -> dict[str, bytes]:
     """Five entries, oldest first: A sent before its process died, B-D queued (B without a
-    Message-ID), E left by a process that died before sending. Returns A's and E's input."""
+    Message-ID), E left by a process that died before sending. Returns A's and E's input.
+    A is sent with ``sender`` (the EWS sender of the profile when None)."""
     me, friend = sb.info.users[0].email, sb.info.users[1].email
     queue = SendQueue.of(profile)
     raws = {s: message(s, me, friend, message_id=None if s == "B" else f"<{s}@x.test>")
             for s in "ABCDE"}  # fmt: skip
-    sender = ews_sender(profile, sb.info.users[0].password, threading.Event())
+    sender = sender or ews_sender(profile, sb.info.users[0].password, threading.Event())
     try:
         for subject, raw in raws.items():
             outgoing = prepare(raw, [friend], from_headers=False)

@@ -19,6 +19,7 @@ from exchangelib.errors import (
 )
 
 from exsync_tui.core.diagnose.classify import classify, exception_chain
+from exsync_tui.core.sources.graph_http import GraphStatusError
 
 # sysexits.h, as sendmail uses them
 EX_OK = 0
@@ -48,6 +49,13 @@ _MESSAGE_ERRORS: dict[type[Exception], tuple[str, int]] = {
 }
 
 
+_GRAPH_REFUSALS: dict[int, tuple[str, int]] = {
+    400: ("Microsoft Graph refused the message", EX_DATAERR),
+    403: ("this mailbox may not send this message", EX_NOPERM),
+    413: ("the message is larger than the server allows", EX_DATAERR),
+}
+
+
 @dataclass(frozen=True)
 class Failure:
     """One failed attempt: help topic, detail, sendmail exit code, and whether to queue."""
@@ -69,6 +77,9 @@ def failure_of(error: BaseException) -> Failure:
         for kind, (what, code) in _MESSAGE_ERRORS.items():
             if isinstance(link, kind):
                 return Failure("message-refused", f"{what}: {link}", code, temporary=False)
+        refused = _graph_refusal(link)
+        if refused is not None:
+            return refused
     found = classify(error)
     topic, detail = found.topic_id, found.detail
     if topic in _SIGN_IN:
@@ -78,3 +89,13 @@ def failure_of(error: BaseException) -> Failure:
     if topic in _REFUSED:
         return Failure(topic, detail, EX_UNAVAILABLE, temporary=False)
     return Failure(topic, detail, EX_TEMPFAIL, temporary=True)
+
+
+def _graph_refusal(error: BaseException) -> Failure | None:
+    """A Graph error answer about the message itself (what ``sendMail`` says again if asked)."""
+    if not isinstance(error, GraphStatusError) or error.status not in _GRAPH_REFUSALS:
+        return None
+    what, code = _GRAPH_REFUSALS[error.status]
+    if error.code == "ErrorInvalidRecipients":
+        what, code = "a recipient was refused", EX_NOUSER
+    return Failure("message-refused", f"{what}: {error.detail}", code, temporary=False)
