@@ -23,7 +23,7 @@ from typing import Any, NoReturn
 from exsync_tui.cli.connect_output import add_time_limit_flag
 from exsync_tui.cli.profiles_common import load
 from exsync_tui.core.diagnose.topics import topic_by_id
-from exsync_tui.core.profiles import ConfigError, ConnectionMode, Profile
+from exsync_tui.core.profiles import ConfigError, Profile
 from exsync_tui.core.send.deliver import SEND_TIME_LIMIT_S
 from exsync_tui.core.send.failures import (
     EX_CONFIG,
@@ -32,7 +32,6 @@ from exsync_tui.core.send.failures import (
     EX_OK,
     EX_SOFTWARE,
     EX_TEMPFAIL,
-    EX_UNAVAILABLE,
     EX_USAGE,
     Failure,
 )
@@ -94,8 +93,10 @@ def run(args: argparse.Namespace) -> int:
             chosen = _named(config.profiles, args.profile)
             if args.drop:
                 return drop_entry(chosen, args.drop)
-            return show_queues(chosen) if args.queue else flush_queues(chosen, args.time_limit)
-        return _send(args, config.profiles)
+            if args.queue:
+                return show_queues(chosen)
+            return flush_queues(chosen, args.time_limit, config.office365_client_id)
+        return _send(args, config.profiles, config.office365_client_id)
     except _Usage as error:
         print(f"exsync send: {error}", file=sys.stderr)
         return EX_USAGE
@@ -118,7 +119,9 @@ def _named(profiles: dict[str, Profile], name: str | None) -> list[Profile]:
     return [profiles[name]]
 
 
-def _send(args: argparse.Namespace, profiles: dict[str, Profile]) -> int:
+def _send(
+    args: argparse.Namespace, profiles: dict[str, Profile], default_client_id: str | None
+) -> int:
     from exsync_tui.core.send.choose import ProfileChoiceError, choose_profile
     from exsync_tui.core.send.deliver import Outcome, submit
     from exsync_tui.core.send.outgoing import AddressError, MessageError, NoRecipients, prepare
@@ -135,14 +138,12 @@ def _send(args: argparse.Namespace, profiles: dict[str, Profile]) -> int:
         return EX_NOUSER
     except (NoRecipients, ProfileChoiceError) as error:
         raise _Usage(str(error)) from None
-    if profile.mode is ConnectionMode.OFFICE365:
-        detail = "sending is EWS-only for now: Microsoft 365 (Graph) mailboxes cannot send yet"
-        return _failed(profile, Failure("office365-signin-pending", detail, EX_UNAVAILABLE, False))
-    password = password_or_failure(profile)
-    if isinstance(password, Failure):
-        return _failed(profile, password)
+    ready = ready_or_failure(profile, default_client_id)
+    if isinstance(ready, Failure):
+        return _failed(profile, ready)
+    profile, secret = ready
     with time_limit(args.time_limit) as cancel:
-        result = submit(profile, password, outgoing, cancel=cancel)
+        result = submit(profile, secret, outgoing, cancel=cancel)
     if result.outcome is Outcome.QUEUED:
         why = f"{result.failure.topic}: {result.failure.detail}" if result.failure else result.note
         if cancel.is_set():
@@ -170,17 +171,20 @@ def time_limit(seconds: float) -> Iterator[threading.Event]:
         timer.cancel()
 
 
-def password_or_failure(profile: Profile) -> str | Failure:
-    """The profile's password, or why there is none (the same rules as `exsync sync`)."""
+def ready_or_failure(
+    profile: Profile, default_client_id: str | None
+) -> tuple[Profile, str] | Failure:
+    """The profile as a sync would run it and its secret (a password, or a Microsoft 365
+    access token), or why there is none: the same rules as `exsync sync`."""
     from exsync_tui.core.secrets import SecretStore
     from exsync_tui.core.sync.engine import SyncResult
     from exsync_tui.core.sync.jobs import prepare_job
 
-    prepared = prepare_job(profile, SecretStore())
+    prepared = prepare_job(profile, SecretStore(), default_client_id=default_client_id)
     if isinstance(prepared, SyncResult):
         return Failure(prepared.topic or "keyring-unavailable", prepared.detail or "",
                        EX_CONFIG, temporary=False)  # fmt: skip
-    return prepared.password
+    return prepared.profile, prepared.password
 
 
 def _failed(profile: Profile, failure: Failure) -> int:

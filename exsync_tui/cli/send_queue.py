@@ -22,9 +22,11 @@ def show_queues(profiles: list[Profile]) -> int:
     return EX_OK
 
 
-def flush_queues(profiles: list[Profile], time_limit_s: float) -> int:
+def flush_queues(
+    profiles: list[Profile], time_limit_s: float, default_client_id: str | None = None
+) -> int:
     """Send each profile's queue; 75 (EX_TEMPFAIL) while anything is left."""
-    from exsync_tui.cli.send import password_or_failure, time_limit
+    from exsync_tui.cli.send import ready_or_failure, time_limit
     from exsync_tui.core.send.deliver import flush
     from exsync_tui.core.send.failures import Failure
 
@@ -33,14 +35,14 @@ def flush_queues(profiles: list[Profile], time_limit_s: float) -> int:
         queue = SendQueue.of(profile)
         if not queue.unsent():
             continue
-        password = password_or_failure(profile)
-        if isinstance(password, Failure):
-            print(f"{profile.name}: not flushed: {password.topic}: {password.detail}",
+        ready = ready_or_failure(profile, default_client_id)
+        if isinstance(ready, Failure):
+            print(f"{profile.name}: not flushed: {ready.topic}: {ready.detail}",
                   file=sys.stderr)  # fmt: skip
             left += len(queue.unsent())
             continue
         with time_limit(time_limit_s) as cancel:
-            report = flush(profile, password, cancel=cancel)
+            report = flush(ready[0], ready[1], cancel=cancel)
         for message_id in report.sent:
             print(f"{profile.name}: sent {message_id}", file=sys.stderr)
         for message_id in report.already_sent:

@@ -9,13 +9,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from exsync_tui.core.profiles import Config, ConnectionMode, new_profile, save_config
 from exsync_tui.core.send.failures import (
     EX_DATAERR,
     EX_NOPERM,
     EX_NOUSER,
     EX_TEMPFAIL,
-    EX_UNAVAILABLE,
     EX_USAGE,
 )
 from exsync_tui.core.send.outgoing import prepare
@@ -224,14 +222,6 @@ def test_a_queued_message_the_server_refuses_stays_until_dropped(
     dropped = run_send("--drop", left.id)
     assert dropped.returncode == 0 and queue.entries() == []
     assert run_send("--drop", left.id).returncode == EX_USAGE
-
-
-def test_a_microsoft_365_profile_says_sending_is_ews_only_for_now() -> None:
-    cloud = new_profile("cloud", "me@contoso.example", mode=ConnectionMode.OFFICE365)
-    save_config(Config(profiles={"cloud": cloud}))
-    done = run_send("you@example.org", stdin=message("x", "me@contoso.example", "you@example.org"))
-    assert done.returncode == EX_UNAVAILABLE
-    assert "EWS-only" in done.stderr and "office365-signin-pending" in done.stderr
 
 
 def test_messages_sent_at_once_from_one_profile_each_go_out_once(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from exsync_tui.core.profiles import Profile
-from exsync_tui.core.send.deliver import SenderFactory, ews_sender, flush
+from exsync_tui.core.send.deliver import SenderFactory, default_sender, flush
 from exsync_tui.core.sync.events import EventSink, QueueFlushed, SyncWarning
 
 
@@ -14,7 +14,7 @@ def flush_before_sync(
     password: str,
     emit: EventSink,
     cancel: threading.Event,
-    factory: SenderFactory = ews_sender,
+    factory: SenderFactory = default_sender,
 ) -> None:
     """Send what ``exsync send`` queued; problems are warnings, and the sync goes on."""
     try:

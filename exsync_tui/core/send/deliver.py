@@ -93,6 +93,22 @@ class SendResult:
     note: str | None = None
 
 
+def default_sender(profile: Profile, secret: str, cancel: threading.Event) -> Sender:
+    """Graph ``sendMail`` for a Microsoft 365 profile (``secret`` is its access token,
+    refreshed silently when refused), EWS ``CreateItem`` for every other."""
+    from exsync_tui.core.sync.engine import is_office365
+
+    if not is_office365(profile):
+        return ews_sender(profile, secret, cancel)
+    from exsync_tui.core.m365.session_tokens import SessionTokens
+    from exsync_tui.core.m365.settings import MICROSOFT_GRAPH_URL
+    from exsync_tui.core.sources.graph_send import graph_sender_factory
+
+    graph_url = profile.office365.graph_url or MICROSOFT_GRAPH_URL
+    tokens = SessionTokens(profile, secret, cancel)
+    return graph_sender_factory(tokens, graph_url)(profile, secret, cancel)
+
+
 def _sender_or_failure(
     factory: SenderFactory, profile: Profile, password: str, cancel: threading.Event
 ) -> Sender | Failure:
@@ -107,7 +123,7 @@ def submit(
     password: str,
     outgoing: Outgoing,
     *,
-    factory: SenderFactory = ews_sender,
+    factory: SenderFactory = default_sender,
     cancel: threading.Event | None = None,
 ) -> SendResult:
     """Send ``outgoing`` now, or queue it when the server cannot take it now."""
@@ -174,7 +190,7 @@ def flush(
     profile: Profile,
     password: str,
     *,
-    factory: SenderFactory = ews_sender,
+    factory: SenderFactory = default_sender,
     cancel: threading.Event | None = None,
 ) -> FlushReport:
     """Send every queued message of ``profile``, oldest first (no request when none is queued)."""

@@ -89,7 +89,7 @@ def push_local_changes(ctx: SyncContext, folders: Sequence[FolderRecord]) -> Non
         return
     if not ctx.source.supports_push:
         ctx.emit(SyncWarning(ctx.profile, f"{len(plan)} local change(s) not sent to the "
-                             "server: two-way sync is EWS-only for now"))  # fmt: skip
+                             "server: this mailbox source cannot push them"))  # fmt: skip
         return
     _guard(ctx, plan)
     if ctx.options.dry_run:
