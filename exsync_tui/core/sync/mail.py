@@ -27,11 +27,11 @@ from pathlib import Path
 
 from exsync_tui.core.sources import ChangeType, ItemChange, ItemPage
 from exsync_tui.core.store import maildir_names
-from exsync_tui.core.store.guard import check_deletes
-from exsync_tui.core.store.state import FolderRecord, HeldDelete, ItemRecord
+from exsync_tui.core.store.state import FolderRecord, ItemRecord
 from exsync_tui.core.sync import crashpoints
 from exsync_tui.core.sync.context import Deferred, SyncContext
-from exsync_tui.core.sync.events import FolderCounts, MassDeleteHeld, SyncWarning
+from exsync_tui.core.sync.delete_guard import message_key
+from exsync_tui.core.sync.events import FolderCounts, SyncWarning
 from exsync_tui.core.sync.flags import server_flags
 
 
@@ -50,6 +50,12 @@ class PagePlan:
     """item ids whose state row goes, but not their file (a full resync re-binds them)."""
 
     @property
+    def arrived(self) -> list[ItemChange]:
+        """The messages new in the folder (fetched, copied or claimed)."""
+        return [*self.fetch.values(), *(c for c, _ in self.copy.values()),
+                *(c for c, _ in self.claim.values())]  # fmt: skip
+
+    @property
     def counts(self) -> FolderCounts:
         """What applying the plan changes, for the events (and ``--dry-run``)."""
         return FolderCounts(
@@ -61,9 +67,7 @@ class PagePlan:
 
 
 def _key(change: ItemChange | ItemRecord) -> tuple[str, int] | None:
-    if not change.message_id or change.size is None:
-        return None
-    return change.message_id, change.size
+    return message_key(change.message_id, change.size)
 
 
 def fold_change(latest: dict[str, ItemChange], change: ItemChange) -> None:
@@ -86,11 +90,6 @@ def _latest(page: ItemPage) -> dict[str, ItemChange]:
     for change in page.changes:
         fold_change(latest, change)
     return latest
-
-
-def held_delete(ctx: SyncContext, folder_id: str) -> HeldDelete | None:
-    """The mass delete held back for a folder in an earlier run, if any."""
-    return next((h for h in ctx.state.held_deletes() if h.folder_id == folder_id), None)
 
 
 def plan_page(ctx: SyncContext, folder: FolderRecord, page: ItemPage) -> PagePlan:
@@ -126,37 +125,6 @@ def _plan_new(ctx: SyncContext, folder: FolderRecord, change: ItemChange, plan: 
                 plan.copy[change.item_id] = (change, twin)
                 return
     plan.fetch[change.item_id] = change
-
-
-def guard_deletes(
-    ctx: SyncContext, folder: FolderRecord, local_at_start: int, deleting: int
-) -> bool:
-    """True when the folder may delete ``deleting`` messages this run; else hold and say so.
-
-    Once a folder's deletions were held, they stay held in later runs until the user
-    allows them: otherwise each run would delete up to the threshold of what the
-    previous one left, and a few runs would empty the folder.
-    """
-    held = held_delete(ctx, folder.remote_id)
-    if held is not None and not ctx.options.allow_mass_delete:
-        reason = f"held since an earlier run ({held.would_delete} of {held.local_count})"
-        deleting, local_at_start = max(deleting, held.would_delete), held.local_count
-    else:
-        verdict = check_deletes(
-            local_at_start,
-            deleting,
-            threshold=ctx.options.mass_delete_threshold,
-            allow=ctx.options.allow_mass_delete,
-        )
-        if verdict.allowed:
-            return True
-        reason = verdict.reason
-    ctx.held += 1
-    ctx.emit(MassDeleteHeld(ctx.profile, folder.local_path, deleting, local_at_start, reason))
-    if not ctx.options.dry_run:
-        with ctx.state.transaction():
-            ctx.state.hold_delete(HeldDelete(folder.remote_id, deleting, local_at_start))
-    return False
 
 
 def apply_page(ctx: SyncContext, folder: FolderRecord, page: ItemPage, plan: PagePlan) -> int:
