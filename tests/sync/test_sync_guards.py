@@ -146,4 +146,3 @@ def test_deleting_most_of_a_folder_is_still_held_when_others_moved(
     assert result.ok and result.held == 1, result
     assert [e.folder for e in _held(seen)] == ["Inbox"]
     assert {p for p in all_files(profile.effective_mail_dir()) if "Inbox" in p.parts} == files
-
