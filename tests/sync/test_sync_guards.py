@@ -146,3 +146,25 @@ def test_deleting_most_of_a_folder_is_still_held_when_others_moved(
     assert result.ok and result.held == 1, result
     assert [e.folder for e in _held(seen)] == ["Inbox"]
     assert {p for p in all_files(profile.effective_mail_dir()) if "Inbox" in p.parts} == files
+
+
+def test_twins_sharing_message_id_and_size_each_keep_their_own_content(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb, email, profile = synced_mailbox(fresh_sandbox, messages=2)
+    twin = (
+        b"From: a@example.com\r\nTo: b@example.com\r\nSubject: twin\r\n"
+        b"Message-ID: <twin@example.com>\r\n\r\nbody %s\r\n"
+    )
+    first = sb.control.add_message(email, "inbox", mime=twin % b"A")
+    second = sb.control.add_message(email, "inbox", mime=twin % b"B")
+    assert run_sync(sb, profile)[0].ok
+    assert_mail_matches(sb, profile)
+    # Whichever twin a lookup by Message-ID and size finds first, the other one moves.
+    for moving in (max(first, second), min(first, second)):
+        sb.control.move_message(email, moving, folder_named(sb, "Archive"))
+
+        result, _ = run_sync(sb, profile)
+
+        assert result.ok, result
+        assert_mail_matches(sb, profile)

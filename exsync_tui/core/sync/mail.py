@@ -17,11 +17,14 @@ fetched again. Whatever no folder claims is deleted when the run ends (and by
 recovery after a crash). A new message whose Message-ID and size match a message
 still held in another folder (the other half of the move not seen yet, or a
 copy) is hard-linked from there, not fetched: when the other folder's delete
-comes later in the run, the pair was a rename.
+comes later in the run, the pair was a rename. Message-ID + size is trusted only
+while the files sharing it have one content (a SHA-256 kept per file): twins, two
+messages that share both, are fetched, so neither gets the other's file.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -46,6 +49,8 @@ class PagePlan:
     delete: dict[str, ItemRecord] = field(default_factory=dict)
     bases: dict[str, str] = field(default_factory=dict)
     """item id -> the base name of the file the page creates for it."""
+    hashes: dict[str, str] = field(default_factory=dict)
+    """item id -> the SHA-256 of the MIME downloaded for it."""
     forget_rows: list[str] = field(default_factory=list)
     """item ids whose state row goes, but not their file (a full resync re-binds them)."""
 
@@ -116,15 +121,38 @@ def plan_page(ctx: SyncContext, folder: FolderRecord, page: ItemPage) -> PagePla
 
 def _plan_new(ctx: SyncContext, folder: FolderRecord, change: ItemChange, plan: PagePlan) -> None:
     key = _key(change)
-    if key is not None:
-        if key in ctx.deferred:
-            plan.claim[change.item_id] = (change, ctx.deferred.pop(key))
-            return
-        for twin in ctx.state.find_by_message_id(*key):
-            if twin.folder_id != folder.remote_id:
-                plan.copy[change.item_id] = (change, twin)
-                return
-    plan.fetch[change.item_id] = change
+    found = _same_message(ctx, folder, change, key) if key is not None else None
+    if isinstance(found, Deferred):
+        assert key is not None
+        plan.claim[change.item_id] = (change, ctx.deferred.pop(key))
+    elif found is not None:
+        plan.copy[change.item_id] = (change, found)
+    else:
+        plan.fetch[change.item_id] = change
+
+
+def _same_message(
+    ctx: SyncContext, folder: FolderRecord, change: ItemChange, key: tuple[str, int]
+) -> Deferred | ItemRecord | None:
+    """The file (held this run, or another folder's) that is the new message, if sure.
+
+    The same id is the same message (Graph's ImmutableIds survive a move). Else
+    Message-ID + size decide, unless files with that key differ in content (twins:
+    two messages that share both): then only the message's own content can tell.
+    """
+    deferred = ctx.deferred.get(key)
+    twins = ctx.state.find_by_message_id(*key)
+    if deferred is not None and deferred.item_id == change.item_id:
+        return deferred
+    elsewhere = [t for t in twins if t.folder_id != folder.remote_id]
+    same_id = next((t for t in elsewhere if t.item_id == change.item_id), None)
+    if same_id is not None:
+        return same_id
+    hashes = {t.sha256 for t in twins} | ({deferred.sha256} if deferred is not None else set())
+    candidates = len(twins) + (deferred is not None)
+    if key in ctx.ambiguous or (candidates > 1 and (len(hashes) > 1 or None in hashes)):
+        return None
+    return deferred if deferred is not None else next(iter(elsewhere), None)
 
 
 def apply_page(ctx: SyncContext, folder: FolderRecord, page: ItemPage, plan: PagePlan) -> int:
@@ -162,7 +190,7 @@ def apply_page(ctx: SyncContext, folder: FolderRecord, page: ItemPage, plan: Pag
                 ctx.state.clear_pending(fid, base)
                 continue
             change = _change_of(plan, item_id)
-            ctx.state.put_item(_record(fid, item_id, base, change))
+            ctx.state.put_item(_record(fid, item_id, base, change, _hash_of(plan, item_id)))
             ctx.state.clear_pending(fid, base)
         for _change, deferred in plan.claim.values():
             ctx.state.clear_pending(deferred.folder_id, deferred.base)
@@ -173,7 +201,10 @@ def apply_page(ctx: SyncContext, folder: FolderRecord, page: ItemPage, plan: Pag
     for known in deferred_now:
         key = _key(known)
         assert key is not None
-        ctx.deferred[key] = Deferred(fid, path, known.base)
+        previous = ctx.deferred.get(key)
+        if previous is not None and (previous.sha256 != known.sha256 or known.sha256 is None):
+            ctx.ambiguous.add(key)  # twins deleted in one run: neither may be claimed blindly
+        ctx.deferred[key] = Deferred(fid, path, known.base, known.sha256, known.item_id)
     return written
 
 
@@ -185,7 +216,17 @@ def _change_of(plan: PagePlan, item_id: str) -> ItemChange:
     return plan.claim[item_id][0]
 
 
-def _record(folder_id: str, item_id: str, base: str, change: ItemChange) -> ItemRecord:
+def _hash_of(plan: PagePlan, item_id: str) -> str | None:
+    if item_id in plan.copy:
+        return plan.copy[item_id][1].sha256
+    if item_id in plan.claim:
+        return plan.claim[item_id][1].sha256
+    return plan.hashes.get(item_id)
+
+
+def _record(
+    folder_id: str, item_id: str, base: str, change: ItemChange, sha256: str | None
+) -> ItemRecord:
     return ItemRecord(
         folder_id=folder_id,
         item_id=item_id,
@@ -194,6 +235,7 @@ def _record(folder_id: str, item_id: str, base: str, change: ItemChange) -> Item
         flags=server_flags(change),
         size=change.size,
         message_id=change.message_id,
+        sha256=sha256,
     )
 
 
@@ -238,6 +280,7 @@ def _write_new(ctx: SyncContext, folder: FolderRecord, plan: PagePlan) -> tuple[
                 path, item.content, flags=server_flags(change), base=plan.bases[item.item_id]
             )
             written += delivered.size
+            plan.hashes[item.item_id] = hashlib.sha256(item.content).hexdigest()
     finally:
         close = getattr(fetched, "close", None)
         if close is not None:
