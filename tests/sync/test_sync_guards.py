@@ -9,7 +9,7 @@ from pathlib import Path
 from exsync_tui.core.profiles import Profile
 from exsync_tui.core.sync.events import MassDeleteHeld, SyncEvent
 from exsync_tui.sandbox import Sandbox
-from tests.graph.helpers import graph_profile, run_graph_sync
+from tests.graph.helpers import graph_operations, graph_profile, run_graph_sync
 from tests.sources.helpers import truth_items
 from tests.sync.helpers import (
     all_files,
@@ -168,3 +168,37 @@ def test_twins_sharing_message_id_and_size_each_keep_their_own_content(
 
         assert result.ok, result
         assert_mail_matches(sb, profile)
+
+
+def test_a_dry_run_of_a_large_move_neither_holds_nor_writes(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb, _email, profile = synced_mailbox(fresh_sandbox, messages=30)
+    moved, _inodes = _move_most_of_the_inbox(sb, profile)
+    files = all_files(profile.effective_mail_dir())
+
+    dry, seen = run_sync(sb, profile, dry_run=True)
+
+    assert dry.ok and dry.held == 0 and not _held(seen), dry
+    assert dry.counts.moved == moved and dry.counts.new == 0, dry.counts
+    assert all_files(profile.effective_mail_dir()) == files
+
+
+def test_moving_most_of_a_folder_through_graph_is_not_a_mass_delete(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb = fresh_sandbox(messages=30, events=0)
+    email = sb.info.users[0].email
+    profile = graph_profile(sb)
+    assert run_graph_sync(sb, profile)[0].ok
+    inbox = sorted(truth_items(sb, "inbox"))
+    for item_id in inbox[: len(inbox) * 4 // 5]:
+        sb.control.move_message(email, item_id, folder_named(sb, "Archive"))
+    sb.control.clear_request_log()
+
+    result, seen = run_graph_sync(sb, profile)
+
+    assert result.ok and result.held == 0 and not _held(seen), result
+    assert result.counts.new == 0, result.counts
+    assert "GraphValue 200" not in graph_operations(sb)  # nothing downloaded again
+    assert_mail_matches(sb, profile)
