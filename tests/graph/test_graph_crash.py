@@ -16,12 +16,8 @@ from exsync_tui.core.profiles import Config, Profile, save_config
 from exsync_tui.core.sync import crashpoints
 from exsync_tui.sandbox import Sandbox
 from tests.graph.helpers import graph_profile, run_graph_sync
-from tests.sync.test_sync_crash import (
-    FIRST_SYNC,
-    INCREMENTAL,
-    _assert_exact,
-    _change_the_mailbox,
-)
+from tests.sync.cli_helpers import assert_exact
+from tests.sync.test_sync_crash import FIRST_SYNC, INCREMENTAL, _change_the_mailbox
 
 
 def _saved(sb: Sandbox) -> Profile:
@@ -60,7 +56,7 @@ def test_killed_during_a_first_graph_sync(
     _crash(sb, profile, point, hit)
     result, _ = run_graph_sync(sb, profile)
     assert result.ok, result
-    _assert_exact(sb, profile)
+    assert_exact(sb, profile)
 
 
 @pytest.mark.parametrize(("point", "hit"), INCREMENTAL)
@@ -74,4 +70,4 @@ def test_killed_during_an_incremental_graph_sync(
     _crash(sb, profile, point, hit)
     result, _ = run_graph_sync(sb, profile)
     assert result.ok, result
-    _assert_exact(sb, profile)
+    assert_exact(sb, profile)
