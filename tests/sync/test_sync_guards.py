@@ -134,9 +134,8 @@ def test_deleting_most_of_a_folder_is_still_held_when_others_moved(
 ) -> None:
     sb, email, profile = synced_mailbox(fresh_sandbox, messages=30)
     inbox = sorted(truth_items(sb, "inbox"))
-    sb.control.move_message(
-        email, inbox[0], folder_named(sb, "Archive")
-    )  # one real move among the deletes
+    # One real move among the deletes.
+    sb.control.move_message(email, inbox[0], folder_named(sb, "Archive"))
     for item_id in inbox[1 : len(inbox) * 4 // 5]:
         sb.control.delete_message(email, item_id)
     files = {p for p in all_files(profile.effective_mail_dir()) if "Inbox" in p.parts}
