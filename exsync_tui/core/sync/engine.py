@@ -38,7 +38,7 @@ from exsync_tui.core.sync.events import (
     MailboxStarted,
     ignore,
 )
-from exsync_tui.core.sync.folders import sync_mail_folder
+from exsync_tui.core.sync.folders import sync_mail_folder, sync_postponed
 from exsync_tui.core.sync.hierarchy import sync_hierarchy
 from exsync_tui.core.sync.push import push_local_changes
 
@@ -181,7 +181,7 @@ def _run(ctx: SyncContext) -> FolderCounts:
             counts = counts.plus(sync_mail_folder(ctx, current))
         else:
             counts = counts.plus(sync_calendar_folder(ctx, current))
-    return counts
+    return counts.plus(sync_postponed(ctx))
 
 
 def sync_profile(
