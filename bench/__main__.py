@@ -1,21 +1,33 @@
-"""Run every benchmark: `python -m bench [--quick]`."""
+"""Run every benchmark: `python -m bench [--quick | --tiny]`.
+
+Scripts with their own flags run alone: `bench.sync_bench`, `bench.source_fetch`,
+`bench.tui_bench`, `bench.davmail_peer`, `bench.sandbox_start --scale`.
+"""
 
 from __future__ import annotations
 
 import argparse
 
-from bench import exchangelib_chunks, push_bench, sandbox_start, sandbox_throughput
+from bench import (
+    exchangelib_chunks,
+    graph_push_bench,
+    push_bench,
+    sandbox_start,
+    sandbox_throughput,
+)
 
 
 def main() -> int:
     """Parse the flags and run the benchmarks in turn."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller data, fewer rounds")
+    parser.add_argument("--tiny", action="store_true", help="a few messages, to see it runs")
     args = parser.parse_args()
-    sandbox_start.run(quick=args.quick)
-    sandbox_throughput.run(quick=args.quick)
-    exchangelib_chunks.run(quick=args.quick)
-    push_bench.run(changes=200 if args.quick else 1000)
+    sandbox_start.run(quick=args.quick or args.tiny)
+    sandbox_throughput.run(quick=args.quick, tiny=args.tiny)
+    exchangelib_chunks.run(quick=args.quick, tiny=args.tiny)
+    push_bench.run(changes=30 if args.tiny else 200 if args.quick else 1000)
+    graph_push_bench.main_run(changes=30 if args.tiny else 200 if args.quick else 1000)
     return 0
 
 

@@ -1,6 +1,6 @@
 """`exsync sync` beside its peers, as ratios from one run: first and no-op sync, memory, 8 at once.
 
-`python -m bench.sync_bench [--messages N] [--latency-ms 0,30] [--mailboxes 8]`
+`python -m bench.sync_bench [--messages N] [--latency-ms 0,30] [--mailboxes 8] [--mailboxes-only]`
 
 Every figure comes from the same sandbox process (`exsync sandbox --json`, its own
 interpreter) in the same run:
@@ -10,7 +10,8 @@ interpreter) in the same run:
   ``folder.all().only("mime_content")`` into ``mailbox.Maildir.add``, unmodified exchangelib;
 - exsync: a first `sync_profile` in a child process (its peak RSS read from the kernel);
 - no-op: a second sync of the same mailbox, with the requests it made;
-- N mailboxes synced at once (one `SyncRun`) against one after another.
+- N mailboxes synced at once (one `SyncRun`: a process per mailbox) against the same
+  processes one after another.
 """
 
 from __future__ import annotations
@@ -37,28 +38,32 @@ from bench.sandbox_throughput import _batches
 from bench.source_fetch import start_sandbox
 
 _CHILD = """
-import json, sys, time
+import json, resource, sys, time
 from bench.source_fetch import bench_profile
 from exsync_tui.core.sync.engine import SyncResult, sync_profile
 from exsync_tui.core.sync.runner import Job, SyncRun
 from exsync_tui.core.sync.engine import options_for
-info, indexes, together = json.loads(sys.argv[1])
+info, indexes, mode = json.loads(sys.argv[1])
 profiles = [bench_profile(info, i) for i in indexes]
 started = time.perf_counter()
-if together:
-    run = SyncRun([Job(p, info["users"][i]["password"], options_for(p))
-                   for p, i in zip(profiles, indexes)], lambda e: None).start()
-    results = list(run.wait().values())
-else:
-    results = [sync_profile(p, info["users"][i]["password"]) for p, i in zip(profiles, indexes)]
+jobs = [Job(p, info["users"][i]["password"], options_for(p)) for p, i in zip(profiles, indexes)]
+if mode == "together":  # a process per mailbox, all at once, as exsync sync --all runs them
+    results = list(SyncRun(jobs, lambda e: None).start().wait().values())
+elif mode == "in-turn":  # the same processes, one after another
+    results = [r for job in jobs for r in SyncRun([job], lambda e: None).start().wait().values()]
+else:  # in this process, so that its peak RSS is the sync's own
+    results = [sync_profile(job.profile, job.password) for job in jobs]
 elapsed = time.perf_counter() - started
+# CPU of this process and of every sync process it waited for: the floor on the wall time.
+cpu = sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF,
+          resource.RUSAGE_CHILDREN) for f in ("ru_utime", "ru_stime"))
 # VmHWM, not ru_maxrss: Linux carries the parent's high-water mark into ru_maxrss.
 peak = next(int(line.split()[1]) for line in open("/proc/self/status")
             if line.startswith("VmHWM:"))
 print(json.dumps({"elapsed": elapsed, "ok": all(r.ok for r in results),
                   "new": sum(r.counts.new for r in results),
                   "bytes": sum(r.counts.bytes for r in results),
-                  "maxrss_kb": peak}))
+                  "maxrss_kb": peak, "cpu_s": cpu}))
 """
 
 
@@ -68,15 +73,14 @@ def _control(info: dict[str, Any], method: str) -> Any:
     return response.json()
 
 
-def _child_sync(
-    info: dict[str, Any], indexes: list[int], together: bool, xdg: Path
-) -> dict[str, Any]:
+def _child_sync(info: dict[str, Any], indexes: list[int], mode: str, xdg: Path) -> dict[str, Any]:
+    """Sync ``indexes`` in a fresh interpreter: ``together``, ``in-turn`` or ``in-process``."""
     env = {
         **os.environ,
         **{f"XDG_{k}_HOME": str(xdg / k.lower()) for k in ("DATA", "STATE", "CONFIG")},
     }
     done = subprocess.run(
-        [sys.executable, "-c", _CHILD, json.dumps([info, indexes, together])],
+        [sys.executable, "-c", _CHILD, json.dumps([info, indexes, mode])],
         capture_output=True, text=True, env=env, check=True, timeout=3600,
     )  # fmt: skip
     result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
@@ -117,7 +121,9 @@ def _raw(info: dict[str, Any], index: int) -> tuple[int, int, float]:
     """GetItem MIME for every message over one connection, no parsing: the ceiling."""
     user = info["users"][index]
     truth = requests.post(
-        f"{info['control_url']}/truth", json={"email": user["email"]}, timeout=60
+        f"{info['control_url']}/truth",
+        json={"email": user["email"], "include_mime": False},
+        timeout=60,
     ).json()["result"]
     ids = [i["id"] for i in truth["items"] if i["kind"] == "message"]
     received = 0
@@ -134,43 +140,63 @@ def _raw(info: dict[str, Any], index: int) -> tuple[int, int, float]:
     return len(ids), received, time.perf_counter() - started
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) process ``pid`` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _rate(count: int, seconds: float) -> float:
     return count / seconds if seconds else 0.0
 
 
-def run_latency(messages: int, latency_ms: int, mailboxes: int) -> dict[str, Any]:
-    """Every figure at one latency."""
+def _single_mailbox(info: dict[str, Any], root: Path, figures: dict[str, Any]) -> None:
+    """raw, naive, exsync's first sync and its no-op sync, into ``figures``."""
+    count, size, seconds = _raw(info, 0)
+    figures["raw"] = {"msgs_s": _rate(count, seconds), "mb_s": size / seconds / 1e6}
+    count, size, seconds = _naive(info, 1, root / "naive")
+    figures["naive"] = {"msgs_s": _rate(count, seconds), "count": count}
+    first = _child_sync(info, [0], "in-process", root / "one")
+    figures["exsync"] = {
+        "msgs_s": _rate(first["new"], first["elapsed"]),
+        "count": first["new"],
+        "maxrss_mb": first["maxrss_kb"] / 1024,
+    }
+    _control(info, "clear_request_log")
+    noop = _child_sync(info, [0], "in-process", root / "one")
+    log = _control(info, "request_log")
+    figures["noop"] = {
+        "seconds": noop["elapsed"],
+        "requests": dict(Counter(str(e.get("operation")) for e in log["result"])),
+    }
+
+
+def run_latency(
+    messages: int, latency_ms: int, mailboxes: int, *, mailboxes_only: bool = False
+) -> dict[str, Any]:
+    """Every figure at one latency (only the N-mailbox one with ``mailboxes_only``)."""
     users = max(3, mailboxes + 2)
     process, info = start_sandbox(messages, latency_ms, users=users, events=0)
     figures: dict[str, Any] = {"latency_ms": latency_ms, "messages": messages}
     try:
         with tempfile.TemporaryDirectory(prefix="exsync-bench-") as scratch:
             root = Path(scratch)
-            count, size, seconds = _raw(info, 0)
-            figures["raw"] = {"msgs_s": _rate(count, seconds), "mb_s": size / seconds / 1e6}
-            count, size, seconds = _naive(info, 1, root / "naive")
-            figures["naive"] = {"msgs_s": _rate(count, seconds), "count": count}
-            first = _child_sync(info, [0], False, root / "one")
-            figures["exsync"] = {
-                "msgs_s": _rate(first["new"], first["elapsed"]),
-                "count": first["new"],
-                "maxrss_mb": first["maxrss_kb"] / 1024,
-            }
-            _control(info, "clear_request_log")
-            noop = _child_sync(info, [0], False, root / "one")
-            log = _control(info, "request_log")
-            figures["noop"] = {
-                "seconds": noop["elapsed"],
-                "requests": dict(Counter(str(e.get("operation")) for e in log["result"])),
-            }
+            if not mailboxes_only:
+                _single_mailbox(info, root, figures)
             if mailboxes:
                 many = list(range(2, 2 + mailboxes))
-                together = _child_sync(info, many, True, root / "together")
-                apart = _child_sync(info, many, False, root / "apart")
+                sandbox_before = _cpu_s(process.pid)
+                together = _child_sync(info, many, "together", root / "together")
+                sandbox_cpu = _cpu_s(process.pid) - sandbox_before
+                apart = _child_sync(info, many, "in-turn", root / "apart")
                 figures["mailboxes"] = {
                     "count": mailboxes,
+                    "messages": together["new"],
                     "together_s": together["elapsed"],
                     "one_by_one_s": apart["elapsed"],
+                    "together_cpu_s": together["cpu_s"],
+                    "sandbox_cpu_s": sandbox_cpu,
+                    "cores": os.cpu_count() or 1,
                 }
     finally:
         process.terminate()
@@ -180,21 +206,35 @@ def run_latency(messages: int, latency_ms: int, mailboxes: int) -> dict[str, Any
 
 def report(figures: dict[str, Any]) -> None:
     """Print one latency's figures and the ratios the sync issue sets targets for."""
-    exsync, naive, raw = figures["exsync"], figures["naive"], figures["raw"]
     print(f"latency {figures['latency_ms']} ms, {figures['messages']} messages per mailbox")
-    print(f"  raw GetItem ceiling   {raw['msgs_s']:8.0f} msgs/s  {raw['mb_s']:6.1f} MB/s")
-    print(f"  naive exchangelib     {naive['msgs_s']:8.0f} msgs/s")
-    rss = f"peak RSS {exsync['maxrss_mb']:.0f} MB"
-    print(f"  exsync first sync     {exsync['msgs_s']:8.0f} msgs/s  {rss}")
-    print(f"  exsync / naive        {exsync['msgs_s'] / naive['msgs_s']:8.1f}x")
-    print(f"  exsync / raw          {exsync['msgs_s'] / raw['msgs_s']:8.2f}")
-    noop = figures["noop"]
-    print(f"  no-op sync            {noop['seconds']:8.2f} s   requests {noop['requests']}")
+    if "exsync" in figures:
+        exsync, naive, raw = figures["exsync"], figures["naive"], figures["raw"]
+        print(f"  raw GetItem ceiling   {raw['msgs_s']:8.0f} msgs/s  {raw['mb_s']:6.1f} MB/s")
+        print(f"  naive exchangelib     {naive['msgs_s']:8.0f} msgs/s")
+        rss = f"peak RSS {exsync['maxrss_mb']:.0f} MB"
+        print(f"  exsync first sync     {exsync['msgs_s']:8.0f} msgs/s  {rss}")
+        print(f"  exsync / naive        {exsync['msgs_s'] / naive['msgs_s']:8.1f}x")
+        print(f"  exsync / raw          {exsync['msgs_s'] / raw['msgs_s']:8.2f}")
+        noop = figures["noop"]
+        print(f"  no-op sync            {noop['seconds']:8.2f} s   requests {noop['requests']}")
     if "mailboxes" in figures:
         many = figures["mailboxes"]
         speedup = many["one_by_one_s"] / many["together_s"]
         print(f"  {many['count']} mailboxes at once   {many['together_s']:8.1f} s vs "
               f"{many['one_by_one_s']:.1f} s one by one: {speedup:.1f}x")  # fmt: skip
+        cpu = many["together_cpu_s"] + many["sandbox_cpu_s"]
+        floor = cpu / many["cores"]
+        print(f"  CPU meanwhile         {many['together_cpu_s']:8.1f} s syncs + "
+              f"{many['sandbox_cpu_s']:.1f} s sandbox: on {many['cores']} cores no less than "
+              f"{floor:.1f} s at once, so at most {many['one_by_one_s'] / floor:.1f}x "
+              "here")  # fmt: skip
+
+
+def smoke() -> dict[str, Any]:
+    """Every path of this benchmark at a tiny size (for a test: proves the bench runs)."""
+    figures = run_latency(5, 0, 2)
+    report(figures)
+    return figures
 
 
 def main() -> int:
@@ -203,10 +243,15 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--latency-ms", default="0,30")
     parser.add_argument("--mailboxes", type=int, default=8)
+    parser.add_argument(
+        "--mailboxes-only", action="store_true", help="only the N mailboxes at once vs in turn"
+    )
     parser.add_argument("--json", action="store_true", help="print the raw figures too")
     args = parser.parse_args()
     for latency in (int(value) for value in args.latency_ms.split(",")):
-        figures = run_latency(args.messages, latency, args.mailboxes)
+        figures = run_latency(
+            args.messages, latency, args.mailboxes, mailboxes_only=args.mailboxes_only
+        )
         report(figures)
         if args.json:
             print(json.dumps(figures))

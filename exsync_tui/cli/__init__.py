@@ -12,9 +12,9 @@ import sys
 from collections.abc import Sequence
 
 from exsync_tui import __version__
-from exsync_tui.cli import demo, diagnose, profiles, sandbox, sync
+from exsync_tui.cli import demo, diagnose, profiles, sandbox, send, sync
 
-SUBCOMMAND_MODULES = (profiles, sync, diagnose, sandbox, demo)
+SUBCOMMAND_MODULES = (profiles, sync, send, diagnose, sandbox, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

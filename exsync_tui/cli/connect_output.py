@@ -150,14 +150,14 @@ def profile_password(profile: Profile, store: SecretStore, *, prompt: bool) -> S
     return None
 
 
-def _forget(profile: Profile, out: TextIO) -> None:
-    """Take back a profile whose connection failed: the config entry and its password."""
+def forget_profile(profile: Profile, out: TextIO) -> None:
+    """Take back a profile whose connection failed: the config entry and its secrets."""
     config = load_config()
     if config.by_id(profile.id) is not None:
         config.remove(profile.name)
         save_config(config)
     with contextlib.suppress(KeyringUnavailable):
-        SecretStore().delete_password(profile.id)
+        SecretStore().delete_all(profile.id)
     print(f"profile {profile.name} was not kept; fix the settings and add it again", file=out)
 
 
@@ -167,7 +167,7 @@ def verify_profile_connection(
     """Connect with a just-saved profile, within ``budget_s`` seconds; keep it with what was
     learned, or take it back (exit code 130 when the user pressed Ctrl-C)."""
     if profile.mode is ConnectionMode.OFFICE365:
-        print("not verified: Microsoft 365 sign-in comes in a later version of exsync", file=out)
+        print("not verified: Microsoft 365 profiles sign in with exsync profiles signin", file=out)
         return 0
     try:
         password = password or profile_password(profile, SecretStore(), prompt=False)
@@ -194,7 +194,7 @@ def verify_profile_connection(
                 for_profile(topic, profile.name), dict(outcome.diagnosis.facts)
             ):
                 print(line, file=out)
-        _forget(profile, out)
+        forget_profile(profile, out)
         return EXIT_CANCELLED if was_cancelled(outcome.diagnosis) else 1
     record_outcome(profile, outcome.diagnosis, saving_fresh(), learned=outcome.metadata)
     metadata = outcome.metadata

@@ -26,7 +26,7 @@ from exsync_tui.cli.connect_output import (
 )
 from exsync_tui.cli.password_prompt import NOT_A_TERMINAL, can_prompt, prompt_password
 from exsync_tui.cli.profiles_common import start_logging
-from exsync_tui.core.connect import request_from_profile
+from exsync_tui.core.connect import ConnectRequest, request_from_profile
 from exsync_tui.core.diagnose import (
     diagnose,
     personalised,
@@ -36,7 +36,14 @@ from exsync_tui.core.diagnose import (
 )
 from exsync_tui.core.diagnose.doctor import DOCTOR_BUDGET_S
 from exsync_tui.core.files import atomic_write_text
-from exsync_tui.core.profiles import ConfigError, Profile, load_config, record_outcome, saving_fresh
+from exsync_tui.core.profiles import (
+    ConfigError,
+    ConnectionMode,
+    Profile,
+    load_config,
+    record_outcome,
+    saving_fresh,
+)
 from exsync_tui.core.secrets import KeyringUnavailable, PasswordCommandError, Secret, SecretStore
 from exsync_tui.core.steps import Diagnosis, Step, StepStatus
 
@@ -146,13 +153,15 @@ def _run(args: argparse.Namespace) -> int:
             f"error: no profile named {args.name!r} (see `exsync profiles list`)", file=sys.stderr
         )
         return EXIT_USAGE
+    if profile.mode is ConnectionMode.OFFICE365:
+        return _run_m365(args, profile, config.office365_client_id)
     try:
         password = _password(args, profile)
     except (KeyringUnavailable, PasswordCommandError) as error:
         diagnosis = _keyring_diagnosis(str(error), profile.name)
         _print_result(args, diagnosis)
         return EXIT_FAILED
-    if password is None and profile.mode.value != "office365":
+    if password is None:
         why = "" if can_prompt() else f" ({NOT_A_TERMINAL})"
         print(
             f"error: no password for {profile.name}{why}: pass it with --password-stdin, "
@@ -174,6 +183,37 @@ def _run(args: argparse.Namespace) -> int:
         budget_s=args.time_limit,
     )
     printer.flush()
+    return _finish(args, profile, diagnosis, request)
+
+
+def _run_m365(args: argparse.Namespace, profile: Profile, default_client_id: str | None) -> int:
+    """The Microsoft 365 doctor: settings, authority, sign-in (never started here), Graph."""
+    from exsync_tui.core.m365.doctor import diagnose_m365
+
+    if not args.json:
+        print(f"checking {profile.name} ({profile.email}) from this machine")
+    printer = StepPrinter(sys.stdout)
+    cancel = threading.Event()
+    try:
+        diagnosis = diagnose_m365(
+            profile,
+            SecretStore(),
+            on_step=(lambda step: None) if args.json else printer,
+            cancel=cancel,
+            default_client_id=default_client_id,
+        )
+    except KeyboardInterrupt:
+        cancel.set()
+        print("cancelled", file=sys.stderr)
+        return EXIT_CANCELLED
+    printer.flush()
+    return _finish(args, profile, diagnosis, request_from_profile(profile, ""))
+
+
+def _finish(
+    args: argparse.Namespace, profile: Profile, diagnosis: Diagnosis, request: ConnectRequest
+) -> int:
+    """Print the verdict, keep it on the profile, write the report; the exit code."""
     diagnosis = personalised(diagnosis, profile.name)
     _print_result(args, diagnosis)
     if was_cancelled(diagnosis):

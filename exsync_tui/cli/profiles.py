@@ -12,7 +12,13 @@ import argparse
 import sys
 from typing import Any
 
-from exsync_tui.cli import profiles_change, profiles_remove, profiles_state, profiles_view
+from exsync_tui.cli import (
+    m365_signin,
+    profiles_change,
+    profiles_remove,
+    profiles_state,
+    profiles_view,
+)
 from exsync_tui.cli.connect_output import add_time_limit_flag
 from exsync_tui.cli.profiles_common import EXIT_USAGE, guarded
 from exsync_tui.cli.profiles_flags import add_profile_flags
@@ -49,6 +55,18 @@ def register(subparsers: Any) -> None:
         toggle = actions.add_parser(action, help=text)
         toggle.add_argument("name", metavar="NAME")
         toggle.set_defaults(handler=guarded(profiles_state.set_enabled), enable=enable)
+
+    signin = actions.add_parser("signin", help="sign a Microsoft 365 profile in (again)")
+    signin.add_argument("name", metavar="NAME")
+    signin.add_argument(
+        "--browser",
+        action="store_true",
+        help="sign in in a browser (authorization code) where device-code sign-in is blocked",
+    )
+    signin.add_argument(
+        "--port", type=int, default=0, help="loopback port for --browser (default: any free)"
+    )
+    signin.set_defaults(handler=guarded(m365_signin.signin))
 
     show = actions.add_parser("show", help="show one profile (never its secrets)")
     show.add_argument("name", metavar="NAME")

@@ -44,6 +44,25 @@ def verify_new_profile(
     return verify_profile_connection(profile, password, out, budget_s=budget_s)
 
 
+def _check_client_id(profile: Profile, default_client_id: str | None) -> None:
+    """Refuse, before saving, a Microsoft 365 profile that could not sign in (no client id)."""
+    from exsync_tui.core.m365.settings import missing_client_id
+
+    if not (profile.office365.client_id or default_client_id):
+        raise UsageError(f"--client-id: {missing_client_id(profile.name).detail}")
+
+
+def sign_in_new_profile(profile: Profile, default_client_id: str | None, out: TextIO) -> int:
+    """Sign a just-saved Microsoft 365 profile in; a failed sign-in takes the profile back."""
+    from exsync_tui.cli.connect_output import forget_profile
+    from exsync_tui.cli.m365_signin import terminal_sign_in
+
+    code = terminal_sign_in(profile, default_client_id, out)
+    if code != EXIT_OK:
+        forget_profile(profile, out)
+    return code
+
+
 def _read_password(args: argparse.Namespace, profile: Profile) -> Secret | None:
     """The password the user gives: from stdin's first line, or typed at a hidden prompt.
 
@@ -92,6 +111,8 @@ def add(args: argparse.Namespace) -> int:
     fields = connection_fields(args, None)
     profile = new_profile(args.name, args.email, **fields)
     config.check_can_add(profile)  # a clash is reported before a password is asked for
+    if profile.mode is ConnectionMode.OFFICE365 and not args.no_verify_connect:
+        _check_client_id(profile, config.office365_client_id)
     password = _read_password(args, profile)
     _check_password_fits(profile, password)
     store = SecretStore()
@@ -107,6 +128,8 @@ def add(args: argparse.Namespace) -> int:
         print(f"no password stored{why}: add one with `{edit}`")
     if args.no_verify_connect:
         return EXIT_OK
+    if profile.mode is ConnectionMode.OFFICE365:
+        return sign_in_new_profile(profile, config.office365_client_id, sys.stdout)
     return verify_new_profile(profile, password, sys.stdout, budget_s=args.time_limit)
 
 

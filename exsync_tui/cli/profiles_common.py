@@ -26,6 +26,10 @@ FIELD_FLAGS = {
     "password_command": "--password-command",
     "mail_dir": "--mail-dir",
     "calendar_dir": "--calendar-dir",
+    "tenant": "--tenant",
+    "client_id": "--client-id",
+    "authority": "--authority",
+    "graph_url": "--graph-url",
 }
 
 

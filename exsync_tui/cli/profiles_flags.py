@@ -12,11 +12,15 @@ from exsync_tui.cli.profiles_common import FIELD_FLAGS, UsageError
 from exsync_tui.core.profiles import (
     AuthType,
     ConnectionMode,
+    Office365Settings,
     Profile,
     SyncDirection,
     SyncSelection,
     TlsTrust,
 )
+
+_M365_FLAGS = {"tenant": "--tenant", "client_id": "--client-id", "authority": "--authority",
+               "graph_url": "--graph-url"}  # fmt: skip
 
 
 def add_profile_flags(parser: argparse.ArgumentParser, *, editing: bool) -> None:
@@ -27,7 +31,11 @@ def add_profile_flags(parser: argparse.ArgumentParser, *, editing: bool) -> None
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--server", help="Exchange server host name (skips autodiscover)")
     where.add_argument("--ews-url", help="full https EWS URL (skips autodiscover)")
-    where.add_argument("--office365", action="store_true", help="Microsoft 365 (OAuth sign-in)")
+    where.add_argument(
+        "--office365",
+        action="store_true",
+        help="Microsoft 365: device-code sign-in (no password), mail through Microsoft Graph",
+    )
     if editing:
         where.add_argument("--autodiscover", action="store_true", help="find the server again")
     parser.add_argument("--auth", choices=["auto", "ntlm", "basic"], help="sign-in method")
@@ -42,6 +50,11 @@ def add_profile_flags(parser: argparse.ArgumentParser, *, editing: bool) -> None
         secret.add_argument(
             "--password-prompt", action="store_true", help="ask for a new password (hidden)"
         )
+    m365 = parser.add_argument_group("Microsoft 365 (with --office365)")
+    m365.add_argument("--tenant", help="tenant id or domain (default: organizations)")
+    m365.add_argument("--client-id", metavar="ID", help="your organisation's application id")
+    m365.add_argument("--authority", metavar="URL", help="sign-in authority (national clouds)")
+    m365.add_argument("--graph-url", metavar="URL", help="Microsoft Graph base URL")
     parser.add_argument("--ca-file", metavar="FILE", help="trust this CA certificate (PEM)")
     parser.add_argument("--pin-sha256", metavar="HEX", help="trust exactly this certificate")
     if editing:
@@ -93,6 +106,7 @@ def connection_fields(args: argparse.Namespace, base: Profile | None) -> dict[st
         fields["auth"] = AuthType(args.auth)
     elif "mode" in fields and base is not None:
         fields["auth"] = AuthType.OAUTH if mode is ConnectionMode.OFFICE365 else AuthType.AUTO
+    _office365_fields(args, base, mode, fields)
     if args.username is not None:
         fields["username"] = args.username or None
     if args.ca_file is not None or args.pin_sha256 is not None:
@@ -123,3 +137,23 @@ def connection_fields(args: argparse.Namespace, base: Profile | None) -> dict[st
         if value is not None:
             fields[flag_field] = _absolute(value, FIELD_FLAGS[flag_field])
     return fields
+
+
+def _office365_fields(
+    args: argparse.Namespace,
+    base: Profile | None,
+    mode: ConnectionMode | None,
+    fields: dict[str, Any],
+) -> None:
+    """The Microsoft 365 settings the flags give (an empty value clears one when editing)."""
+    given = {name: getattr(args, name) for name in _M365_FLAGS if getattr(args, name) is not None}
+    if not given:
+        return
+    if mode is not ConnectionMode.OFFICE365:
+        flag = _M365_FLAGS[next(iter(given))]
+        raise UsageError(f"{flag}: only for Microsoft 365 profiles (add --office365)")
+    current = base.office365 if base else Office365Settings()
+    if "tenant" in given and not given["tenant"].strip():
+        given["tenant"] = Office365Settings.tenant
+    changes: dict[str, Any] = {name: (value.strip() or None) for name, value in given.items()}
+    fields["office365"] = replace(current, **changes)

@@ -9,6 +9,7 @@ from typing import Any
 
 from exsync_tui.cli.profiles_common import EXIT_OK, find, load
 from exsync_tui.core.profiles import (
+    ConnectionMode,
     PasswordSource,
     Profile,
     json_ready,
@@ -51,6 +52,16 @@ def _password_status(profile: Profile) -> dict[str, Any]:
         return {"source": "keyring", "stored": None, "where": None, "error": error.reason}
 
 
+def _sign_in_status(profile: Profile) -> dict[str, Any]:
+    """A Microsoft 365 profile's sign-in health, read from the keyring (nothing is sent)."""
+    from exsync_tui.core.m365 import token_health
+
+    try:
+        return dict(token_health(profile, SecretStore()).to_dict())
+    except KeyringUnavailable as error:
+        return {"state": None, "error": error.reason}
+
+
 def show(args: argparse.Namespace) -> int:
     """`profiles show`: every setting, the paths in use and where the password comes from."""
     config = load()
@@ -63,6 +74,8 @@ def show(args: argparse.Namespace) -> int:
         "config": str(config.path),
     }
     details["password"] = _password_status(profile)
+    if profile.mode is ConnectionMode.OFFICE365:
+        details["sign_in"] = _sign_in_status(profile)
     if args.json:
         print(json.dumps(json_ready(details), indent=2))
         return EXIT_OK

@@ -1,8 +1,10 @@
 """`exsync sync`: headless sync of one, several or all profiles, for cron and systemd timers.
 
 Exit codes: 0 every profile synced; 1 a profile failed (its help topic is named);
-2 bad usage; 3 a profile held back a mass delete (nothing was deleted); 75 a
-profile is already being synced by another exsync (try again later); 130 interrupted.
+2 bad usage; 3 a profile held back a mass delete (nothing was deleted); 4 a
+Microsoft 365 profile needs a person to sign in (`exsync profiles signin NAME`),
+nothing was waited for; 75 a profile is already being synced by another exsync
+(try again later); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from exsync_tui.core.sync.engine import SyncResult
 
 EXIT_HELD = 3
+EXIT_SIGN_IN = 4
 EXIT_LOCKED = 75  # EX_TEMPFAIL: cron and systemd may simply try again later
 EXIT_INTERRUPTED = 130
 
@@ -79,6 +82,11 @@ def _chosen(args: argparse.Namespace, profiles: dict[str, Profile]) -> list[Prof
 
 
 def _exit_code(results: dict[str, SyncResult]) -> int:
+    from exsync_tui.core.diagnose.m365_topics import SIGN_IN_TOPICS
+
+    # First: a cron job or timer must be able to tell "a person must sign in" apart.
+    if any(r.topic in SIGN_IN_TOPICS for r in results.values()):
+        return EXIT_SIGN_IN
     if any(not r.ok and not r.locked for r in results.values()):
         return EXIT_FAILED
     if any(r.locked for r in results.values()):
@@ -99,7 +107,8 @@ def run(args: argparse.Namespace) -> int:
     start_logging(args.debug)
     config = load()
     chosen = _chosen(args, config.profiles)
-    output = JsonLines() if args.json else TextLines()
+    # sys.stdout now, not the one bound as a default when sync_output was imported.
+    output = JsonLines(sys.stdout) if args.json else TextLines(sys.stdout)
     for name, report in purge_expired(list(config.profiles.values()), datetime.now(UTC)).items():
         removed = ", ".join(str(path) for path in report.removed_paths) or "nothing"
         print(f"{name}: disabled past its retention: removed {removed}", file=sys.stderr)
@@ -113,7 +122,9 @@ def run(args: argparse.Namespace) -> int:
         **({"mail": False} if args.calendar_only else {}),
     }
     for profile in chosen:
-        prepared = prepare_job(profile, store, overrides)
+        prepared = prepare_job(
+            profile, store, overrides, default_client_id=config.office365_client_id
+        )
         if isinstance(prepared, SyncResult):
             results[profile.name] = prepared
         else:

@@ -16,6 +16,7 @@ from exsync_tui.core.sync.events import (
     MassDeleteHeld,
     Progress,
     Pushed,
+    QueueFlushed,
     SyncEvent,
     SyncWarning,
 )
@@ -99,6 +100,9 @@ class TextLines:
                 f"{event.would_delete} of {event.local_count} messages ({event.reason}); "
                 f"run again with --allow-mass-delete to delete them here too"
             )
+        elif isinstance(event, QueueFlushed):
+            left = f", {event.remaining} still queued" if event.remaining else ""
+            self._line(f"{event.profile}: sent {event.sent} queued message(s){left}")
         elif isinstance(event, MailboxDone):
             self._mailbox_done(event)
 

@@ -17,6 +17,7 @@ from exsync_tui.sandbox.graph import GraphApp
 from exsync_tui.sandbox.graph.limits import MailboxConcurrency
 from exsync_tui.sandbox.httpserver import Request, Response
 from exsync_tui.sandbox.model import Mailbox
+from exsync_tui.sandbox.oauth_authority import Authority, is_authority_path
 from exsync_tui.sandbox.oauth_tokens import TokenRegistry
 from exsync_tui.sandbox.runtime import RequestLog, Switches
 from exsync_tui.sandbox.store import MailboxStore
@@ -49,6 +50,7 @@ class MainApp:
     scheme: str
     tokens: TokenRegistry
     graph_in_flight: MailboxConcurrency = field(default_factory=MailboxConcurrency)
+    authority: Authority | None = None
 
     def __call__(self, request: Request) -> Response:
         # Graph's per-mailbox limit counts a request for as long as it is served.
@@ -97,6 +99,8 @@ class MainApp:
         path = request.path
         if request.host in self.switches.trap_hosts:
             return None, *self._trap(request)
+        if self.authority is not None and is_authority_path(path):
+            return None, self.authority(request), None
         if _is_graph(path):
             graph = GraphApp(self.store, self.tokens, self.faults, self.scheme, over_limit)
             graph_operation, response, user = graph(request)

@@ -15,6 +15,8 @@ from exsync_tui.sandbox.calendar import MS_TIMEZONE_IDS
 from exsync_tui.sandbox.faults import FaultInjector
 from exsync_tui.sandbox.mime import simple_message
 from exsync_tui.sandbox.model import CalendarEvent, MessageItem, Recurrence
+from exsync_tui.sandbox.oauth_control import OAUTH_CONTROL_METHODS, OAuthControl
+from exsync_tui.sandbox.oauth_grants import OAuthGrants
 from exsync_tui.sandbox.oauth_tokens import TokenRegistry
 from exsync_tui.sandbox.runtime import RequestLog, Switches
 from exsync_tui.sandbox.store import MailboxStore
@@ -47,6 +49,7 @@ CONTROL_METHODS = (
     "delete_message",
     "mark_read",
     "set_flag",
+    "set_unrenderable",
     "add_folder",
     "rename_folder",
     "move_folder",
@@ -56,15 +59,17 @@ CONTROL_METHODS = (
     "delete_event",
     "truth",
     "outbox",
+    "outbox_envelopes",
     "request_log",
     "issue_access_token",
     "expire_access_tokens",
     "revoke_access_tokens",
     "clear_request_log",
+    *OAUTH_CONTROL_METHODS,
 )
 
 
-class Control:
+class Control(OAuthControl):
     """Operations on a running sandbox (thread-safe; the store is saved after each change)."""
 
     def __init__(
@@ -76,6 +81,7 @@ class Control:
         tls: ServerTLS | None,
         on_certificate_change: Callable[[], None] | None = None,
         tokens: TokenRegistry | None = None,
+        oauth: OAuthGrants | None = None,
     ) -> None:
         self._store = store
         self._switches = switches
@@ -84,6 +90,7 @@ class Control:
         self._tls = tls
         self._on_certificate_change = on_certificate_change
         self._tokens = tokens or TokenRegistry()
+        self._oauth = oauth or OAuthGrants()
 
     # -- OAuth tokens ------------------------------------------------------------------------
 
@@ -305,6 +312,16 @@ class Control:
         """Set a message's follow-up flag: 2 flagged, 1 complete, 0 none."""
         self._change(email, lambda mb: store_ops.set_flag(mb, item_id, flag_status))
 
+    def set_unrenderable(self, email: str, item_id: str, unrenderable: bool = True) -> None:
+        """Make GetItem fail to convert a message's MIME (ErrorMimeContentConversionFailed)."""
+
+        def apply(mb: Any) -> None:
+            message = store_ops.item(mb, item_id)
+            assert isinstance(message, MessageItem)
+            message.unrenderable = unrenderable
+
+        self._change(email, apply)
+
     def add_folder(self, email: str, parent: str, name: str, folder_class: str = "IPF.Note") -> str:
         """Add a folder under `parent` (id or distinguished name); returns its id."""
         return str(
@@ -406,12 +423,22 @@ class Control:
         with self._store.lock:
             return list(self._store.mailbox(email).outbox)
 
-    def truth(self, email: str) -> dict[str, Any]:
+    def outbox_envelopes(self, email: str) -> list[dict[str, Any]]:
+        """Each message this mailbox sent, oldest first: ``recipients`` (Bcc included) and
+        ``mime`` (as transmitted: no Bcc field)."""
+        with self._store.lock:
+            mailbox = self._store.mailbox(email)
+            return [
+                {"recipients": list(recipients), "mime": mime}
+                for mime, recipients in zip(mailbox.outbox, mailbox.outbox_recipients, strict=True)
+            ]
+
+    def truth(self, email: str, include_mime: bool = True) -> dict[str, Any]:
         """The full server-side state of a mailbox, for tests to compare against."""
         from exsync_tui.sandbox.truth import mailbox_truth
 
         with self._store.lock:
-            return mailbox_truth(self._store.mailbox(email))
+            return mailbox_truth(self._store.mailbox(email), include_mime)
 
 
 def _aware(value: str, timezone: str) -> dt.datetime:

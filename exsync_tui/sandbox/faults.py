@@ -138,11 +138,15 @@ class FaultInjector:
         with self._lock:
             return [repr(rule) for rule in self._rules]
 
-    def pick(self, operation: str, mailbox: str = "") -> FaultRule | None:
-        """The rule that hits this request of `mailbox`, if any (consuming one count)."""
+    def pick(
+        self, operation: str, mailbox: str = "", *, named_only: bool = False
+    ) -> FaultRule | None:
+        """The rule that hits this request of `mailbox`, if any (consuming one count);
+        ``named_only``: only a rule that names ``operation`` (a request inside a Graph
+        ``$batch``)."""
         with self._lock:
             for rule in self._rules:
-                if not rule.matches(operation, mailbox):
+                if not rule.matches(operation, mailbox) or (named_only and rule.operation is None):
                     continue
                 if rule.remaining is not None:
                     if rule.remaining <= 0:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from exsync_tui.sandbox import mapi, store_ops
+from exsync_tui.sandbox import mapi, mime_gen, store_ops
 from exsync_tui.sandbox.config import SandboxConfig
-from exsync_tui.sandbox.mime import build_message
 from exsync_tui.sandbox.model import (
     CalendarEvent,
     Mailbox,
@@ -18,6 +18,7 @@ from exsync_tui.sandbox.model import (
     Recurrence,
 )
 
+T = TypeVar("T")
 _FIRST_NAMES = ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy")
 _LAST_NAMES = ("Anderson", "Brown", "Chen", "Davis", "Evans", "Fischer", "García", "Hoffmann")
 _STANDARD_FOLDERS = (
@@ -83,7 +84,9 @@ def generate_mailboxes(config: SandboxConfig) -> list[Mailbox]:
         mailbox_rng = random.Random(f"{config.seed}:{mailbox.index}")
         _build_folders(mailbox, config.hostile_names)
         _fill_mail(mailbox, mailbox_rng, people, anchor, config)
-        _fill_calendar(mailbox, mailbox_rng, people, anchor, config.events)
+        # Its own stream: the calendar stays the same whatever the mail draws.
+        calendar_rng = random.Random(f"{config.seed}:{mailbox.index}:calendar")
+        _fill_calendar(mailbox, calendar_rng, people, anchor, config.events)
     return mailboxes
 
 
@@ -133,36 +136,69 @@ def _fill_mail(
     anchor: dt.datetime,
     config: SandboxConfig,
 ) -> None:
+    """Generated messages: their envelopes in memory, their MIME rendered on demand."""
     targets = _mail_folders(mailbox)
     sent = mailbox.distinguished("sentitems")
+    drafts_id = _drafts_id(mailbox)
+    inbox_id = targets[0]
     me = (mailbox.display_name, mailbox.email)
+    others = [p for p in people if p[1] != mailbox.email]
     flags_rng = random.Random(f"{config.seed}:{mailbox.index}:flags")
     for number in range(config.messages):
-        folder_id = targets[0] if number == 0 else rng.choice(targets)
-        others = [p for p in people if p[1] != mailbox.email]
+        # Two of every three messages, the first two among them, in the inbox: the share real
+        # mailboxes have, and one that tests of small mailboxes can count on.
+        folder_id = inbox_id if number % 3 != 2 else _pick(rng, targets)
         if sent is not None and folder_id == sent.id:
-            sender, recipients = me, rng.sample(others, k=min(2, len(others)))
+            sender, recipients = me, _two(rng, others)
         else:
-            sender, recipients = rng.choice(others), [me, *rng.sample(others, k=1)]
-        when = anchor - dt.timedelta(minutes=37 * (config.messages - number) + rng.randint(0, 30))
-        mime = build_message(rng, number, sender, recipients, when, config.domain)
-        message = store_ops.create_message(
-            mailbox,
-            _drafts_id(mailbox) if flags_rng.random() < 0.06 and number else folder_id,
-            mime,
+            sender, recipients = _pick(rng, others), [me, _pick(rng, others)]
+        when = anchor - dt.timedelta(minutes=37 * (config.messages - number) + _below(rng, 31))
+        envelope = mime_gen.envelope(rng, number, recipients, config.domain)
+        received = when + dt.timedelta(seconds=1 + _below(rng, 90))
+        message = MessageItem(
+            id="",
+            serial=0,
+            folder_id=drafts_id if flags_rng.random() < 0.06 and number else folder_id,
+            subject=envelope.subject,
+            created_seq=0,
+            changed_seq=0,
+            read_seq=0,
+            gen_number=number,
+            gen_seed=envelope.seed,
+            sender_name=sender[0],
+            sender_email=sender[1],
+            to=envelope.to,
+            cc=envelope.cc,
+            message_id=envelope.message_id,
+            sent=when,
+            received=received,
             is_read=rng.random() < 0.5,
-            received=when + dt.timedelta(seconds=rng.randint(1, 90)),
+            has_attachments=mime_gen.has_attachments(number),
         )
-        _decorate(mailbox, message, flags_rng)
+        store_ops.add_message(mailbox, message, received)
+        _decorate(message, drafts_id, flags_rng)
 
 
-def _decorate(mailbox: Mailbox, message: MessageItem, rng: random.Random) -> None:
-    """Flags, reply/forward state, drafts and categories in realistic proportions.
+# `random.choice` and `sample` cost more than the rest of a generated message; `random()` is cheap.
+def _below(rng: random.Random, bound: int) -> int:
+    return int(rng.random() * bound)
 
-    A separate random stream keeps message contents identical to mailboxes generated before
-    these properties existed.
-    """
-    if message.folder_id == _drafts_id(mailbox):
+
+def _pick(rng: random.Random, choices: list[T]) -> T:
+    return choices[_below(rng, len(choices))]
+
+
+def _two(rng: random.Random, choices: list[T]) -> list[T]:
+    """Two different elements (one if there is only one)."""
+    if len(choices) < 2:
+        return list(choices)
+    first, second = _below(rng, len(choices)), _below(rng, len(choices) - 1)
+    return [choices[first], choices[second + (second >= first)]]
+
+
+def _decorate(message: MessageItem, drafts_id: str, rng: random.Random) -> None:
+    """Flags, reply/forward state, drafts and categories in realistic proportions."""
+    if message.folder_id == drafts_id:
         message.is_draft, message.is_read = True, True
         return
     if rng.random() < 0.15:

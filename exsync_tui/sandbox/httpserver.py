@@ -135,7 +135,7 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):
             self.request.shutdown(socket.SHUT_RDWR)
 
-    do_GET = do_POST = do_HEAD = do_OPTIONS = do_PUT = do_DELETE = _serve
+    do_GET = do_POST = do_HEAD = do_OPTIONS = do_PUT = do_DELETE = do_PATCH = _serve
 
 
 class SandboxHTTPServer(ThreadingHTTPServer):

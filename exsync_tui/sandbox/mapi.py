@@ -52,7 +52,7 @@ _COMMON_ITEM: dict[str, Callable[[StoredItem], object]] = {
     "tag:3001": lambda i: i.subject,
 }
 _MESSAGE: dict[str, Callable[[MessageItem], object]] = {
-    "tag:e08": lambda m: len(m.mime),
+    "tag:e08": lambda m: m.size,
     "tag:e07": message_flags,
     "tag:1090": lambda m: _unset_zero(m.flag_status),
     "tag:1081": lambda m: _unset_zero(m.last_verb),

@@ -3,6 +3,9 @@
 Every object records the change sequence numbers (a per-mailbox counter) at which it was created,
 last changed and last had its read flag changed; sync states are positions on that counter, which
 is what makes `SyncFolderItems` deltas exact and lets states survive restarts.
+
+Objects use slots, and a generated message keeps no MIME (see `mime_gen`): a sandbox holds tens
+of thousands of messages per mailbox.
 """
 
 from __future__ import annotations
@@ -10,12 +13,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from exsync_tui.sandbox import mime_gen
 from exsync_tui.sandbox.ids import change_key
 
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
-@dataclass
+@dataclass(slots=True)
 class Folder:
     """A mailbox folder."""
 
@@ -39,7 +43,7 @@ class Folder:
         return change_key(self.version, self.serial)
 
 
-@dataclass
+@dataclass(slots=True)
 class StoredItem:
     """What every item has: identity, location and change bookkeeping."""
 
@@ -72,11 +76,17 @@ class StoredItem:
         return max(self.created_seq, self.changed_seq, self.read_seq)
 
 
-@dataclass
+@dataclass(slots=True)
 class MessageItem(StoredItem):
-    """An email message; `mime` is the authoritative content, other fields derive from it."""
+    """An email message: its MIME is authoritative, the envelope fields derive from it.
 
-    mime: bytes = b""
+    A message added by a client keeps its own MIME (`own_mime`); a generated one renders it on
+    demand from `gen_number` and `gen_seed` with the envelope fields below.
+    """
+
+    own_mime: bytes | None = None
+    gen_number: int = 0
+    gen_seed: int = 0
     sender_name: str = ""
     sender_email: str = ""
     to: list[tuple[str, str]] = field(default_factory=list)
@@ -87,19 +97,32 @@ class MessageItem(StoredItem):
     is_read: bool = False
     has_attachments: bool = False
     importance: str = "Normal"
-    body_text: str = ""
-    body_is_html: bool = False
     flag_status: int = 0  # PR_FLAG_STATUS: 0 none, 1 complete, 2 flagged
     last_verb: int = 0  # PR_LAST_VERB_EXECUTED: 102 reply, 103 reply all, 104 forward
     icon_index: int = 0  # PR_ICON_INDEX (0: unset)
     is_draft: bool = False  # MSGFLAG_UNSENT
     categories: list[str] = field(default_factory=list)
     imap_deleted: bool = False  # PidLidImapDeleted
+    unrenderable: bool = False  # GetItem answers ErrorMimeContentConversionFailed for its MIME
     # Extended properties a client set that have no meaning here, by canonical key.
     extra: dict[str, object] = field(default_factory=dict)
+    known_size: int = -1  # len(mime), once asked for
+
+    @property
+    def mime(self) -> bytes:
+        """The message's MIME bytes."""
+        return self.own_mime if self.own_mime is not None else mime_gen.render(self)
+
+    @property
+    def size(self) -> int:
+        """The length of the MIME (PR_MESSAGE_SIZE), remembered after the first request."""
+        if self.known_size < 0:
+            own = self.own_mime
+            self.known_size = len(own) if own is not None else mime_gen.size(self)
+        return self.known_size
 
 
-@dataclass
+@dataclass(slots=True)
 class Recurrence:
     """A recurrence pattern and range, in the terms EWS uses."""
 
@@ -111,7 +134,7 @@ class Recurrence:
     until: dt.date | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class OccurrenceException:
     """A modified occurrence of a recurring event, keyed by its original start."""
 
@@ -122,7 +145,7 @@ class OccurrenceException:
     location: str
 
 
-@dataclass
+@dataclass(slots=True)
 class CalendarEvent(StoredItem):
     """A calendar item: single, all-day or a recurring master with its exceptions."""
 
@@ -142,7 +165,7 @@ class CalendarEvent(StoredItem):
     is_read: bool = True
 
 
-@dataclass
+@dataclass(slots=True)
 class Tombstone:
     """A deleted (or moved-away) item or folder, remembered so later syncs report the deletion."""
 
@@ -176,6 +199,8 @@ class Mailbox:
     redirect_url: str | None = None
     last_time: dt.datetime = EPOCH
     outbox: list[bytes] = field(default_factory=list)  # every message sent, oldest first
+    # The envelope recipients of each outbox message (Bcc included), in the same order.
+    outbox_recipients: list[tuple[str, ...]] = field(default_factory=list)
 
     def now(self) -> dt.datetime:
         """The time of a change: the wall clock, strictly later than every earlier change.

@@ -16,6 +16,8 @@ from exsync_tui.sandbox.dns_responder import DnsResponder
 from exsync_tui.sandbox.faults import FaultInjector
 from exsync_tui.sandbox.http_app import PlainApp
 from exsync_tui.sandbox.httpserver import SandboxHTTPServer, start_server
+from exsync_tui.sandbox.oauth_authority import Authority
+from exsync_tui.sandbox.oauth_grants import OAuthGrants
 from exsync_tui.sandbox.oauth_tokens import TokenRegistry
 from exsync_tui.sandbox.runtime import RequestLog, Switches
 from exsync_tui.sandbox.store import MailboxStore
@@ -37,6 +39,7 @@ class Sandbox:
         self.faults = FaultInjector(self.config.seed)
         # Shared by the OAuth authority, the Graph endpoints and the control API.
         self.tokens = TokenRegistry()
+        self.oauth = OAuthGrants()  # the authority's own memory (device codes, refresh tokens)
 
     @property
     def info(self) -> SandboxInfo:
@@ -85,13 +88,21 @@ class Sandbox:
                 self._stopping,
                 "https" if tls else "http",
                 self.tokens,
+                authority=Authority(store, self.tokens, self.oauth),
             )
             main = SandboxHTTPServer(
                 (config.host, config.port), main_app, (lambda: tls.context) if tls else None
             )
             self._servers.append(main)
             self._control = Control(
-                store, switches, self.faults, log, tls, main.close_connections, self.tokens
+                store,
+                switches,
+                self.faults,
+                log,
+                tls,
+                main.close_connections,
+                self.tokens,
+                self.oauth,
             )
             plain = SandboxHTTPServer(
                 (config.host, config.http_port),

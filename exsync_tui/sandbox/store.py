@@ -17,7 +17,7 @@ from exsync_tui.sandbox.config import SandboxConfig
 from exsync_tui.sandbox.generator import generate_mailboxes
 from exsync_tui.sandbox.model import Folder, Mailbox, StoredItem, Tombstone
 
-_STATE_FORMAT = 2
+_STATE_FORMAT = 4  # 3: Mailbox.outbox_recipients; 4: messages keep no MIME unless a client gave it
 
 
 class InvalidSyncState(Exception):

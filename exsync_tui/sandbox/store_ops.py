@@ -116,15 +116,18 @@ def new_item_identity(mailbox: Mailbox) -> tuple[str, int, int]:
 
 
 def _touch_parent(mailbox: Mailbox, folder_id: str, moment: dt.datetime | None = None) -> None:
-    # Item counts are folder properties; Exchange bumps the folder's change key with them.
-    folder = mailbox.folders[folder_id]
-    folder.version += 1
-    commit(folder, moment or mailbox.now())
+    commit(mailbox, mailbox.folders[folder_id], moment or mailbox.now())
 
 
-def commit(folder: Folder, moment: dt.datetime) -> None:
-    """Record a change to a folder's contents or their flags (PR_LOCAL_COMMIT_TIME_MAX)."""
+def commit(mailbox: Mailbox, folder: Folder, moment: dt.datetime) -> None:
+    """Record a change to a folder's contents or their flags (PR_LOCAL_COMMIT_TIME_MAX).
+
+    Counts and the commit time are folder properties, so, as on Exchange, the folder gets a new
+    change key and SyncFolderHierarchy reports it as an Update.
+    """
     folder.commit_time = max(moment, folder.commit_time + dt.timedelta(milliseconds=1))
+    folder.version += 1
+    folder.changed_seq = mailbox.next_seq()
 
 
 def place(mailbox: Mailbox, stored: StoredItem, moment: dt.datetime | None = None) -> None:
@@ -144,18 +147,16 @@ def create_message(
     received: dt.datetime | None = None,
 ) -> MessageItem:
     """Store a message given as MIME bytes; EWS fields are read back from the MIME."""
-    _folder(mailbox, folder_id)
-    item_id, serial, seq = new_item_identity(mailbox)
     summary = summarize(mime)
     message = MessageItem(
-        id=item_id,
-        serial=serial,
+        id="",
+        serial=0,
         folder_id=folder_id,
         subject=summary.subject,
-        created_seq=seq,
-        changed_seq=seq,
-        read_seq=seq,
-        mime=mime,
+        created_seq=0,
+        changed_seq=0,
+        read_seq=0,
+        own_mime=mime,
         sender_name=summary.sender[0],
         sender_email=summary.sender[1],
         to=summary.to,
@@ -165,10 +166,18 @@ def create_message(
         received=received or summary.sent,
         is_read=is_read,
         has_attachments=summary.has_attachments,
-        body_text=summary.body_text,
-        body_is_html=summary.body_is_html,
-        modified=received or mailbox.now(),
     )
+    return add_message(mailbox, message, received)
+
+
+def add_message(
+    mailbox: Mailbox, message: MessageItem, received: dt.datetime | None = None
+) -> MessageItem:
+    """Store `message` (with its content set) in its folder, giving it an id and a history."""
+    _folder(mailbox, message.folder_id)
+    message.id, message.serial, seq = new_item_identity(mailbox)
+    message.created_seq = message.changed_seq = message.read_seq = seq
+    message.modified = received or mailbox.now()
     place(mailbox, message, received)
     return message
 
@@ -198,7 +207,7 @@ def mark_changed(mailbox: Mailbox, stored: StoredItem) -> None:
     stored.version += 1
     stored.changed_seq = mailbox.next_seq()
     stored.modified = mailbox.now()
-    commit(mailbox.folders[stored.folder_id], stored.modified)
+    commit(mailbox, mailbox.folders[stored.folder_id], stored.modified)
 
 
 def update_message(mailbox: Mailbox, item_id: str, mime: bytes) -> MessageItem:
@@ -207,13 +216,12 @@ def update_message(mailbox: Mailbox, item_id: str, mime: bytes) -> MessageItem:
     if not isinstance(message, MessageItem):
         raise StoreError(f"{item_id!r} is not a message")
     summary = summarize(mime)
-    message.mime = mime
+    message.own_mime, message.known_size = mime, -1
     message.subject = summary.subject
     message.sender_name, message.sender_email = summary.sender
     message.to, message.cc = summary.to, summary.cc
     message.message_id, message.sent = summary.message_id, summary.sent
-    message.has_attachments, message.body_text = summary.has_attachments, summary.body_text
-    message.body_is_html = summary.body_is_html
+    message.has_attachments = summary.has_attachments
     mark_changed(mailbox, message)
     return message
 
@@ -227,7 +235,7 @@ def set_read(mailbox: Mailbox, item_id: str, is_read: bool) -> None:
     message.version += 1
     message.read_seq = mailbox.next_seq()
     message.modified = mailbox.now()
-    commit(mailbox.folders[message.folder_id], message.modified)
+    commit(mailbox, mailbox.folders[message.folder_id], message.modified)
 
 
 def set_flag(mailbox: Mailbox, item_id: str, flag_status: int) -> None:

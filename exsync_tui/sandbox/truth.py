@@ -9,8 +9,12 @@ from exsync_tui.sandbox.calendar import to_ical
 from exsync_tui.sandbox.model import CalendarEvent, Mailbox, MessageItem
 
 
-def mailbox_truth(mailbox: Mailbox) -> dict[str, Any]:
-    """Folders (id, name, parent, class, distinguished) and items (ids, change keys, MIME...)."""
+def mailbox_truth(mailbox: Mailbox, include_mime: bool = True) -> dict[str, Any]:
+    """Folders (id, name, parent, class, distinguished) and items (ids, change keys, MIME...).
+
+    Without `include_mime`, messages come without their MIME: rendering tens of thousands of
+    generated messages for a list of ids is what a benchmark must not measure or pay for.
+    """
     folders = [
         {
             "id": f.id,
@@ -32,9 +36,10 @@ def mailbox_truth(mailbox: Mailbox) -> dict[str, Any]:
             "subject": item.subject,
         }
         if isinstance(item, MessageItem):
+            if include_mime:
+                entry["mime"] = item.mime
             entry.update(
                 kind="message",
-                mime=item.mime,
                 is_read=item.is_read,
                 flag_status=item.flag_status,
                 message_id=item.message_id,

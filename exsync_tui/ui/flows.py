@@ -21,9 +21,19 @@ def diagnose_profile(app: ExsyncApp, profile: Profile) -> None:
     def runner(on_step: StepCallback, cancel: threading.Event) -> tuple[Diagnosis, Any]:
         from exsync_tui.core.connect import request_from_profile
         from exsync_tui.core.diagnose import diagnose
-        from exsync_tui.core.profiles import record_outcome, resolve_password
+        from exsync_tui.core.profiles import ConnectionMode, record_outcome, resolve_password
         from exsync_tui.ui.connect_attempt import redirect_confirmer
 
+        if profile.mode is ConnectionMode.OFFICE365:
+            from exsync_tui.core.m365.doctor import diagnose_m365
+
+            diagnosis = diagnose_m365(
+                profile, app.secret_store(), on_step=on_step, cancel=cancel,
+                default_client_id=app.config.office365_client_id,
+            )  # fmt: skip
+            if not cancel.is_set():
+                record_outcome(profile, diagnosis, app.save_change)
+            return diagnosis, request_from_profile(profile, "")
         password = resolve_password(profile, app.secret_store(), cancel=cancel)
         request = request_from_profile(profile, password or "", dns_server=app.context.dns_server)
         # Asked like connecting asks: a profile whose autodiscover leads to another

@@ -1,7 +1,8 @@
-"""Starting and stopping syncs from the TUI: the core's runner in thread workers.
+"""Starting and stopping syncs from the TUI: the core's runner, watched from thread workers.
 
 The TUI adds no sync logic: each mailbox runs in the core's :class:`SyncRun`
-(one per mailbox, so cancelling or failing one never touches another), its
+(one per mailbox, so cancelling or failing one never touches another), whose
+sync runs in a child process, so the UI keeps its interpreter lock; its
 events go to the :class:`SyncBoard`, and the outcome is saved on the profile
 with the core's :func:`synced_metadata`, through the app's own config saves.
 """
@@ -90,7 +91,12 @@ class SyncController:
 
         app = self.app
         try:
-            prepared = prepare_job(profile, app.secret_store(), overrides)
+            prepared = prepare_job(
+                profile,
+                app.secret_store(),
+                overrides,
+                default_client_id=app.config.office365_client_id,
+            )
         except BaseException:
             self.board.finish(SyncResult(profile.name, False, topic="unexpected-error"))
             raise

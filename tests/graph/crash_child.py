@@ -17,13 +17,16 @@ from exsync_tui.core.profiles import load_config
 from exsync_tui.core.sync.engine import graph_source_factory, sync_profile
 
 
+def control_token(control_url: str, email: str) -> str:
+    """An access token for ``email`` from the sandbox's HTTP control API."""
+    answer = requests.post(f"{control_url}/issue_access_token", json={"email": email}, timeout=30)
+    answer.raise_for_status()
+    return str(answer.json()["result"])
+
+
 def main(name: str, control_url: str, graph_url: str) -> int:
     profile = load_config().profiles[name]
-    answer = requests.post(
-        f"{control_url}/issue_access_token", json={"email": profile.email}, timeout=30
-    )
-    answer.raise_for_status()
-    token = str(answer.json()["result"])
+    token = control_token(control_url, profile.email)
     factory = graph_source_factory(lambda: token, graph_url, backoff_base_s=0.01)
     result = sync_profile(profile, "", office365_source=factory)
     return 0 if result.ok else 1

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from exsync_tui.sandbox import Sandbox
-from tests.interop.davmail import (
+from exsync_tui.sandbox.davmail import (
     DEBIAN_PACKAGES,
     davmail,
     davmail_certificate_hash,

@@ -44,3 +44,8 @@ def test_bad_thresholds_are_refused(threshold: float) -> None:
 def test_refusal_error_tells_the_way_out() -> None:
     error = MassDeleteRefused("Inbox", 8, 10, "would delete 8 of 10 local messages")
     assert "--allow-mass-delete" in str(error) and error.would_delete == 8
+
+
+def test_the_reason_names_what_would_be_deleted() -> None:
+    verdict = check_deletes(6, 6, noun="events")
+    assert not verdict.allowed and verdict.reason == "would delete all 6 local events"

@@ -153,3 +153,23 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     raw.close()
     with pytest.raises(StoreError, match="newer exsync"):
         StateDB.open(tmp_path / "s")
+
+
+def test_a_version_1_state_is_upgraded_keeping_its_items(tmp_path: Path) -> None:
+    old = ItemRecord("F1", "i1", "b1", "ck", "S", 10, "<m@x>")
+    with StateDB.open(tmp_path / "s") as db, db.transaction():
+        db.put_folder(INBOX)
+        db.put_item(old)
+    raw = sqlite3.connect(tmp_path / "s" / DB_NAME)  # as exsync before content hashes
+    raw.execute("ALTER TABLE items DROP COLUMN sha256")
+    raw.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    raw.commit()
+    raw.close()
+
+    with StateDB.open(tmp_path / "s") as db:
+        assert db.schema_version == SCHEMA_VERSION == 2
+        assert db.item("F1", "i1") == old  # its hash unknown: None
+        hashed = ItemRecord("F1", "i2", "b2", size=10, message_id="<m@x>", sha256="ab" * 32)
+        with db.transaction():
+            db.put_item(hashed)
+        assert db.find_by_message_id("<m@x>", 10) == [old, hashed]

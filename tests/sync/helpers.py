@@ -18,6 +18,8 @@ from exsync_tui.sandbox import Sandbox
 from tests.sources.helpers import sandbox_profile
 
 MAIL_CLASSES = ("IPF.Note",)
+SERVER_FLAGS = "FPRS"
+"""The Maildir flags a message's server state sets: flagged, passed (forwarded), replied, seen."""
 
 
 def profile_for(sb: Sandbox, user: int = 0, **changes: Any) -> Profile:
@@ -66,6 +68,10 @@ def expected_flags(item: dict[str, Any]) -> str:
     flags = {"S"} if item.get("is_read") else set()
     if item.get("flag_status") == 2:
         flags.add("F")
+    if item.get("answered"):
+        flags.add("R")
+    if item.get("forwarded"):
+        flags.add("P")
     return "".join(sorted(flags))
 
 
@@ -91,7 +97,7 @@ def local_mail(profile: Profile) -> dict[str, Counter[tuple[bytes, str]]]:
         found: Counter[tuple[bytes, str]] = Counter()
         for key in box.iterkeys():
             message = box.get_message(key)
-            flags = "".join(sorted(set(message.get_flags()) & set("SF")))
+            flags = "".join(sorted(set(message.get_flags()) & set(SERVER_FLAGS)))
             found[(box.get_bytes(key), flags)] += 1
         result[remote_id] = found
     return result

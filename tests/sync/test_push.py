@@ -308,7 +308,7 @@ def test_a_source_that_cannot_push_says_so_once(fresh_sandbox: Callable[..., San
     result = sync_profile(profile, sb.info.users[0].password, emit=events.append,
                           source_factory=factory)  # fmt: skip
     assert result.ok
-    warnings = [w for w in _warnings(events) if "EWS-only" in w]
+    warnings = [w for w in _warnings(events) if "cannot push" in w]
     assert len(warnings) == 1 and "3 local change(s)" in warnings[0]
     assert truth_items(sb, "inbox") == before
     assert folder_id(sb, "inbox") == inbox_id

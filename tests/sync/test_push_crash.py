@@ -59,8 +59,10 @@ def _plain(truth: dict[str, object], folder: str) -> list[dict[str, object]]:
                   key=lambda i: str(i["id"]))  # fmt: skip
 
 
-def _change_locally(sb: Sandbox, profile: Profile) -> dict[str, Wanted]:
-    """Make the local changes (and the server-side conflicts); return what must result."""
+def _change_locally(sb: Sandbox, profile: Profile, key: str = "id") -> dict[str, Wanted]:
+    """Make the local changes (and the server-side conflicts); return what must result.
+
+    ``key`` is the truth's field the local state knows items by (``graph_id`` for Graph)."""
     email = sb.info.users[0].email
     inbox, trash = folder_id(sb, "inbox"), folder_id(sb, "deleteditems")
     archive = folder_named(sb, "Archive")
@@ -71,23 +73,23 @@ def _change_locally(sb: Sandbox, profile: Profile) -> dict[str, Wanted]:
     toggles, conflict = unread[:4], unread[4]
     rest = [m for m in messages if m not in unread[:5]]
     for message in toggles:
-        path = local_file(profile, inbox, str(message["id"]))
+        path = local_file(profile, inbox, str(message[key]))
         set_flags(path, "FRS")
         wanted[str(message["message_id"])] = Wanted(inbox, True, True, True)
     sb.control.set_flag(email, str(conflict["id"]), 2)  # changed on the server too
-    set_flags(local_file(profile, inbox, str(conflict["id"])), "S")
+    set_flags(local_file(profile, inbox, str(conflict[key])), "S")
     wanted[str(conflict["message_id"])] = Wanted(inbox, True, True)
     for message, target in ((rest[0], archive), (rest[1], trash)):
-        move_file(local_file(profile, inbox, str(message["id"])), profile, target)
+        move_file(local_file(profile, inbox, str(message[key])), profile, target)
         wanted[str(message["message_id"])] = Wanted(target, message["is_read"])  # type: ignore[arg-type]
-    local_file(profile, inbox, str(rest[2]["id"])).unlink()
-    path = local_file(profile, inbox, str(rest[3]["id"]))
+    local_file(profile, inbox, str(rest[2][key])).unlink()
+    path = local_file(profile, inbox, str(rest[3][key]))
     set_flags(path, parse_name(path.name).flags + "T")
     for message in rest[2:4]:
         wanted[str(message["message_id"])] = Wanted(trash)
     kept = rest[4]
     sb.control.mark_read(email, str(kept["id"]), not kept["is_read"])
-    local_file(profile, inbox, str(kept["id"])).unlink()
+    local_file(profile, inbox, str(kept[key])).unlink()
     wanted[str(kept["message_id"])] = Wanted(inbox, not kept["is_read"])
     return wanted
 

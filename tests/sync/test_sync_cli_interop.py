@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import icalendar
 import pytest
 
 from exsync_tui.core.profiles import load_config
@@ -17,13 +12,7 @@ from exsync_tui.core.sync.record import local_counts
 from exsync_tui.sandbox import Sandbox
 from tests.sync.cli_helpers import json_events, run_cli, save_sandbox_profile
 from tests.sync.helpers import assert_mail_matches
-
-
-def _need(tool: str) -> str:
-    found = shutil.which(tool)
-    if found is None:
-        pytest.fail(f"{tool} is not installed: run `make deps` (scripts/system-deps installs it)")
-    return found
+from tests.sync.readers import khal_titles_and_summaries, notmuch_file_count
 
 
 @pytest.mark.system
@@ -47,43 +36,8 @@ def test_sync_all_json_fills_a_maildir_notmuch_indexes_and_calendars_khal_lists(
     messages = assert_mail_matches(sb, profile)
     assert held.messages == messages and held.events > 0
 
-    notmuch_config = tmp_path / "notmuch-config"
-    mail_root = profile.effective_mail_dir()
-    notmuch_config.write_text(f"[database]\npath={mail_root}\n[new]\ntags=new\n")
-    env = {**os.environ, "NOTMUCH_CONFIG": str(notmuch_config)}
-    subprocess.run([_need("notmuch"), "new", "--quiet"], env=env, check=True, timeout=60)
-    counted = subprocess.run(
-        [_need("notmuch"), "count", "--output=files", "*"],
-        env=env, capture_output=True, text=True, check=True, timeout=60,
-    )  # fmt: skip
-    assert int(counted.stdout) == messages
-
-    calendars = profile.effective_calendar_dir()
-    ics_files = sorted(calendars.rglob("*.ics"))
-    assert ics_files
-    for path in ics_files:
-        icalendar.Calendar.from_ical(path.read_bytes())  # every file parses
-    khal_config = tmp_path / "khal.conf"
-    khal_config.write_text(
-        "[calendars]\n[[exchange]]\n"
-        f"path = {calendars}/*\ntype = discover\n"
-        "[locale]\ntimeformat = %H:%M\ndateformat = %Y-%m-%d\n"
-        "longdateformat = %Y-%m-%d\ndatetimeformat = %Y-%m-%d %H:%M\n"
-        "longdatetimeformat = %Y-%m-%d %H:%M\n"
-    )
-    start = (datetime.now(UTC) - timedelta(days=30)).strftime("%Y-%m-%d")
-    listed = subprocess.run(
-        [_need("khal"), "-c", str(khal_config), "list", "--format", "{title}", start, "400d"],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
-    assert listed.returncode == 0, listed.stderr
-    titles = {line.strip() for line in listed.stdout.splitlines() if line.strip()}
-    summaries = {
-        str(component["SUMMARY"])
-        for path in ics_files
-        for component in icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
-        if "SUMMARY" in component
-    }
+    assert notmuch_file_count(profile.effective_mail_dir(), tmp_path) == messages
+    titles, summaries = khal_titles_and_summaries(profile.effective_calendar_dir(), tmp_path)
     assert titles & summaries, (titles, summaries)
 
     again = run_cli("sync", profile.name, "--json")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from exsync_tui.core.store.lock import ProfileLock
 from exsync_tui.core.sync.engine import options_for
@@ -59,7 +60,7 @@ def test_first_sync_writes_every_message_byte_identical_and_a_second_changes_not
     assert all_files(profile.effective_mail_dir()) == files_before
 
 
-def truth_folders(sb: Sandbox) -> list[dict[str, object]]:
+def truth_folders(sb: Sandbox) -> list[dict[str, Any]]:
     return list(sb.control.truth(sb.info.users[0].email)["folders"])
 
 

@@ -22,7 +22,8 @@ pytestmark = [pytest.mark.system, pytest.mark.tmux]
 TMUX = shutil.which("tmux") or "/usr/bin/tmux"
 DEADLINE_S = 180.0
 """A guard against a hung app, not a speed test: the whole flow takes about 50 s on a quiet
-machine (a 4-mailbox demo, a sync, two connects) and ran past 60 s at load average 15."""
+machine (a 4-mailbox demo, a sync in its own process, two connects) and ran past 60 s at
+load average 15."""
 
 
 class Pane:

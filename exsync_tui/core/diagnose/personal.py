@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import replace
 from types import MappingProxyType
 
+from exsync_tui.core.diagnose.m365_topics import SIGN_IN_AGAIN, SIGN_IN_TOPICS
 from exsync_tui.core.steps import Diagnosis, HelpTopic
+
+_SIGN_IN_WITH_NAME = ((SIGN_IN_AGAIN, SIGN_IN_AGAIN.replace("signin.", "signin {name}.")),)
 
 # Advice that names a command for one mailbox: the generic wording (shown when the mailbox is
 # not known, e.g. in the README) and the same advice with the profile's name filled in.
@@ -33,6 +36,7 @@ _WITH_PROFILE_NAME: MappingProxyType[str, tuple[tuple[str, str], ...]] = Mapping
             ),
         ),
     }
+    | {topic_id: _SIGN_IN_WITH_NAME for topic_id in SIGN_IN_TOPICS}
 )
 
 

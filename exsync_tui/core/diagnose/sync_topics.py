@@ -36,4 +36,37 @@ SYNC_TOPICS = (
         admin="No action needed from the Exchange administrator.",
         field=None,
     ),
+    HelpTopic(
+        id="message-refused",
+        title="The server refused to send this message",
+        explanation=(
+            "Exchange read the message and would not send it: a recipient address it does "
+            "not accept, a message larger than it allows, MIME it cannot read, or a From "
+            "address this mailbox may not send as. Sending it again would fail the same way."
+        ),
+        advice=(
+            "Read the details for which of these it was; fix the address, the size or the "
+            "From address, and send again.",
+            "A queued message the server refuses stays queued: the README's Sending section "
+            "says how to list it and drop it.",
+        ),
+        admin="Ask the Exchange administrator about size limits or Send As permission.",
+        field=None,
+    ),
+    HelpTopic(
+        id="sync-process-died",
+        title="The sync of this mailbox stopped unexpectedly",
+        explanation=(
+            "Each mailbox syncs in its own process, and that process ended without finishing: "
+            "the system may have run out of memory and stopped it, or it was killed or "
+            "crashed. The other mailboxes went on. What it had finished is kept."
+        ),
+        advice=(
+            "Sync again: the next run resumes where this one stopped.",
+            "If it happens again, check free memory, and look in the log for what the process "
+            "said last.",
+        ),
+        admin="No action needed from the Exchange administrator.",
+        field=None,
+    ),
 )

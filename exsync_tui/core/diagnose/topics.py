@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from exsync_tui.core.diagnose.m365_topics import M365_TOPICS
 from exsync_tui.core.diagnose.sync_topics import SYNC_TOPICS
 from exsync_tui.core.steps import HelpTopic
 
@@ -279,13 +280,15 @@ _TOPICS = (
     ),
     HelpTopic(
         id="office365-signin-pending",
-        title="Microsoft 365 sign-in is not available yet in this version",
+        title="Microsoft 365 is not available here yet",
         explanation=(
             "Microsoft 365 mailboxes sign in with Microsoft's device-code flow and sync "
-            "through Microsoft Graph. That sign-in comes with its own screen in a later "
-            "version of exsync."
+            "through Microsoft Graph. The sign-in works from the command line (exsync profiles "
+            "add, exsync profiles signin); this part of exsync (the terminal UI's sign-in "
+            "screen, or the sync through Graph) does not have it yet."
         ),
         advice=(
+            "Sign in from the command line: exsync profiles signin (README: Microsoft 365).",
             "For an on-premises Exchange server, choose the Exchange (EWS) account type instead.",
         ),
         admin="No action needed.",
@@ -473,7 +476,7 @@ _TOPICS = (
 )
 
 HELP_TOPICS: MappingProxyType[str, HelpTopic] = MappingProxyType(
-    {t.id: t for t in (*_TOPICS, *SYNC_TOPICS)}
+    {t.id: t for t in (*_TOPICS, *SYNC_TOPICS, *M365_TOPICS)}
 )
 """Every help topic by id, in catalogue order."""
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from exsync_tui.core.profiles import validate
+from exsync_tui.core.profiles import office365, validate
 from exsync_tui.core.profiles.errors import ConfigError, key_path
 from exsync_tui.core.profiles.model import (
     DEFAULT_CONNECTIONS,
@@ -94,7 +94,10 @@ def _parse_profile(table: TableReader, name: str, path: Path | None) -> Profile:
         retention_days=table.integer("retention_days", DEFAULT_RETENTION_DAYS, _MAX_RETENTION_DAYS),
         sync_interval_minutes=table.integer("sync_interval_minutes", 0, _MAX_INTERVAL_MINUTES),
         metadata=_parse_metadata(table.table("metadata"), path),
-        extra=table.rest(path) | ({"tls": tls_extra} if tls_extra else {}),
+        office365=office365.parse_settings(m365_table := table.table("office365")),
+        extra=table.rest(path)
+        | ({"tls": tls_extra} if tls_extra else {})
+        | ({"office365": m365_extra} if (m365_extra := m365_table.rest(path)) else {}),
     )
     _check_profile_consistency(profile, table)
     return profile
@@ -221,6 +224,10 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
 def _fill_config(config: Config, data: dict[str, Any], path: Path | None) -> None:
     top = TableReader({k: v for k, v in data.items() if k != "schema_version"}, (), config.warnings)
     config.ui = _parse_ui(top.table("ui"), path)
+    m365_defaults = top.table("office365")
+    config.office365_client_id = m365_defaults.string("client_id", office365.client_id)
+    if m365_rest := m365_defaults.rest(path):
+        config.extra["office365"] = m365_rest
     profiles = top.table("profiles")
     seen_ids: dict[str, str] = {}
     seen_names: dict[str, str] = {}
@@ -241,7 +248,7 @@ def _fill_config(config: Config, data: dict[str, Any], path: Path | None) -> Non
             )
         seen_names[folded], seen_ids[profile.id] = name, name
         config.profiles[name] = profile
-    config.extra = top.rest(path)
+    config.extra |= top.rest(path)
 
 
 def _drop_empty(data: dict[str, Any]) -> dict[str, Any]:
@@ -252,6 +259,7 @@ def profile_to_data(profile: Profile) -> dict[str, Any]:
     """A profile as its TOML table (no name: that is the table's key)."""
     extra = dict(profile.extra)
     tls_extra = extra.pop("tls", {})
+    m365 = office365.settings_to_data(profile.office365) | extra.pop("office365", {})
     tls = _drop_empty({
         "ca_file": str(profile.tls.ca_file) if profile.tls.ca_file else None,
         "pin_sha256": profile.tls.pin_sha256,
@@ -311,6 +319,7 @@ def profile_to_data(profile: Profile) -> dict[str, Any]:
                 "tls": tls,
                 "sync": sync_data,
                 "metadata": metadata,
+                "office365": m365,
             }
         )
         | extra
@@ -322,6 +331,8 @@ def config_to_data(config: Config) -> dict[str, Any]:
     ui = _drop_empty({"theme": config.ui.theme, "keymap": dict(config.ui.keymap)}) | config.ui.extra
     data: dict[str, Any] = {"schema_version": config.schema_version}
     data |= config.extra
+    if config.office365_client_id:
+        data["office365"] = data.get("office365", {}) | {"client_id": config.office365_client_id}
     if ui:
         data["ui"] = ui
     data["profiles"] = {name: profile_to_data(p) for name, p in config.profiles.items()}

@@ -81,6 +81,21 @@ class SyncDirection(StrEnum):
 
 
 @dataclass(frozen=True)
+class Office365Settings:
+    """How a Microsoft 365 profile signs in (see :mod:`exsync_tui.core.m365`).
+
+    ``client_id`` None means the config's top-level ``[office365] client_id``;
+    ``authority`` None means Microsoft's public cloud with ``tenant``;
+    ``graph_url`` None means ``https://graph.microsoft.com``.
+    """
+
+    tenant: str = "organizations"
+    client_id: str | None = None
+    authority: str | None = None
+    graph_url: str | None = None
+
+
+@dataclass(frozen=True)
 class SyncSelection:
     """What to sync, and how. Empty ``folders_include`` means every folder.
 
@@ -158,6 +173,7 @@ class Profile:
     retention_days: int = DEFAULT_RETENTION_DAYS
     sync_interval_minutes: int = 0  # the TUI syncs this often while open; 0: never by itself
     metadata: MailboxMetadata = field(default_factory=MailboxMetadata)
+    office365: Office365Settings = field(default_factory=Office365Settings)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -218,6 +234,7 @@ class Config:
     warnings: list[ConfigWarning] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    office365_client_id: str | None = None  # [office365] client_id: for every profile
 
     def get(self, name: str) -> Profile | None:
         """The profile named ``name`` (case-insensitive when there is no exact match)."""

@@ -257,7 +257,7 @@ class PushResult:
 
 
 class PushNotSupported(TopicError):
-    """This source cannot write local changes back (two-way is EWS-only for now)."""
+    """This source cannot write local changes back (EWS and Graph can; a test stand-in may not)."""
 
     def __init__(self, source: str) -> None:
         super().__init__("unexpected-error", f"{source} cannot push local changes yet")

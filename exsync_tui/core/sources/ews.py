@@ -41,7 +41,8 @@ from exsync_tui.core.sources.base import (
     SyncStateInvalid,
 )
 from exsync_tui.core.sources.ews_account import build_sync_account, forget_protocol
-from exsync_tui.core.sources.ews_services import content_batch, hierarchy_page, items_page
+from exsync_tui.core.sources.ews_getitem import stream_batch
+from exsync_tui.core.sources.ews_services import hierarchy_page, items_page
 from exsync_tui.core.sources.ews_settings import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_MAX_CONNECTIONS,
@@ -155,7 +156,9 @@ class EwsSource(MailboxSource):
         )
 
         def batch(ids: list[str]) -> list[FetchedItem]:
-            return self._request(lambda: content_batch(self._account, ids))()
+            return self._request(
+                lambda: list(stream_batch(self._account, ids, max_bytes=max_bytes))
+            )()
 
         return fetch_in_flight(
             self._pool, batch, plan, in_flight=self.settings.max_connections, max_bytes=max_bytes

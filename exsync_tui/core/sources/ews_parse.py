@@ -8,8 +8,6 @@ subclasses in :mod:`.ews_services` hand each response element here instead.
 
 from __future__ import annotations
 
-import base64
-
 from exchangelib.extended_properties import ExtendedProperty, Flag
 from exchangelib.fields import ExtendedPropertyField, FieldPath
 from exchangelib.folders import Folder
@@ -19,8 +17,6 @@ from lxml import etree
 
 from exsync_tui.core.sources.base import (
     ChangeType,
-    FetchedItem,
-    FetchProblem,
     ItemChange,
     ItemKind,
     RemoteFolder,
@@ -175,12 +171,3 @@ def parse_item(item: etree._Element, kind: ChangeType = ChangeType.UPDATE) -> It
         message_id=_text(item, "InternetMessageId"),
         uid=_text(item, "UID"),
     )
-
-
-def parse_content(item: etree._Element) -> FetchedItem:
-    """A GetItem ``t:Message``/``t:CalendarItem``/... element with its ``t:MimeContent``."""
-    item_id, _ = _id(item, "ItemId")
-    encoded = _text(item, "MimeContent")
-    if encoded is None:
-        return FetchedItem(item_id, problem=FetchProblem.FAILED, detail="the server sent no MIME")
-    return FetchedItem(item_id, base64.b64decode(encoded))

@@ -1,4 +1,6 @@
-"""One EWS request per call: SyncFolderHierarchy and SyncFolderItems pages, GetItem batches.
+"""One EWS request per call: SyncFolderHierarchy and SyncFolderItems pages.
+
+GetItem streams its answer instead: :mod:`.ews_getitem`.
 
 exchangelib's ``Folder.sync_items()`` loops over pages and hands out the sync
 state only when its generator is exhausted, so a crash mid-folder loses every
@@ -12,11 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import Any
 
 from exchangelib import Account
-from exchangelib.errors import ErrorItemNotFound
 from exchangelib.properties import DistinguishedFolderId, FolderId, ItemId, Mailbox
 from exchangelib.services import GetItem, SyncFolderHierarchy, SyncFolderItems
 from lxml import etree
@@ -24,8 +24,6 @@ from lxml import etree
 from exsync_tui.core.diagnose.classify import TopicError
 from exsync_tui.core.sources.base import (
     ChangeType,
-    FetchedItem,
-    FetchProblem,
     HierarchyPage,
     ItemPage,
     RemoteFolder,
@@ -33,10 +31,8 @@ from exsync_tui.core.sources.base import (
 from exsync_tui.core.sources.ews_parse import (
     FOLDER_FIELDS,
     ITEM_FIELDS,
-    MIME_FIELDS,
     change_type,
     deleted_folder_id,
-    parse_content,
     parse_folder,
     parse_item_change,
 )
@@ -78,7 +74,8 @@ class _RawSyncFolderItems(_RawElements, SyncFolderItems):  # type: ignore[misc]
 
 
 class _RawGetItem(_RawElements, GetItem):  # type: ignore[misc]
-    """GetItem whose items stay XML elements."""
+    """GetItem whose items stay XML elements (small answers: a push's refresh; MIME is
+    fetched by :mod:`.ews_getitem`, which streams)."""
 
 
 @contextmanager
@@ -189,26 +186,3 @@ def get_items(account: Account, item_ids: Sequence[str], fields: tuple[Any, ...]
             )
         )
     return one_per_id(answers, item_ids, "GetItem")
-
-
-def content_batch(account: Account, item_ids: Sequence[str]) -> list[FetchedItem]:
-    """One GetItem request for the MIME of ``item_ids``; one result per id.
-
-    Items the server reports one by one (not found, cannot be rendered) come
-    back as problems; a failure of the whole request raises.
-    """
-    results = get_items(account, item_ids, MIME_FIELDS)
-    with _well_formed("GetItem"):
-        return [
-            _content(item_id, result) for item_id, result in zip(item_ids, results, strict=True)
-        ]
-
-
-def _content(item_id: str, result: Any) -> FetchedItem:
-    if isinstance(result, ErrorItemNotFound):
-        return FetchedItem(item_id, problem=FetchProblem.NOT_FOUND, detail=str(result))
-    if isinstance(result, BaseException):
-        detail = f"{type(result).__name__}: {result}"
-        return FetchedItem(item_id, problem=FetchProblem.FAILED, detail=detail)
-    # Answers come in request order; the id asked for is the one the caller knows.
-    return replace(parse_content(result), item_id=item_id)

@@ -22,11 +22,13 @@ from urllib.parse import quote
 from exsync_tui.core.diagnose.classify import TopicError
 from exsync_tui.core.net import NetScope, applied
 from exsync_tui.core.net.credentials import credentials_scope
+from exsync_tui.core.sources import graph_push
 from exsync_tui.core.sources.base import (
     DEFAULT_MAX_CHANGES,
     ChangeType,
     FetchedItem,
     FetchProblem,
+    FlagPush,
     FolderGone,
     FolderKind,
     HierarchyPage,
@@ -34,6 +36,7 @@ from exsync_tui.core.sources.base import (
     ItemKind,
     ItemPage,
     MailboxSource,
+    PushResult,
     RemoteFolder,
     SyncStateInvalid,
 )
@@ -55,7 +58,7 @@ from exsync_tui.core.sources.pool import ScopedPool
 
 T = TypeVar("T")
 
-PREFER = 'IdType="ImmutableId"'
+PREFER = graph_push.PREFER
 FIRST_ROUND = "graph-first:"  # a nextLink of a folder's first listing: its entries are new
 LATER_ROUND = "graph-delta:"
 _LIST_TOP = "100"
@@ -299,6 +302,22 @@ class GraphSource(MailboxSource):
 
     def fetch_calendar(self, item_ids: Sequence[str]) -> Iterator[FetchedItem]:
         return self._fetch(item_ids, self._event)
+
+    # -- two-way (see :mod:`.graph_push`) ------------------------------------------------------
+
+    supports_push = True
+
+    def refresh_items(self, item_ids: Sequence[str]) -> dict[str, ItemChange]:
+        return self._call(lambda: graph_push.refresh_items(self._client, item_ids))
+
+    def update_flags(self, pushes: Sequence[FlagPush]) -> list[PushResult]:
+        return self._call(lambda: graph_push.update_flags(self._client, pushes))
+
+    def move_items(self, item_ids: Sequence[str], folder_id: str) -> list[PushResult]:
+        return self._call(lambda: graph_push.move_items(self._client, item_ids, folder_id))
+
+    def delete_items(self, item_ids: Sequence[str]) -> list[PushResult]:
+        return self._call(lambda: graph_push.delete_items(self._client, item_ids))
 
     def close(self) -> None:
         if self._closed:

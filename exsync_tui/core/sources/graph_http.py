@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import json
 import math
 import threading
 import time
@@ -81,7 +82,7 @@ def retry_after(response: requests.Response, now: dt.datetime | None = None) -> 
 
 
 class GraphClient:
-    """Sends GET requests to one Graph base URL with a token provider (thread-safe)."""
+    """Sends requests to one Graph base URL with a token provider (thread-safe)."""
 
     def __init__(
         self,
@@ -127,17 +128,47 @@ class GraphClient:
         headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """GET ``url``; returns a 2xx answer or raises (see the module docstring)."""
+        return self.request("GET", url, params=params, headers=headers)
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: Any = None,
+        data: bytes | None = None,
+        idempotent: bool = True,
+    ) -> requests.Response:
+        """Send one request (``body`` as JSON, or ``data`` as is); a 2xx answer or raises.
+
+        A request that is not ``idempotent`` (sending mail) is only repeated after a 429,
+        which Graph answers before doing anything; a 5xx or a dropped connection may
+        come after the work was done, so it fails instead and the caller checks.
+        """
         deadline = time.monotonic() + self.budget_s
         refused: str | None = None
         attempt = 0
+        payload = json.dumps(body).encode() if body is not None else data
+        sent_headers = dict(headers or {})
+        if body is not None:
+            sent_headers["Content-Type"] = "application/json"
         while True:
             token = self._token(refused)
-            response = self._send(url, params, headers, token)
-            if response is None or response.status_code in RETRY_STATUSES:
+            response = self._send(method, url, params, sent_headers, payload, token)
+            retry = response is None or response.status_code in RETRY_STATUSES
+            if retry and not idempotent and (response is None or response.status_code != 429):
+                what = f"HTTP {response.status_code}" if response is not None else "no answer"
+                raise TopicError("server-busy", f"Microsoft Graph gave {what}; it may have "
+                                 "been done, so it is not repeated blindly")  # fmt: skip
+            if retry:
                 wait = retry_after(response) if response is not None else None
-                self._wait(wait, attempt, deadline, response)
+                said = f"HTTP {response.status_code}" if response is not None else None
+                self.wait_before_retry(wait, attempt, deadline, said or "dropped connections")
                 attempt += 1
                 continue
+            assert response is not None  # a missing answer is retried above
             if response.status_code == 401:
                 if refused is not None:
                     raise TopicError(SIGN_IN_TOPIC, "Microsoft Graph refused the sign-in token")
@@ -155,9 +186,9 @@ class GraphClient:
                 raise GraphStatusError(response.status_code, code, message)
             return response
 
-    def json(self, url: str, **kwargs: Any) -> dict[str, Any]:
-        """GET ``url`` and read its JSON object."""
-        response = self.get(url, **kwargs)
+    def json(self, url: str, method: str = "GET", **kwargs: Any) -> dict[str, Any]:
+        """Send a request (GET unless ``method`` says) and read its JSON object."""
+        response = self.request(method, url, **kwargs)
         try:
             payload = response.json()
         except ValueError as error:
@@ -175,9 +206,11 @@ class GraphClient:
 
     def _send(
         self,
+        method: str,
         url: str,
         params: Mapping[str, str] | None,
         headers: Mapping[str, str] | None,
+        data: bytes | None,
         token: str,
     ) -> requests.Response | None:
         """The answer, or None for a connection that broke (retried like a 503)."""
@@ -186,8 +219,14 @@ class GraphClient:
         sent = {**(headers or {}), "Authorization": f"Bearer {token}"}
         try:
             with register_secret(token):  # redacted from any log line or error text meanwhile
-                return self._session.get(
-                    url, params=params, headers=sent, timeout=(30, 120), allow_redirects=False
+                return self._session.request(
+                    method,
+                    url,
+                    params=params,
+                    headers=sent,
+                    data=data,
+                    timeout=(30, 120),
+                    allow_redirects=False,
                 )
         except requests.ConnectionError as error:
             if self._cancel.is_set():
@@ -200,18 +239,20 @@ class GraphClient:
             found = classify(error, cancelled=self._cancel.is_set())
             raise TopicError(found.topic_id, found.detail, found.facts) from error
 
-    def _wait(
+    def wait_before_retry(
         self,
         asked: float | None,
         attempt: int,
         deadline: float,
-        response: requests.Response | None,
+        what: str,
     ) -> None:
+        """Wait ``asked`` seconds (exponentially longer per ``attempt`` when None), or raise
+        ``server-busy`` (Graph kept answering ``what``) when that would pass ``deadline``,
+        and ``cancelled`` on cancel."""
         wait = asked
         if wait is None:
             wait = min(self.backoff_max_s, self.backoff_base_s * (2**attempt))
         if time.monotonic() + wait > deadline:
-            what = f"HTTP {response.status_code}" if response is not None else "dropped connections"
             if asked is not None:
                 what += f" asking to wait {asked:.0f} s"
             raise TopicError(

@@ -8,12 +8,12 @@ from urllib.parse import urlsplit
 from exsync_tui.core.connect.request import request_from_profile
 from exsync_tui.core.connect.runner import policy_for
 from exsync_tui.core.diagnose.classify import TopicError
+from exsync_tui.core.m365.settings import MICROSOFT_GRAPH_URL
 from exsync_tui.core.net import HostPolicy
 from exsync_tui.core.net.urls import is_loopback_host
 from exsync_tui.core.profiles import Profile
 from exsync_tui.core.sources.ews_settings import DEFAULT_BUDGET_S
 
-GRAPH_URL = "https://graph.microsoft.com"
 MAX_CONCURRENT_REQUESTS = 4
 """Outlook's MailboxConcurrency limit: at most 4 requests in flight per mailbox per app."""
 
@@ -29,7 +29,7 @@ class GraphSettings:
     series' instances are asked for.
     """
 
-    graph_url: str = GRAPH_URL
+    graph_url: str = MICROSOFT_GRAPH_URL
     policy: HostPolicy = field(default_factory=HostPolicy)
     max_connections: int = MAX_CONCURRENT_REQUESTS
     budget_s: float = DEFAULT_BUDGET_S
@@ -62,7 +62,7 @@ def _invalid(field_name: str, detail: str) -> TopicError:
 
 
 def graph_settings_from_profile(
-    profile: Profile, graph_url: str = GRAPH_URL, **overrides: object
+    profile: Profile, graph_url: str = MICROSOFT_GRAPH_URL, **overrides: object
 ) -> GraphSettings:
     """The Graph settings of a saved profile: its network policy (trust, pins, connect-to)
     and its connection count, capped at Graph's limit."""

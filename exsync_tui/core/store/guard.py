@@ -40,11 +40,13 @@ def check_deletes(
     *,
     threshold: float = DEFAULT_THRESHOLD,
     allow: bool = False,
+    noun: str = "messages",
 ) -> DeleteVerdict:
     """May ``would_delete`` of a folder's ``local_count`` local messages be deleted in one run?
 
     Refused when they are all of a non-empty folder, or more than ``threshold`` of it,
-    unless ``allow``. ``threshold`` is a fraction in (0, 1].
+    unless ``allow``. ``threshold`` is a fraction in (0, 1]; ``noun`` names what is deleted
+    in the reason (calendars delete events).
     """
     if not 0 < threshold <= 1:
         raise ValueError(f"threshold: {threshold!r} is not a fraction in (0, 1]")
@@ -53,11 +55,11 @@ def check_deletes(
     if allow or would_delete == 0 or local_count == 0:
         return DeleteVerdict(allowed=True)
     if would_delete >= local_count:
-        return DeleteVerdict(False, f"would delete all {local_count} local messages")
+        return DeleteVerdict(False, f"would delete all {local_count} local {noun}")
     if would_delete > threshold * local_count:
         return DeleteVerdict(
             False,
-            f"would delete {would_delete} of {local_count} local messages "
+            f"would delete {would_delete} of {local_count} local {noun} "
             f"(more than {threshold:.0%})",
         )
     return DeleteVerdict(allowed=True)

@@ -23,6 +23,7 @@ Each folder's messages are indexed by base name on first use (see
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -83,7 +84,9 @@ class Delivered:
 class MaildirStore:
     """One profile's Maildir tree under ``root``, in ``layout``.
 
-    Not thread-safe: drive it from one thread (the engine's disk stage).
+    Drive it from one thread (the engine's disk stage), except :meth:`deliver`, which
+    several threads may call at once: creating a file can wait on the file system's
+    journal, and other messages can be written meanwhile.
     """
 
     def __init__(
@@ -97,6 +100,7 @@ class MaildirStore:
         self._dirty: set[Path] = set()
         self._unsynced: list[tuple[str, str, Path]] = []  # delivered, data not yet fsynced
         self._fsync_each = fsync_each
+        self._deliveries = threading.Lock()  # the index and the lists deliver() updates
 
     # -- folders ----------------------------------------------------------------------------
 
@@ -163,8 +167,9 @@ class MaildirStore:
         base = base or names.new_base()
         if "/" in base or ":" in base or base.startswith("."):
             raise StoreError(f"base name {base!r} is not a valid Maildir file name")
-        if base in self._folder_index(relpath):  # no rescan: a fresh base is a miss every time
-            raise StoreError(f"a message named {base!r} is already in folder {relpath!r}")
+        with self._deliveries:
+            if base in self._folder_index(relpath):  # no rescan: a fresh base misses every time
+                raise StoreError(f"a message named {base!r} is already in folder {relpath!r}")
         temp = folder / "tmp" / base
         try:
             size = _write_new_file(temp, content, max_size, fsync=self._fsync_each)
@@ -174,10 +179,11 @@ class MaildirStore:
             raise StoreError(f"folder {relpath!r} does not exist; create it first") from None
         target = folder / ("cur" if flags else "new") / names.file_name(base, flags or None)
         os.rename(temp, target)
-        self._dirty.update({temp.parent, target.parent})
-        if not self._fsync_each:
-            self._unsynced.append((relpath, base, target))
-        self._folder_index(relpath)[base] = MessageFile(base=base, path=target, flags=flags)
+        with self._deliveries:
+            self._dirty.update({temp.parent, target.parent})
+            if not self._fsync_each:
+                self._unsynced.append((relpath, base, target))
+            self._folder_index(relpath)[base] = MessageFile(base=base, path=target, flags=flags)
         return Delivered(base=base, path=target, size=size)
 
     def link_in(self, relpath: str, source: Path, *, flags: str = "", base: str) -> Delivered:

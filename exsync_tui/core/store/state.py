@@ -2,9 +2,10 @@
 
 What it holds: the mailbox's hierarchy sync state; each folder's remote id, parent,
 name, kind, local path and item sync state; each item's remote id, change key, local
-file, flags, size and Message-ID (or, for calendars, UID and file name); the files
-being written by an unfinished page (``pending``); folder moves being applied on disk
-(``folder_moves``); and mass deletes held back for the user (``held_deletes``).
+file, flags, size, Message-ID and the file's SHA-256 (or, for calendars, UID and file
+name); the files being written by an unfinished page (``pending``); folder moves being
+applied on disk (``folder_moves``); and mass deletes held back for the user
+(``held_deletes``).
 
 Crash safety: WAL with ``synchronous=FULL``, so a commit is on disk when
 :meth:`StateDB.transaction` returns. NORMAL would be faster but may lose the last
@@ -67,6 +68,8 @@ class ItemRecord:
     size: int | None = None
     message_id: str | None = None
     uid: str | None = None
+    sha256: str | None = None
+    """The hex SHA-256 of the message file as written (None: unknown, an older row)."""
 
 
 @dataclass(frozen=True)
@@ -240,11 +243,11 @@ class StateDB:
         """
         self._write(
             "INSERT INTO items "
-            "(folder_id, item_id, base, change_key, flags, size, message_id, uid) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "(folder_id, item_id, base, change_key, flags, size, message_id, uid, sha256) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(folder_id, item_id) DO UPDATE SET base = excluded.base, "
             "change_key = excluded.change_key, flags = excluded.flags, size = excluded.size, "
-            "message_id = excluded.message_id, uid = excluded.uid",
+            "message_id = excluded.message_id, uid = excluded.uid, sha256 = excluded.sha256",
             (
                 item.folder_id,
                 item.item_id,
@@ -254,13 +257,14 @@ class StateDB:
                 item.size,
                 item.message_id,
                 item.uid,
+                item.sha256,
             ),
         )
 
     def item(self, folder_id: str, item_id: str) -> ItemRecord | None:
         """The item ``item_id`` in ``folder_id``, if known."""
         row = self._db.execute(
-            "SELECT folder_id, item_id, base, change_key, flags, size, message_id, uid "
+            "SELECT folder_id, item_id, base, change_key, flags, size, message_id, uid, sha256 "
             "FROM items WHERE folder_id = ? AND item_id = ?",
             (folder_id, item_id),
         ).fetchone()
@@ -269,7 +273,7 @@ class StateDB:
     def items(self, folder_id: str) -> list[ItemRecord]:
         """Every item of a folder, ordered by item id."""
         rows = self._db.execute(
-            "SELECT folder_id, item_id, base, change_key, flags, size, message_id, uid "
+            "SELECT folder_id, item_id, base, change_key, flags, size, message_id, uid, sha256 "
             "FROM items WHERE folder_id = ? ORDER BY item_id",
             (folder_id,),
         ).fetchall()
@@ -283,7 +287,7 @@ class StateDB:
     def item_by_base(self, folder_id: str, base: str) -> ItemRecord | None:
         """The item whose local file (base name) is ``base`` in ``folder_id``."""
         row = self._db.execute(
-            "SELECT folder_id, item_id, base, change_key, flags, size, message_id, uid "
+            "SELECT folder_id, item_id, base, change_key, flags, size, message_id, uid, sha256 "
             "FROM items WHERE folder_id = ? AND base = ?",
             (folder_id, base),
         ).fetchone()
@@ -292,7 +296,7 @@ class StateDB:
     def find_by_message_id(self, message_id: str, size: int) -> list[ItemRecord]:
         """Items with this Message-ID and size, in any folder: a move's other half."""
         rows = self._db.execute(
-            "SELECT folder_id, item_id, base, change_key, flags, size, message_id, uid "
+            "SELECT folder_id, item_id, base, change_key, flags, size, message_id, uid, sha256 "
             "FROM items WHERE message_id = ? AND size = ? "
             "ORDER BY folder_id, item_id",
             (message_id, size),
@@ -302,6 +306,39 @@ class StateDB:
     def delete_item(self, folder_id: str, item_id: str) -> None:
         """Forget one item."""
         self._write("DELETE FROM items WHERE folder_id = ? AND item_id = ?", (folder_id, item_id))
+
+    # -- items the server could not give (fetched again in later runs) ---------------------
+
+    def note_fetch_failed(self, item: ItemRecord) -> int:
+        """Count a failed fetch of ``item`` (its ``base`` unused); returns the attempts so far."""
+        self._write(
+            "INSERT INTO fetch_retries "
+            "(folder_id, item_id, change_key, flags, size, message_id, attempts) "
+            "VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT(folder_id, item_id) DO UPDATE SET "
+            "change_key = excluded.change_key, flags = excluded.flags, size = excluded.size, "
+            "message_id = excluded.message_id, attempts = attempts + 1",
+            (item.folder_id, item.item_id, item.change_key, item.flags, item.size, item.message_id),
+        )
+        row = self._db.execute(
+            "SELECT attempts FROM fetch_retries WHERE folder_id = ? AND item_id = ?",
+            (item.folder_id, item.item_id),
+        ).fetchone()
+        return int(row[0])
+
+    def fetch_retries(self, folder_id: str) -> list[tuple[ItemRecord, int]]:
+        """Items of a folder whose fetch failed (``base`` empty), with their attempts so far."""
+        rows = self._db.execute(
+            "SELECT folder_id, item_id, '', change_key, flags, size, message_id, NULL, attempts "
+            "FROM fetch_retries WHERE folder_id = ? ORDER BY item_id",
+            (folder_id,),
+        ).fetchall()
+        return [(ItemRecord(*row[:8]), int(row[8])) for row in rows]
+
+    def clear_fetch_retry(self, folder_id: str, item_id: str) -> None:
+        """The item came (or is gone): stop fetching it again."""
+        self._write(
+            "DELETE FROM fetch_retries WHERE folder_id = ? AND item_id = ?", (folder_id, item_id)
+        )
 
     # -- files of an unfinished page -------------------------------------------------------
 

@@ -6,7 +6,13 @@ import sqlite3
 
 from exsync_tui.core.store.errors import StoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+_UPGRADES: dict[int, tuple[str, ...]] = {
+    # 1 -> 2: the hash of each message file as written, so a Message-ID + size twin
+    # that is another message is fetched, not handed this file (rows before: NULL).
+    2: ("ALTER TABLE items ADD COLUMN sha256 TEXT",),
+}
 
 _SCHEMA_V1 = """
 CREATE TABLE meta (
@@ -53,9 +59,24 @@ CREATE TABLE held_deletes (
 );
 """
 
+_ADDITIONS = """
+CREATE TABLE IF NOT EXISTS fetch_retries (
+    folder_id TEXT NOT NULL REFERENCES folders (remote_id) ON DELETE CASCADE,
+    item_id TEXT NOT NULL,
+    change_key TEXT,
+    flags TEXT NOT NULL DEFAULT '',
+    size INTEGER,
+    message_id TEXT,
+    attempts INTEGER NOT NULL,
+    PRIMARY KEY (folder_id, item_id)
+)
+"""
+"""Tables added since schema 1. Only ever new tables (``IF NOT EXISTS``): an older exsync
+reading the database ignores them, so they need no new schema version."""
+
 
 def migrate(connection: sqlite3.Connection) -> None:
-    """Create the schema in a new database; refuse one written by a newer exsync."""
+    """Create or upgrade the schema; refuse a database written by a newer exsync."""
     connection.execute("BEGIN IMMEDIATE")
     try:
         has_meta = connection.execute(
@@ -66,9 +87,7 @@ def migrate(connection: sqlite3.Connection) -> None:
             for statement in _SCHEMA_V1.split(";"):
                 if statement.strip():
                     connection.execute(statement)
-            connection.execute(
-                "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
+            version = 1
         else:
             row = connection.execute(
                 "SELECT value FROM meta WHERE key = 'schema_version'"
@@ -79,6 +98,14 @@ def migrate(connection: sqlite3.Connection) -> None:
                     f"the sync state was written by a newer exsync (schema {version}, "
                     f"this version knows {SCHEMA_VERSION}); upgrade exsync"
                 )
+        for step in range(version + 1, SCHEMA_VERSION + 1):
+            for statement in _UPGRADES[step]:
+                connection.execute(statement)
+        connection.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+            (str(SCHEMA_VERSION),),
+        )
+        connection.execute(_ADDITIONS)
         connection.execute("COMMIT")
     except BaseException:
         if connection.in_transaction:

@@ -22,6 +22,7 @@ from exsync_tui.core.store.state import FolderRecord, ItemRecord
 from exsync_tui.core.store.vdir import InvalidEvent, event_filename
 from exsync_tui.core.sync import crashpoints
 from exsync_tui.core.sync.context import SyncContext
+from exsync_tui.core.sync.delete_guard import HELD, guard_deletes, release_held
 from exsync_tui.core.sync.events import (
     FolderCounts,
     FolderDone,
@@ -100,6 +101,7 @@ def sync_calendar_folder(ctx: SyncContext, folder: FolderRecord) -> FolderCounts
         ctx.vdir.create_calendar(folder.local_path, displayname=folder.display_name)
     state = folder.sync_state
     counts = FolderCounts()
+    local_at_start, deleted = ctx.state.item_count(folder.remote_id), 0
     relisting: set[str] | None = None  # item ids seen while listing again from no state
     while True:
         ctx.check_cancel()
@@ -120,6 +122,11 @@ def sync_calendar_folder(ctx: SyncContext, folder: FolderRecord) -> FolderCounts
             if page.includes_last:  # what the server no longer lists goes
                 gone += [r.item_id for r in ctx.state.items(folder.remote_id)
                          if r.item_id not in relisting]  # fmt: skip
+        known = sum(1 for i in gone if ctx.state.item(folder.remote_id, i) is not None)
+        if known and not guard_deletes(ctx, folder, local_at_start, deleted + known):
+            ctx.emit(FolderDone(ctx.profile, folder.local_path, "calendar", counts, HELD))
+            return counts
+        deleted += known
         page_counts = FolderCounts(new=len(wanted), deleted=len(gone))
         if not ctx.options.dry_run:
             page_counts = _apply(ctx, folder, wanted, gone, page.sync_state, latest)
@@ -127,6 +134,7 @@ def sync_calendar_folder(ctx: SyncContext, folder: FolderRecord) -> FolderCounts
         ctx.emit(Progress(ctx.profile, folder.local_path, counts.items, total, 0))
         state = page.sync_state
         if page.includes_last:
+            release_held(ctx, folder.remote_id)
             ctx.emit(FolderDone(ctx.profile, folder.local_path, "calendar", counts))
             return counts
 

@@ -53,6 +53,43 @@ class Deferred:
     folder_id: str
     folder_path: str
     base: str
+    sha256: str | None = None
+    """The hash of the file's content as written (None: written before hashes were kept)."""
+    item_id: str = ""
+    """The deleted item's id: a new item with the same id is the same message (Graph)."""
+
+
+@dataclass
+class GuardFigures:
+    """One mail folder's figures for the mass-delete guard in this run.
+
+    Kept across a postponement (see :mod:`exsync_tui.core.sync.delete_guard`), so a
+    folder that runs twice never deletes more than one uninterrupted run could.
+    """
+
+    local_at_start: int
+    deleted: int = 0
+    """Deletions (not moves) already applied in this run."""
+
+
+@dataclass
+class Arrivals:
+    """Messages new in some folder in this run, by Message-ID + size and by item id."""
+
+    by_key: dict[tuple[str, int], set[str]] = field(default_factory=dict)
+    by_id: dict[str, set[str]] = field(default_factory=dict)
+
+    def add(self, folder_id: str, item_id: str, key: tuple[str, int] | None) -> None:
+        """Note that ``item_id`` (Message-ID + size ``key``) is new in ``folder_id``."""
+        self.by_id.setdefault(item_id, set()).add(folder_id)
+        if key is not None:
+            self.by_key.setdefault(key, set()).add(folder_id)
+
+    def elsewhere(self, folder_id: str, item_id: str, key: tuple[str, int] | None) -> bool:
+        """True when the message deleted from ``folder_id`` came up new in another folder."""
+        if self.by_id.get(item_id, set()) - {folder_id}:
+            return True
+        return key is not None and bool(self.by_key.get(key, set()) - {folder_id})
 
 
 @dataclass
@@ -68,6 +105,12 @@ class SyncContext:
     emit: EventSink
     cancel: threading.Event
     deferred: dict[tuple[str, int], Deferred] = field(default_factory=dict)
+    ambiguous: set[tuple[str, int]] = field(default_factory=set)
+    """Message-ID + size keys deferred twice this run with different content."""
+    arrivals: Arrivals = field(default_factory=Arrivals)
+    guard_figures: dict[str, GuardFigures] = field(default_factory=dict)
+    postponed: list[str] = field(default_factory=list)
+    """Mail folders whose deletions wait for the rest of the run (see ``delete_guard``)."""
     held: int = 0
     totals: dict[str, int] = field(default_factory=dict)
     """Item counts the server gave with this run's folder changes (progress totals)."""

@@ -5,6 +5,10 @@ N-th time it passes point NAME: no cleanup, no flush, exactly like a power cut o
 the OOM killer. Unset, a point costs one dictionary lookup. The reliability tests
 run ``exsync sync`` with every point and then check that a normal run leaves the
 Maildir and the vdirs equal to the server's truth.
+
+A sync runs in a child process of ``exsync sync``: when a child dies at a crash
+point, its parent follows it (:func:`follow`), once the child is gone and its
+lock released, so the whole run dies by SIGKILL as it would in a power cut.
 """
 
 from __future__ import annotations
@@ -63,4 +67,10 @@ def reached(point: str) -> None:
         _seen[point] += 1
         hit = _seen[point] == target[1]
     if hit:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def follow(returncode: int) -> None:
+    """Die by SIGKILL too when a crash point (this run sets one) killed a child process."""
+    if returncode == -signal.SIGKILL and _target() is not None:
         os.kill(os.getpid(), signal.SIGKILL)

@@ -1,10 +1,10 @@
 """Syncing one profile: lock, recover, hierarchy, every selected folder, clean up.
 
-:func:`sync_profile` is what the command line and the TUI call, one thread per
-profile. It never raises for a failure of the mailbox: the result names the
-help topic (the same topics as connecting), and the events said what happened
-on the way. One sync per profile runs at a time (a file lock); a second one
-returns at once with ``locked``.
+:func:`sync_profile` is what each profile's sync process runs (see
+:mod:`exsync_tui.core.sync.runner`); tests call it in-process. It never raises
+for a failure of the mailbox: the result names the help topic (the same topics
+as connecting), and the events said what happened on the way. One sync per
+profile runs at a time (a file lock); a second one returns at once with ``locked``.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from exsync_tui.core.sync.events import (
     MailboxStarted,
     ignore,
 )
-from exsync_tui.core.sync.folders import sync_mail_folder
+from exsync_tui.core.sync.folders import sync_mail_folder, sync_postponed
 from exsync_tui.core.sync.hierarchy import sync_hierarchy
 from exsync_tui.core.sync.push import push_local_changes
 
@@ -89,6 +89,20 @@ def is_office365(profile: Profile) -> bool:
     from exsync_tui.core.connect.request import request_from_profile
 
     return request_from_profile(profile, "").office365
+
+
+def default_source(profile: Profile, secret: str, cancel: threading.Event) -> MailboxSource:
+    """The source a profile syncs through: Microsoft Graph for a Microsoft 365 profile (the
+    secret is then its access token, refreshed silently when Graph refuses it), EWS for
+    every other (the secret is its password)."""
+    if not is_office365(profile):
+        return ews_source(profile, secret, cancel)
+    from exsync_tui.core.m365.session_tokens import SessionTokens
+    from exsync_tui.core.m365.settings import MICROSOFT_GRAPH_URL
+
+    graph_url = profile.office365.graph_url or MICROSOFT_GRAPH_URL
+    tokens = SessionTokens(profile, secret, cancel)
+    return graph_source_factory(tokens, graph_url)(profile, secret, cancel)
 
 
 def options_for(profile: Profile, **overrides: object) -> SyncOptions:
@@ -167,7 +181,7 @@ def _run(ctx: SyncContext) -> FolderCounts:
             counts = counts.plus(sync_mail_folder(ctx, current))
         else:
             counts = counts.plus(sync_calendar_folder(ctx, current))
-    return counts
+    return counts.plus(sync_postponed(ctx))
 
 
 def sync_profile(
@@ -177,7 +191,7 @@ def sync_profile(
     *,
     emit: EventSink = ignore,
     cancel: threading.Event | None = None,
-    source_factory: SourceFactory = ews_source,
+    source_factory: SourceFactory = default_source,
     office365_source: SourceFactory | None = None,
 ) -> SyncResult:
     """Sync one profile's mail and calendars to disk; never raises for a mailbox failure.

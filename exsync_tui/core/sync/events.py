@@ -134,6 +134,16 @@ class Pushed(SyncEvent):
 
 
 @dataclass(frozen=True)
+class QueueFlushed(SyncEvent):
+    """Messages `exsync send` had queued went out before the sync (see core.send)."""
+
+    name: ClassVar[str] = "queue-flushed"
+    sent: int
+    already_sent: int
+    remaining: int
+
+
+@dataclass(frozen=True)
 class MailboxDone(SyncEvent):
     """The end of a profile's sync: ``topic`` is the help topic id when it failed."""
 

@@ -22,7 +22,15 @@ from exsync_tui.core.sources import (
 from exsync_tui.core.store import maildir_names
 from exsync_tui.core.store.reconcile import LocalItem, ServerItem, reconcile
 from exsync_tui.core.store.state import FolderRecord
-from exsync_tui.core.sync.context import SyncContext
+from exsync_tui.core.sync.context import GuardFigures, SyncContext
+from exsync_tui.core.sync.delete_guard import (
+    HELD,
+    DeletesPostponed,
+    guard_deletes,
+    note_arrivals,
+    real_deletes,
+    release_held,
+)
 from exsync_tui.core.sync.events import (
     FolderCounts,
     FolderDone,
@@ -31,35 +39,51 @@ from exsync_tui.core.sync.events import (
     SyncWarning,
 )
 from exsync_tui.core.sync.flags import server_flags
-from exsync_tui.core.sync.mail import (
-    PagePlan,
-    apply_page,
-    fold_change,
-    guard_deletes,
-    held_delete,
-    plan_page,
-)
+from exsync_tui.core.sync.mail import PagePlan, apply_page, fold_change, plan_page, retry_failed
 
 
-def sync_mail_folder(ctx: SyncContext, folder: FolderRecord) -> FolderCounts:
-    """Bring one mail folder up to date; returns what changed on disk."""
+def sync_postponed(ctx: SyncContext) -> FolderCounts:
+    """Sync again, for good, the mail folders whose deletions were postponed (the moves
+    among them are known now: see :mod:`exsync_tui.core.sync.delete_guard`)."""
+    counts = FolderCounts()
+    postponed, ctx.postponed = ctx.postponed, []
+    for folder_id in postponed:
+        ctx.check_cancel()
+        current = ctx.state.folder(folder_id)
+        if current is not None:
+            counts = counts.plus(sync_mail_folder(ctx, current, final=True))
+    return counts
+
+
+def sync_mail_folder(
+    ctx: SyncContext, folder: FolderRecord, *, final: bool = False
+) -> FolderCounts:
+    """Bring one mail folder up to date; returns what changed on disk.
+
+    Unless ``final``, deletions that trip the guard postpone the folder (to
+    ``ctx.postponed``, for :func:`sync_postponed`) instead of holding them.
+    """
     total = ctx.first_sync_total(folder.remote_id, folder.sync_state)
     ctx.emit(FolderStarted(ctx.profile, folder.local_path, "mail", total))
     if not ctx.options.dry_run:
         # The hierarchy commit may have been the last thing a crashed run did.
         ctx.maildir.create_folder(folder.local_path)
     try:
-        counts, stopped = _page_loop(ctx, folder, total)
-    except SyncStateInvalid:
-        ctx.emit(
-            SyncWarning(
-                ctx.profile,
-                "the server refused the saved sync state: listing the folder again "
-                "and keeping every message already here",
-                folder=folder.local_path,
+        try:
+            counts, stopped = _page_loop(ctx, folder, total, final)
+        except SyncStateInvalid:
+            ctx.emit(
+                SyncWarning(
+                    ctx.profile,
+                    "the server refused the saved sync state: listing the folder again "
+                    "and keeping every message already here",
+                    folder=folder.local_path,
+                )
             )
-        )
-        counts, stopped = resync_mail_folder(ctx, folder)
+            counts, stopped = resync_mail_folder(ctx, folder, final)
+    except DeletesPostponed as postponed:
+        ctx.postponed.append(folder.remote_id)
+        return postponed.counts
     except FolderGone:
         ctx.emit(
             SyncWarning(ctx.profile, "deleted on the server during the run", folder.local_path)
@@ -70,31 +94,37 @@ def sync_mail_folder(ctx: SyncContext, folder: FolderRecord) -> FolderCounts:
 
 
 def _page_loop(
-    ctx: SyncContext, folder: FolderRecord, total: int | None
+    ctx: SyncContext, folder: FolderRecord, total: int | None, final: bool
 ) -> tuple[FolderCounts, str | None]:
-    state = folder.sync_state
-    local_at_start = ctx.state.item_count(folder.remote_id)
-    counts = FolderCounts()
-    deleted = 0
+    fid, state = folder.remote_id, folder.sync_state
+    figures = ctx.guard_figures.setdefault(fid, GuardFigures(ctx.state.item_count(fid)))
+    # Messages whose fetch failed in earlier runs first (once a run: not again when a
+    # postponed folder runs its final pass); this run's failures wait for the next run.
+    retry = not (ctx.options.dry_run or final)
+    counts = retry_failed(ctx, folder) if retry else FolderCounts()
+    deleted = figures.deleted  # a dry run applies nothing: a second attempt starts over
     while True:
         ctx.check_cancel()
-        page = ctx.source.sync_items(folder.remote_id, state, ctx.options.page_size)
+        page = ctx.source.sync_items(fid, state, ctx.options.page_size)
         plan = plan_page(ctx, folder, page)
-        if plan.delete and not guard_deletes(
-            ctx, folder, local_at_start, deleted + len(plan.delete)
+        note_arrivals(ctx, fid, plan.arrived)
+        real = real_deletes(ctx, fid, plan.delete.values())
+        # A dry run's second attempt lists every page again: its counts start over.
+        postpone = None if final else counts if not ctx.options.dry_run else FolderCounts()
+        if real and not guard_deletes(
+            ctx, folder, figures.local_at_start, deleted + real, postpone=postpone
         ):
-            return counts, "mass delete held"
+            return counts, HELD
         written = 0
         if not ctx.options.dry_run:
             written = apply_page(ctx, folder, page, plan)
-        deleted += len(plan.delete)
+            figures.deleted += real
+        deleted += real
         counts = counts.plus(plan.counts).plus(FolderCounts(bytes=written))
         ctx.emit(Progress(ctx.profile, folder.local_path, counts.items, total, counts.bytes))
         state = page.sync_state
         if page.includes_last:
-            if not ctx.options.dry_run and held_delete(ctx, folder.remote_id) is not None:
-                with ctx.state.transaction():
-                    ctx.state.clear_held_delete(folder.remote_id)
+            release_held(ctx, fid)
             return counts, None
 
 
@@ -115,7 +145,9 @@ def _server_listing(ctx: SyncContext, folder: FolderRecord) -> tuple[dict[str, I
             return listed, state
 
 
-def resync_mail_folder(ctx: SyncContext, folder: FolderRecord) -> tuple[FolderCounts, str | None]:
+def resync_mail_folder(
+    ctx: SyncContext, folder: FolderRecord, final: bool = True
+) -> tuple[FolderCounts, str | None]:
     """List the folder from scratch and reconcile it with the disk (no delete-then-download)."""
     listed, final_state = _server_listing(ctx, folder)
     records = {r.item_id: r for r in ctx.state.items(folder.remote_id)}
@@ -137,8 +169,10 @@ def resync_mail_folder(ctx: SyncContext, folder: FolderRecord) -> tuple[FolderCo
     ]
     result = reconcile(server, local)
     on_disk = sum(1 for item in local if item.on_disk)
-    if result.delete and not guard_deletes(ctx, folder, on_disk, len(result.delete)):
-        return FolderCounts(), "mass delete held"
+    real = real_deletes(ctx, folder.remote_id, (records[g.item_id] for g in result.delete))
+    postpone = None if final else FolderCounts()
+    if real and not guard_deletes(ctx, folder, on_disk, real, postpone=postpone):
+        return FolderCounts(), HELD
     plan = PagePlan()
     for match in result.matched:
         if not (match.rebind or match.flags_changed):
@@ -151,6 +185,7 @@ def resync_mail_folder(ctx: SyncContext, folder: FolderRecord) -> tuple[FolderCo
     for wanted in result.fetch:
         plan.fetch[wanted.item_id] = listed[wanted.item_id]
         plan.bases[wanted.item_id] = maildir_names.new_base()
+    note_arrivals(ctx, folder.remote_id, plan.arrived)
     for gone in result.delete:
         plan.delete[gone.item_id] = records[gone.item_id]
     plan.forget_rows.extend(gone.item_id for gone in result.forget)

@@ -17,22 +17,29 @@ fetched again. Whatever no folder claims is deleted when the run ends (and by
 recovery after a crash). A new message whose Message-ID and size match a message
 still held in another folder (the other half of the move not seen yet, or a
 copy) is hard-linked from there, not fetched: when the other folder's delete
-comes later in the run, the pair was a rename.
+comes later in the run, the pair was a rename. Message-ID + size is trusted only
+while the files sharing it have one content (a SHA-256 kept per file): twins, two
+messages that share both, are fetched, so neither gets the other's file.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from exsync_tui.core.sources import ChangeType, ItemChange, ItemPage
+from exsync_tui.core.sources import ChangeType, FetchProblem, ItemChange, ItemKind, ItemPage
 from exsync_tui.core.store import maildir_names
-from exsync_tui.core.store.guard import check_deletes
-from exsync_tui.core.store.state import FolderRecord, HeldDelete, ItemRecord
+from exsync_tui.core.store.state import FolderRecord, ItemRecord
 from exsync_tui.core.sync import crashpoints
 from exsync_tui.core.sync.context import Deferred, SyncContext
-from exsync_tui.core.sync.events import FolderCounts, MassDeleteHeld, SyncWarning
+from exsync_tui.core.sync.delete_guard import message_key
+from exsync_tui.core.sync.deliveries import Deliveries
+from exsync_tui.core.sync.events import FolderCounts, SyncWarning
 from exsync_tui.core.sync.flags import server_flags
+
+MAX_FETCH_ATTEMPTS = 5
+"""Runs that fetch a message the server could not give before giving up until it changes."""
 
 
 @dataclass
@@ -46,8 +53,18 @@ class PagePlan:
     delete: dict[str, ItemRecord] = field(default_factory=dict)
     bases: dict[str, str] = field(default_factory=dict)
     """item id -> the base name of the file the page creates for it."""
+    hashes: dict[str, str] = field(default_factory=dict)
+    """item id -> the SHA-256 of the MIME downloaded for it."""
     forget_rows: list[str] = field(default_factory=list)
     """item ids whose state row goes, but not their file (a full resync re-binds them)."""
+    retries: dict[str, int] = field(default_factory=dict)
+    """item id -> failed fetches so far, for items fetched again after a failure."""
+
+    @property
+    def arrived(self) -> list[ItemChange]:
+        """The messages new in the folder (fetched, copied or claimed)."""
+        return [*self.fetch.values(), *(c for c, _ in self.copy.values()),
+                *(c for c, _ in self.claim.values())]  # fmt: skip
 
     @property
     def counts(self) -> FolderCounts:
@@ -61,9 +78,7 @@ class PagePlan:
 
 
 def _key(change: ItemChange | ItemRecord) -> tuple[str, int] | None:
-    if not change.message_id or change.size is None:
-        return None
-    return change.message_id, change.size
+    return message_key(change.message_id, change.size)
 
 
 def fold_change(latest: dict[str, ItemChange], change: ItemChange) -> None:
@@ -86,11 +101,6 @@ def _latest(page: ItemPage) -> dict[str, ItemChange]:
     for change in page.changes:
         fold_change(latest, change)
     return latest
-
-
-def held_delete(ctx: SyncContext, folder_id: str) -> HeldDelete | None:
-    """The mass delete held back for a folder in an earlier run, if any."""
-    return next((h for h in ctx.state.held_deletes() if h.folder_id == folder_id), None)
 
 
 def plan_page(ctx: SyncContext, folder: FolderRecord, page: ItemPage) -> PagePlan:
@@ -117,46 +127,73 @@ def plan_page(ctx: SyncContext, folder: FolderRecord, page: ItemPage) -> PagePla
 
 def _plan_new(ctx: SyncContext, folder: FolderRecord, change: ItemChange, plan: PagePlan) -> None:
     key = _key(change)
-    if key is not None:
-        if key in ctx.deferred:
-            plan.claim[change.item_id] = (change, ctx.deferred.pop(key))
-            return
-        for twin in ctx.state.find_by_message_id(*key):
-            if twin.folder_id != folder.remote_id:
-                plan.copy[change.item_id] = (change, twin)
-                return
-    plan.fetch[change.item_id] = change
-
-
-def guard_deletes(
-    ctx: SyncContext, folder: FolderRecord, local_at_start: int, deleting: int
-) -> bool:
-    """True when the folder may delete ``deleting`` messages this run; else hold and say so.
-
-    Once a folder's deletions were held, they stay held in later runs until the user
-    allows them: otherwise each run would delete up to the threshold of what the
-    previous one left, and a few runs would empty the folder.
-    """
-    held = held_delete(ctx, folder.remote_id)
-    if held is not None and not ctx.options.allow_mass_delete:
-        reason = f"held since an earlier run ({held.would_delete} of {held.local_count})"
-        deleting, local_at_start = max(deleting, held.would_delete), held.local_count
+    found = _same_message(ctx, folder, change, key) if key is not None else None
+    if isinstance(found, Deferred):
+        assert key is not None
+        plan.claim[change.item_id] = (change, ctx.deferred.pop(key))
+    elif found is not None:
+        plan.copy[change.item_id] = (change, found)
     else:
-        verdict = check_deletes(
-            local_at_start,
-            deleting,
-            threshold=ctx.options.mass_delete_threshold,
-            allow=ctx.options.allow_mass_delete,
-        )
-        if verdict.allowed:
-            return True
-        reason = verdict.reason
-    ctx.held += 1
-    ctx.emit(MassDeleteHeld(ctx.profile, folder.local_path, deleting, local_at_start, reason))
-    if not ctx.options.dry_run:
+        plan.fetch[change.item_id] = change
+
+
+def _same_message(
+    ctx: SyncContext, folder: FolderRecord, change: ItemChange, key: tuple[str, int]
+) -> Deferred | ItemRecord | None:
+    """The file (held this run, or another folder's) that is the new message, if sure.
+
+    The same id is the same message (Graph's ImmutableIds survive a move). Else
+    Message-ID + size decide, unless files with that key differ in content (twins:
+    two messages that share both): then only the message's own content can tell.
+    """
+    deferred = ctx.deferred.get(key)
+    twins = ctx.state.find_by_message_id(*key)
+    if deferred is not None and deferred.item_id == change.item_id:
+        return deferred
+    elsewhere = [t for t in twins if t.folder_id != folder.remote_id]
+    same_id = next((t for t in elsewhere if t.item_id == change.item_id), None)
+    if same_id is not None:
+        return same_id
+    hashes = {t.sha256 for t in twins} | ({deferred.sha256} if deferred is not None else set())
+    candidates = len(twins) + (deferred is not None)
+    if key in ctx.ambiguous or (candidates > 1 and (len(hashes) > 1 or None in hashes)):
+        return None
+    return deferred if deferred is not None else next(iter(elsewhere), None)
+
+
+def retry_failed(ctx: SyncContext, folder: FolderRecord) -> FolderCounts:
+    """Fetch again the folder's messages whose fetch failed in earlier runs (each for up to
+    :data:`MAX_FETCH_ATTEMPTS` runs), applied like a page with no changes of its own."""
+    plan = PagePlan()
+    stale: list[str] = []
+    for record, attempts in ctx.state.fetch_retries(folder.remote_id):
+        if ctx.state.item(folder.remote_id, record.item_id) is not None:
+            stale.append(record.item_id)  # it came since, with a change of its own
+        elif attempts < MAX_FETCH_ATTEMPTS:
+            plan.fetch[record.item_id] = ItemChange(
+                ChangeType.CREATE,
+                record.item_id,
+                record.change_key,
+                kind=ItemKind.MESSAGE,
+                is_read="S" in record.flags,
+                flagged="F" in record.flags,
+                answered="R" in record.flags,
+                forwarded="P" in record.flags,
+                size=record.size,
+                message_id=record.message_id,
+            )
+            plan.retries[record.item_id] = attempts
+            plan.bases[record.item_id] = maildir_names.new_base()
+    if stale:
         with ctx.state.transaction():
-            ctx.state.hold_delete(HeldDelete(folder.remote_id, deleting, local_at_start))
-    return False
+            for item_id in stale:
+                ctx.state.clear_fetch_retry(folder.remote_id, item_id)
+    saved = ctx.state.folder(folder.remote_id)
+    if not plan.fetch or saved is None:
+        return FolderCounts()
+    page = ItemPage(folder.remote_id, (), saved.sync_state or "", includes_last=True)
+    written = apply_page(ctx, folder, page, plan)
+    return plan.counts.plus(FolderCounts(bytes=written))
 
 
 def apply_page(ctx: SyncContext, folder: FolderRecord, page: ItemPage, plan: PagePlan) -> int:
@@ -190,12 +227,15 @@ def apply_page(ctx: SyncContext, folder: FolderRecord, page: ItemPage, plan: Pag
         for known in deferred_now:
             ctx.state.add_pending(fid, known.base)
         for item_id, base in plan.bases.items():
-            if item_id in failed:
-                ctx.state.clear_pending(fid, base)
-                continue
-            change = _change_of(plan, item_id)
-            ctx.state.put_item(_record(fid, item_id, base, change))
             ctx.state.clear_pending(fid, base)
+            change = _change_of(plan, item_id)
+            if failed.get(item_id) is FetchProblem.FAILED:
+                ctx.state.note_fetch_failed(_record(fid, item_id, "", change, None))
+                continue
+            if item_id in plan.retries:
+                ctx.state.clear_fetch_retry(fid, item_id)  # it came, or it is gone or too large
+            if item_id not in failed:
+                ctx.state.put_item(_record(fid, item_id, base, change, _hash_of(plan, item_id)))
         for _change, deferred in plan.claim.values():
             ctx.state.clear_pending(deferred.folder_id, deferred.base)
         for item_id, (known, change) in plan.flags.items():
@@ -205,7 +245,10 @@ def apply_page(ctx: SyncContext, folder: FolderRecord, page: ItemPage, plan: Pag
     for known in deferred_now:
         key = _key(known)
         assert key is not None
-        ctx.deferred[key] = Deferred(fid, path, known.base)
+        previous = ctx.deferred.get(key)
+        if previous is not None and (previous.sha256 != known.sha256 or known.sha256 is None):
+            ctx.ambiguous.add(key)  # twins deleted in one run: neither may be claimed blindly
+        ctx.deferred[key] = Deferred(fid, path, known.base, known.sha256, known.item_id)
     return written
 
 
@@ -217,7 +260,17 @@ def _change_of(plan: PagePlan, item_id: str) -> ItemChange:
     return plan.claim[item_id][0]
 
 
-def _record(folder_id: str, item_id: str, base: str, change: ItemChange) -> ItemRecord:
+def _hash_of(plan: PagePlan, item_id: str) -> str | None:
+    if item_id in plan.copy:
+        return plan.copy[item_id][1].sha256
+    if item_id in plan.claim:
+        return plan.claim[item_id][1].sha256
+    return plan.hashes.get(item_id)
+
+
+def _record(
+    folder_id: str, item_id: str, base: str, change: ItemChange, sha256: str | None
+) -> ItemRecord:
     return ItemRecord(
         folder_id=folder_id,
         item_id=item_id,
@@ -226,6 +279,7 @@ def _record(folder_id: str, item_id: str, base: str, change: ItemChange) -> Item
         flags=server_flags(change),
         size=change.size,
         message_id=change.message_id,
+        sha256=sha256,
     )
 
 
@@ -233,11 +287,13 @@ def _updated(known: ItemRecord, change: ItemChange, flags: str) -> ItemRecord:
     return replace(known, change_key=change.change_key or known.change_key, flags=flags)
 
 
-def _write_new(ctx: SyncContext, folder: FolderRecord, plan: PagePlan) -> tuple[int, set[str]]:
-    """Deliver downloads, local copies and claimed moves; returns (bytes, item ids that failed)."""
+def _write_new(
+    ctx: SyncContext, folder: FolderRecord, plan: PagePlan
+) -> tuple[int, dict[str, FetchProblem | None]]:
+    """Deliver downloads, local copies and claimed moves; returns (bytes, what failed and why)."""
     path = folder.local_path
     written = 0
-    failed: set[str] = set()
+    failed: dict[str, FetchProblem | None] = {}
     for change, deferred in plan.claim.values():
         if deferred.folder_path != path:
             ctx.maildir.move(deferred.folder_path, path, deferred.base)
@@ -257,24 +313,34 @@ def _write_new(ctx: SyncContext, folder: FolderRecord, plan: PagePlan) -> tuple[
     fetched = ctx.source.fetch_mime(
         list(plan.fetch), max_bytes=ctx.options.max_message_bytes, sizes=sizes
     )
+    deliveries = Deliveries(ctx.maildir)
     try:
-        for item in fetched:
-            ctx.check_cancel()
-            change = plan.fetch[item.item_id]
-            if item.content is None:
-                failed.add(item.item_id)
-                why = item.detail or (item.problem.value if item.problem else "no content")
-                ctx.emit(SyncWarning(ctx.profile, f"message not stored: {why}", folder=path))
-                continue
-            delivered = ctx.maildir.deliver(
-                path, item.content, flags=server_flags(change), base=plan.bases[item.item_id]
-            )
-            written += delivered.size
+        with deliveries:
+            for item in fetched:
+                ctx.check_cancel()
+                change = plan.fetch[item.item_id]
+                if item.content is None:
+                    failed[item.item_id] = item.problem
+                    why = item.detail or (item.problem.value if item.problem else "no content")
+                    if item.problem is FetchProblem.FAILED:
+                        why += _next_try(plan.retries.get(item.item_id, 0) + 1)
+                    ctx.emit(SyncWarning(ctx.profile, f"message not stored: {why}", folder=path))
+                    continue
+                deliveries.deliver(
+                    path, item.content, flags=server_flags(change), base=plan.bases[item.item_id]
+                )
+                plan.hashes[item.item_id] = hashlib.sha256(item.content).hexdigest()
     finally:
         close = getattr(fetched, "close", None)
         if close is not None:
             close()  # stops the requests still in flight
-    return written, failed
+    return written + deliveries.written, failed
+
+
+def _next_try(attempts: int) -> str:
+    if attempts < MAX_FETCH_ATTEMPTS:
+        return f" (attempt {attempts} of {MAX_FETCH_ATTEMPTS}; tried again in the next run)"
+    return f" (attempt {attempts} of {MAX_FETCH_ATTEMPTS}; tried again only once it changes)"
 
 
 def _twin_file(ctx: SyncContext, twin: ItemRecord) -> Path | None:

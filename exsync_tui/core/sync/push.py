@@ -92,7 +92,7 @@ def push_local_changes(ctx: SyncContext, folders: Sequence[FolderRecord]) -> Non
         return
     if not ctx.source.supports_push:
         ctx.emit(SyncWarning(ctx.profile, f"{len(plan)} local change(s) not sent to the "
-                             "server: two-way sync is EWS-only for now"))  # fmt: skip
+                             "server: this mailbox source cannot push them"))  # fmt: skip
         return
     _guard(ctx, plan)
     if ctx.options.dry_run:
@@ -186,7 +186,8 @@ def _moved(
         state.add_pending(target.remote_id, record.base)
         if record.message_id and record.size is not None:
             key = (record.message_id, record.size)
-            claims.append((key, Deferred(target.remote_id, target.local_path, record.base)))
+            deferred = Deferred(target.remote_id, target.local_path, record.base, record.sha256)
+            claims.append((key, deferred))
         return None
     run.warn(move.folder, f"not moved to {target.local_path} on the server: {result.detail}")
     return None
@@ -232,7 +233,7 @@ def _forget(run: _Run, gone: list[LocalDelete]) -> None:
         if trashed is None:
             continue
         if record.message_id and record.size is not None:
-            deferred = Deferred(trashed.remote_id, trashed.local_path, record.base)
+            deferred = Deferred(trashed.remote_id, trashed.local_path, record.base, record.sha256)
             claims.append(((record.message_id, record.size), deferred))
         else:
             ctx.maildir.delete(trashed.local_path, record.base)

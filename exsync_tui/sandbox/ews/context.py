@@ -82,6 +82,11 @@ class EwsContext:
 
     def item(self, item_id: str) -> tuple[StoredItem, int]:
         """The item an id names and its occurrence index (0 unless it names an occurrence)."""
+        own = self.user.items.get(item_id)
+        if own is not None:
+            # The common case, an id of the user's own item as this server issued it; decoding
+            # cost as much as rendering a generated message.
+            return own, 0
         decoded = decode_id(item_id)
         if decoded is None or decoded[0].kind != "item":
             raise EwsError("ErrorInvalidIdMalformed", "Id is malformed.")

@@ -45,6 +45,8 @@ OPERATIONS: dict[str, Handler] = {
     "CreateFolder": write_folders.create_folder,
     "UpdateFolder": write_folders.update_folder,
     "DeleteFolder": write_folders.delete_folder,
+    "MoveFolder": write_folders.move_folder,
+    "CopyFolder": write_folders.copy_folder,
 }
 # The empty containers each operation's error message still must carry (schema-required).
 _REQUIRED_ON_ERROR = {

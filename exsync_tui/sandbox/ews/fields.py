@@ -27,7 +27,7 @@ _MESSAGE_FIELDS: dict[str, Callable[[MessageItem], object]] = {
     "item:DateTimeSent": lambda m: m.sent,
     "item:DateTimeCreated": lambda m: m.received,
     "item:HasAttachments": lambda m: m.has_attachments,
-    "item:Size": lambda m: len(m.mime),
+    "item:Size": lambda m: m.size,
     "item:Categories": lambda m: list(m.categories) or None,
     "item:IsDraft": lambda m: m.is_draft,
     "message:IsRead": lambda m: m.is_read,

@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 
+from exsync_tui.sandbox.ews.context import EwsError
 from exsync_tui.sandbox.ews.extended import render_extended
 from exsync_tui.sandbox.ews.shapes import Shape
 from exsync_tui.sandbox.ews.soap import attr, bool_text, el, ews_datetime, text
 from exsync_tui.sandbox.mapi import item_property
+from exsync_tui.sandbox.mime import summarize
 from exsync_tui.sandbox.model import Folder, MessageItem, StoredItem
 
 
@@ -41,8 +43,16 @@ MessageRenderer = Callable[[MessageItem, Folder, Shape], str]
 
 
 def _mime(message: MessageItem, folder: Folder, shape: Shape) -> str:
+    if message.unrenderable:
+        raise EwsError("ErrorMimeContentConversionFailed", "Content conversion failed.")
     encoded = base64.b64encode(message.mime).decode("ascii")
     return f'<t:MimeContent CharacterSet="UTF-8">{encoded}</t:MimeContent>'
+
+
+def _body(message: MessageItem, shape: Shape) -> str:
+    # Parsed on request: few clients ask for the body, and generated messages keep no MIME.
+    summary = summarize(message.mime)
+    return body_xml(summary.body_text, summary.body_is_html, shape.body_type)
 
 
 def _categories(names: list[str]) -> str:
@@ -66,9 +76,9 @@ MESSAGE_FIELDS: tuple[tuple[str, MessageRenderer], ...] = (
     ("item:ItemClass", lambda i, f, s: "<t:ItemClass>IPM.Note</t:ItemClass>"),
     ("item:Subject", lambda i, f, s: el("t:Subject", i.subject)),
     ("item:Sensitivity", lambda i, f, s: "<t:Sensitivity>Normal</t:Sensitivity>"),
-    ("item:Body", lambda i, f, s: body_xml(i.body_text, i.body_is_html, s.body_type)),
+    ("item:Body", lambda i, f, s: _body(i, s)),
     ("item:DateTimeReceived", lambda i, f, s: el("t:DateTimeReceived", ews_datetime(i.received))),
-    ("item:Size", lambda i, f, s: el("t:Size", len(i.mime))),
+    ("item:Size", lambda i, f, s: el("t:Size", i.size)),
     ("item:Categories", lambda i, f, s: _categories(i.categories)),
     ("item:Importance", lambda i, f, s: el("t:Importance", i.importance)),
     ("item:IsSubmitted", lambda i, f, s: "<t:IsSubmitted>false</t:IsSubmitted>"),

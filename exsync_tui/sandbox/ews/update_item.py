@@ -1,4 +1,5 @@
-"""UpdateItem: Set/Delete/AppendToItemField on read state, flags, categories, MAPI properties.
+"""UpdateItem: Set/Delete/AppendToItemField on read state, flags, categories, MAPI properties
+(calendar items: `update_calendar`).
 
 Every accepted change is recorded through `store_ops`, so SyncFolderItems reports it (a change
 of `IsRead` alone as a ReadFlagChange, anything else as an Update) and `truth()` shows it.
@@ -13,11 +14,12 @@ from typing import Any
 from lxml import etree
 
 from exsync_tui.sandbox import mapi, store_ops
+from exsync_tui.sandbox.ews import update_calendar
 from exsync_tui.sandbox.ews.context import EwsContext, EwsError
 from exsync_tui.sandbox.ews.extended import ExtendedPath, parse_extended, parse_value
 from exsync_tui.sandbox.ews.render_item import item_id_xml
 from exsync_tui.sandbox.ews.soap import error, m, success, t
-from exsync_tui.sandbox.model import MessageItem
+from exsync_tui.sandbox.model import CalendarEvent, MessageItem, StoredItem
 
 _FLAG_STATUS = {"NotFlagged": 0, "Complete": 1, "Flagged": mapi.FLAG_FLAGGED}
 _INVALID = "ErrorInvalidPropertySet"
@@ -35,21 +37,22 @@ def update_item(ctx: EwsContext, request: etree._Element) -> list[str]:
         except EwsError as problem:
             messages.append(error("UpdateItem", problem.code, problem.message, "<m:Items/>"))
             continue
+        tag = "t:Message" if isinstance(message, MessageItem) else "t:CalendarItem"
         content = (
-            f"<m:Items><t:Message>{item_id_xml(message.id, message.change_key)}</t:Message>"
+            f"<m:Items><{tag}>{item_id_xml(message.id, message.change_key)}</{tag}>"
             "</m:Items><m:ConflictResults><m:Count>0</m:Count></m:ConflictResults>"
         )
         messages.append(success("UpdateItem", content))
     return messages
 
 
-def _apply(ctx: EwsContext, change: etree._Element, resolution: str) -> MessageItem:
+def _apply(ctx: EwsContext, change: etree._Element, resolution: str) -> StoredItem:
     ref = change.find(t("ItemId"))
     if ref is None:
         raise EwsError("ErrorInvalidIdMalformed", "Id is malformed.")
     stored, _ = ctx.item(ref.get("Id", ""))
-    if not isinstance(stored, MessageItem):
-        raise EwsError(_INVALID, "Only messages can be updated on this server.")
+    if not isinstance(stored, MessageItem | CalendarEvent):
+        raise EwsError(_INVALID, "Only messages and calendar items can be updated here.")
     sent_key = ref.get("ChangeKey")
     if sent_key and sent_key != stored.change_key and resolution == "NeverOverwrite":
         raise EwsError(
@@ -58,6 +61,9 @@ def _apply(ctx: EwsContext, change: etree._Element, resolution: str) -> MessageI
             "in the request does not match the current change key for the item.",
         )
     updates = change.find(t("Updates"))
+    if isinstance(stored, CalendarEvent):
+        update_calendar.apply(ctx, stored, list(updates if updates is not None else []))
+        return stored
     steps = [_step(update) for update in (updates if updates is not None else [])]
     # Apply to a copy first: a bad step must leave the item untouched.
     trial = _copy(stored)

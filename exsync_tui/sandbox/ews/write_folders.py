@@ -1,6 +1,8 @@
-"""CreateFolder, UpdateFolder (rename) and DeleteFolder."""
+"""CreateFolder, UpdateFolder (rename), DeleteFolder, MoveFolder and CopyFolder."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from lxml import etree
 
@@ -8,7 +10,7 @@ from exsync_tui.sandbox import store_ops, store_writes
 from exsync_tui.sandbox.ews.context import EwsContext, EwsError
 from exsync_tui.sandbox.ews.render_folder import folder_id_xml
 from exsync_tui.sandbox.ews.soap import error, m, success, t
-from exsync_tui.sandbox.model import Folder
+from exsync_tui.sandbox.model import Folder, Mailbox
 from exsync_tui.sandbox.store_ops import StoreError
 
 _FOLDER_TAGS = ("Folder", "CalendarFolder", "ContactsFolder", "TasksFolder", "SearchFolder")
@@ -27,6 +29,8 @@ def _folders_xml(folder: Folder) -> str:
 def _store_error(problem: StoreError) -> EwsError:
     if isinstance(problem, store_writes.FolderExists):
         return EwsError("ErrorFolderExists", "A folder with the specified name already exists.")
+    if isinstance(problem, store_writes.MoveCopyFailed):
+        return EwsError("ErrorMoveCopyFailed", str(problem))
     return EwsError("ErrorInvalidRequest", str(problem))
 
 
@@ -106,4 +110,47 @@ def delete_folder(ctx: EwsContext, request: etree._Element) -> list[str]:
             messages.append(error("DeleteFolder", problem.code, problem.message))
             continue
         messages.append(success("DeleteFolder", ""))
+    return messages
+
+
+def move_folder(ctx: EwsContext, request: etree._Element) -> list[str]:
+    """MoveFolder: each folder (with its subtree) under ToFolderId; like Exchange, ids stay."""
+    return _to_folder_each(ctx, request, "MoveFolder", _move)
+
+
+def copy_folder(ctx: EwsContext, request: etree._Element) -> list[str]:
+    """CopyFolder: a copy of each folder's subtree and items under ToFolderId, with new ids."""
+    return _to_folder_each(ctx, request, "CopyFolder", store_writes.copy_folder)
+
+
+def _move(mailbox: Mailbox, folder_id: str, parent_id: str) -> Folder:
+    if mailbox.folders[folder_id].distinguished is not None:
+        raise EwsError("ErrorMoveDistinguishedFolder", "Distinguished folders cannot be moved.")
+    store_writes.move_folder(mailbox, folder_id, parent_id)
+    return mailbox.folders[folder_id]
+
+
+def _to_folder_each(
+    ctx: EwsContext,
+    request: etree._Element,
+    operation: str,
+    act: Callable[[Mailbox, str, str], Folder],
+) -> list[str]:
+    target = request.find(m("ToFolderId"))
+    ids = request.find(m("FolderIds"))
+    messages = []
+    for ref in ids if ids is not None else []:
+        try:
+            if target is None or not len(target):
+                raise EwsError("ErrorInvalidRequest", "ToFolderId is required.")
+            parent = ctx.folder(target[0])
+            folder = ctx.folder(ref)
+            try:
+                result = act(ctx.user, folder.id, parent.id)
+            except StoreError as problem:
+                raise _store_error(problem) from None
+        except EwsError as problem:
+            messages.append(error(operation, problem.code, problem.message, "<m:Folders/>"))
+            continue
+        messages.append(success(operation, _folders_xml(result)))
     return messages

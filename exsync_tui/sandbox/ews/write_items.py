@@ -12,6 +12,7 @@ from email.message import EmailMessage
 
 from lxml import etree
 
+from exsync_tui.core.send.headers import HeaderError
 from exsync_tui.sandbox import mapi, store_ops, store_writes
 from exsync_tui.sandbox.ews.context import EwsContext, EwsError
 from exsync_tui.sandbox.ews.extended import parse_extended, parse_value
@@ -56,7 +57,7 @@ def create_item(ctx: EwsContext, request: etree._Element) -> list[str]:
                 _apply_properties(created, element)
                 messages.append(success("CreateItem", f"<m:Items>{_item_xml(created)}</m:Items>"))
                 continue
-            saved = store_writes.send_message(ctx.user, mime, disposition == "SendAndSaveCopy")
+            saved = _send(ctx, element, mime, disposition == "SendAndSaveCopy")
             if saved is not None and target is not None and target.id != saved.folder_id:
                 store_ops.move_item(ctx.user, saved.id, target.id)
         except EwsError as problem:
@@ -64,6 +65,21 @@ def create_item(ctx: EwsContext, request: etree._Element) -> list[str]:
             continue
         messages.append(success("CreateItem", "<m:Items/>"))
     return messages
+
+
+def _send(
+    ctx: EwsContext, element: etree._Element, mime: bytes, save_copy: bool
+) -> MessageItem | None:
+    """Send: to the MIME's To, Cc and Bcc and to the request's recipient elements."""
+    named = [
+        email.utils.formataddr((mb.findtext(t("Name"), ""), mb.findtext(t("EmailAddress"), "")))
+        for tag in ("ToRecipients", "CcRecipients", "BccRecipients")
+        for mb in element.iterfind(f"{t(tag)}/{t('Mailbox')}")
+    ]
+    try:
+        return store_writes.send_message(ctx.user, mime, save_copy, named)
+    except HeaderError as problem:
+        raise EwsError("ErrorMimeContentConversionFailed", str(problem)) from None
 
 
 def _mime_of(ctx: EwsContext, element: etree._Element) -> bytes:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from exsync_tui.sandbox.faults import FaultInjector, FaultRule
-from exsync_tui.sandbox.graph import events, mail
+from exsync_tui.sandbox.graph import events, mail, writes
+from exsync_tui.sandbox.graph.batch import batch
 from exsync_tui.sandbox.graph.wire import GraphError, GraphRequest, ok
 from exsync_tui.sandbox.httpserver import Request, Response
 from exsync_tui.sandbox.model import Mailbox
@@ -27,12 +28,21 @@ def throttled(retry_after: int | None) -> GraphError:
     )
 
 
-def operation_of(segments: tuple[str, ...]) -> str:
+_WRITES = {"move": "GraphMove", "sendMail": "GraphSendMail", "$batch": "GraphBatch"}
+
+
+def operation_of(segments: tuple[str, ...], method: str = "GET") -> str:
     """The request kind faults and the request log name (``GraphDelta``, ``GraphValue``...)."""
+    if segments[-1:] and segments[-1] in _WRITES:
+        return _WRITES[segments[-1]]
+    if method.upper() == "PATCH":
+        return "GraphPatch"
     if segments[-1:] == ("delta",):
         return "GraphDelta"
     if segments[-1:] == ("$value",):
         return "GraphValue"
+    if segments[:2] == ("me", "messages") or segments[-1:] == ("messages",):
+        return "GraphMessage"  # a message by id, or messages found by $filter
     if "events" in segments:
         return "GraphEvents"
     if "calendars" in segments:
@@ -54,7 +64,7 @@ class GraphApp:
 
     def __call__(self, request: Request) -> tuple[str, Response, Mailbox | None]:
         graph = GraphRequest.parse(request, self.scheme)
-        operation = operation_of(graph.segments or ("me",))
+        operation = operation_of(graph.segments or ("me",), graph.method)
         header = request.headers.get("Authorization") or ""
         scheme, _, token = header.partition(" ")
         grant = self.tokens.resolve(token.strip()) if scheme.lower() == "bearer" else None
@@ -76,7 +86,25 @@ class GraphApp:
         return operation, response, user
 
     def _route(self, user: Mailbox, request: GraphRequest) -> Response:
+        if request.segments == ("$batch",) and request.method == "POST":
+            return batch(request, lambda inner: self._batched(user, inner))
+        return self._route_one(user, request)
+
+    def _batched(self, user: Mailbox, request: GraphRequest) -> Response:
+        """One request of a ``$batch``: Graph throttles (429) or fails (5xx) each on its own,
+        so a fault naming its kind (``429*3/GraphPatch``) hits it inside the batch."""
+        rule = self.faults.pick(operation_of(request.segments, request.method), named_only=True)
+        if rule is not None and rule.kind in ("429", "busy", "500", "503"):
+            return self._fault(rule)
+        return self._route_one(user, request)
+
+    def _route_one(self, user: Mailbox, request: GraphRequest) -> Response:
         parts = request.segments
+        written = self._write(user, request)
+        if written is not None:
+            return written
+        if request.method != "GET":
+            raise GraphError(405, "ErrorInvalidRequest", f"{request.method} is not served here.")
         if request.segments[:1] != ("me",):
             raise GraphError(400, "BadRequest", "Only /me is served here.")
         rest = parts[1:]
@@ -88,6 +116,10 @@ class GraphApp:
             return self._mail_folders(user, request, rest[1:], path)
         if rest[0] == "messages" and len(rest) == 3 and rest[2] == "$value":
             return mail.message_value(user, rest[1])
+        if rest == ("messages",):
+            return writes.filtered_messages(self.store, user, None, request)
+        if rest[0] == "messages" and len(rest) == 2:
+            return writes.get_message(user, rest[1], request)
         if rest == ("calendars",):
             return events.list_calendars(user)
         if rest[0] == "calendars" and len(rest) == 3 and rest[2] == "events":
@@ -113,7 +145,22 @@ class GraphApp:
             return mail.list_folders(self.store, user, folder, request, path)
         if rest[1:] == ("messages", "delta"):
             return mail.message_delta(self.store, user, folder, request, path)
+        if rest[1:] == ("messages",):
+            return writes.filtered_messages(self.store, user, folder, request)
         raise GraphError(400, "BadRequest", f"Resource not found for the segment '{rest[1]}'.")
+
+    def _write(self, user: Mailbox, request: GraphRequest) -> Response | None:
+        """The answer of a write (None: not a write)."""
+        rest, method = request.segments[1:], request.method
+        if request.segments[:1] != ("me",) or method == "GET":
+            return None
+        if rest == ("sendMail",) and method == "POST":
+            return writes.send_mail(user, request)
+        if rest[:1] == ("messages",) and len(rest) == 2 and method == "PATCH":
+            return writes.patch_message(user, rest[1], request)
+        if rest[:1] == ("messages",) and rest[2:] == ("move",) and method == "POST":
+            return writes.move_message(self.store, user, rest[1], request)
+        return None
 
     def _fault(self, rule: FaultRule) -> Response:
         if rule.kind in ("429", "busy"):

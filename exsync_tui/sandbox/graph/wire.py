@@ -48,9 +48,22 @@ def not_found(what: str) -> GraphError:
     return GraphError(404, "ErrorItemNotFound", f"The specified object was not found: {what}")
 
 
-def ok(payload: dict[str, Any], headers: list[tuple[str, str]] | None = None) -> Response:
-    """A 200 JSON answer."""
-    return Response(200, json.dumps(payload).encode(), JSON, headers or [])
+def ok(
+    payload: dict[str, Any], headers: list[tuple[str, str]] | None = None, status: int = 200
+) -> Response:
+    """A JSON answer (200 unless ``status`` says otherwise)."""
+    return Response(status, json.dumps(payload).encode(), JSON, headers or [])
+
+
+def json_body(request: GraphRequest) -> dict[str, Any]:
+    """A write's JSON object, or Graph's 400."""
+    try:
+        payload = json.loads(request.body or b"{}")
+    except ValueError:
+        raise GraphError(400, "BadRequest", "The request body is not valid JSON.") from None
+    if not isinstance(payload, dict):
+        raise GraphError(400, "BadRequest", "The request body must be a JSON object.")
+    return payload
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,9 @@ class GraphRequest:
     immutable_ids: bool
     base_url: str  # scheme://host:port, for the links handed back
     timezone: str = "UTC"  # Prefer: outlook.timezone (Windows or IANA name); Graph's default
+    method: str = "GET"
+    body: bytes = b""
+    if_match: str | None = None  # the etag a write is conditional on
 
     @classmethod
     def parse(cls, request: Request, scheme: str) -> GraphRequest:
@@ -77,7 +93,9 @@ class GraphRequest:
         host = request.headers.get("Host") or f"localhost:{request.port}"
         zone = _TIMEZONE.search(prefer)
         return cls(segments, query, max(size, 1), bool(_IMMUTABLE.search(prefer)),
-                   f"{scheme}://{host}", zone.group(1) if zone else "UTC")  # fmt: skip
+                   f"{scheme}://{host}", zone.group(1) if zone else "UTC",
+                   request.method.upper(), request.body,
+                   request.headers.get("If-Match"))  # fmt: skip
 
     def link(self, path: str, **query: str) -> str:
         """An absolute ``/v1.0`` link with ``query`` (for nextLink and deltaLink)."""

@@ -11,12 +11,13 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from exsync_tui.core.profiles import Config, Profile
+from exsync_tui.core.profiles import Config, ConnectionMode, Profile
 from exsync_tui.core.profiles.retention import retention_notice
 from exsync_tui.core.sync.record import LocalCounts
 from exsync_tui.ui import binding_ids as ids
 from exsync_tui.ui.dashboard_columns import COLUMNS, ColumnPlan, natural_widths, plan_columns
 from exsync_tui.ui.keymap import restyle_bindings
+from exsync_tui.ui.m365_flow import m365_health_line
 from exsync_tui.ui.periodic import next_run
 from exsync_tui.ui.presenters import ago, mailbox_kind
 from exsync_tui.ui.screens.base import ReportsWorkerFailures
@@ -64,6 +65,11 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
         Binding("x", "remove", "Remove", id=ids.REMOVE),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        # Microsoft 365 sign-in lines by profile id: read from the keyring off the UI thread.
+        self.m365_health: dict[str, str] = {}
+
     @property
     def exsync(self) -> ExsyncApp:
         """The app, typed."""
@@ -92,6 +98,7 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
         table = self.query_one("#mailboxes", DataTable)
         selected = self.selected_profile()
         now = self.exsync.context.clock()
+        self.m365_health.clear()  # a sign-in or a sync may have changed it
         rows = {profile.name: self._row(profile, now) for profile in config.profiles.values()}
         self._plan = self._fit(rows)
         table.clear(columns=True)
@@ -194,6 +201,8 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
             f"Last sync: {_exact(meta.last_synced)} · verified: {_exact(meta.last_verified)}"
             + _held_text(self.exsync.syncs.local.get(profile.name)),
         ]
+        if profile.mode is ConnectionMode.OFFICE365:
+            lines.append(m365_health_line(self, profile))
         upcoming = next_run(profile, self.exsync.syncs.attempts.get(profile.id))
         if upcoming is not None:
             when = "now" if upcoming <= now else f"at {_exact(upcoming)}"

@@ -1,4 +1,7 @@
-"""DavMail (an EWS-to-IMAP gateway nobody here wrote) and mbsync, run on loopback for tests.
+"""DavMail (an EWS-to-IMAP gateway nobody here wrote) and mbsync, run on loopback.
+
+The interop test checks the sandbox against them, and `bench/davmail_peer.py` times them as
+the peer a power user would otherwise run.
 
 DavMail runs in headless server mode against the sandbox's EWS URL, trusting exactly the
 sandbox's leaf certificate through `davmail.server.certificate.hash` (its format: SHA-1 of the
@@ -119,7 +122,14 @@ def _tail(path: Path) -> str:
     return path.read_text(errors="replace")[-2000:] if path.exists() else "(no output)"
 
 
-def run_mbsync(imap_port: int, user: str, password: str, maildir: Path, workdir: Path) -> str:
+def run_mbsync(
+    imap_port: int,
+    user: str,
+    password: str,
+    maildir: Path,
+    workdir: Path,
+    timeout_s: float = 120,
+) -> str:
     """Pull every folder through DavMail's IMAP port into `maildir`; returns mbsync's output."""
     maildir.mkdir(parents=True, exist_ok=True)
     password_file = workdir / "imap-password"
@@ -156,7 +166,7 @@ SyncState *
         ["mbsync", "--config", str(config), "sandbox"],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout_s,
         check=False,
     )
     output = result.stdout + result.stderr

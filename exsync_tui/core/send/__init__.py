@@ -1,0 +1,1 @@
+"""Sending mail through the mailbox (``exsync send``): the message, the queue, the delivery."""
