@@ -14,6 +14,7 @@ import requests
 from exsync_tui.core.diagnose.classify import TopicError
 from exsync_tui.core.net.credentials import credentials_scope
 from exsync_tui.core.sources.graph import GraphSource
+from exsync_tui.core.sources.graph_batch import SubAnswer, _retry_after
 from exsync_tui.core.sources.graph_http import GraphClient, retry_after
 from exsync_tui.core.sources.graph_settings import GraphSettings
 
@@ -50,6 +51,14 @@ def test_retry_after_that_says_nothing_usable_leaves_the_backoff_to_the_client(
 ) -> None:
     # None, not 0: a "retry at once" would make a tight loop of requests until the budget.
     assert retry_after(_answer(header), now=NOW) is None
+
+
+def test_a_batch_waits_for_the_longest_usable_retry_after() -> None:
+    def sub(value: str | None) -> SubAnswer:
+        return SubAnswer(429, {}, {} if value is None else {"retry-after": value})
+
+    assert _retry_after([sub("3"), sub("0"), sub(None), sub("soon"), sub("5")]) == 5.0
+    assert _retry_after([sub("0"), sub("-1")]) is None  # backoff, not a tight loop
 
 
 class _Handler(BaseHTTPRequestHandler):

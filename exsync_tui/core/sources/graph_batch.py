@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from exsync_tui.core.diagnose.classify import TopicError
-from exsync_tui.core.sources.graph_http import RETRY_STATUSES, GraphClient
+from exsync_tui.core.sources.graph_http import RETRY_STATUSES, GraphClient, retry_after_value
 
 MAX_BATCH = 20
 """Graph's limit of requests per ``$batch``."""
@@ -75,13 +75,8 @@ def _parse(entry: Any) -> tuple[str, SubAnswer]:
 
 
 def _retry_after(answers: Sequence[SubAnswer]) -> float | None:
-    asked = []
-    for answer in answers:
-        try:
-            asked.append(max(0.0, float(answer.headers["retry-after"])))
-        except (KeyError, ValueError):
-            continue
-    return max(asked) if asked else None
+    asked = [retry_after_value(answer.headers.get("retry-after")) for answer in answers]
+    return max((a for a in asked if a is not None), default=None)
 
 
 def _one_batch(

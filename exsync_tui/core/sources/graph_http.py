@@ -60,12 +60,17 @@ def _error_of(response: requests.Response) -> tuple[str, str]:
 
 
 def retry_after(response: requests.Response, now: dt.datetime | None = None) -> float | None:
-    """The seconds a ``Retry-After`` header asks for: delay-seconds or an HTTP-date (RFC 9110).
+    """The seconds a response's ``Retry-After`` header asks for (see :func:`retry_after_value`)."""
+    return retry_after_value(response.headers.get("Retry-After"), now)
+
+
+def retry_after_value(value: str | None, now: dt.datetime | None = None) -> float | None:
+    """The seconds a ``Retry-After`` value asks for: delay-seconds or an HTTP-date (RFC 9110).
 
     None when absent, unreadable, not finite or not in the future: the caller then backs
     off exponentially rather than retrying at once (a ``0`` would make a tight loop).
     """
-    value = (response.headers.get("Retry-After") or "").strip()
+    value = (value or "").strip()
     if not value:
         return None
     try:
