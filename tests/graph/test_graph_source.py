@@ -170,7 +170,9 @@ def test_the_bearer_token_shows_in_no_log_line_or_result(
     tokens = ControlTokens(sb, renew=False)
     token = tokens()
     sb.control.inject_fault("429:0*1/GraphDelta;500*1/GraphValue")
-    with caplog.at_level(logging.DEBUG):
+    # urllib3's own level too: an in-process CLI test earlier in this worker may have set
+    # it to WARNING (exsync's log setup quiets it unless --debug).
+    with caplog.at_level(logging.DEBUG), caplog.at_level(logging.DEBUG, logger="urllib3"):
         first, events = run_graph_sync(sb, graph_profile(sb), tokens)
         sb.control.revoke_access_tokens(sb.info.users[0].email)
         refused, more = run_graph_sync(sb, graph_profile(sb), tokens)
