@@ -122,8 +122,9 @@ def test_demo_in_tmux_sync_add_fix_remove_quit(pane: Pane, tmp_path: Path) -> No
     pane.type(password)
     pane.wait_for("•" * len(password), deadline=deadline)
     pane.keys("Enter")
-    # The steps stay on screen after success, until enter leads back.
-    pane.wait_for(r"connected and saved", deadline=deadline)
+    # The steps stay on screen after success, until enter leads back. (The status line, with
+    # the name: a "connected and saved" toast of an earlier connect may still be showing.)
+    pane.wait_for(r"✓ bob: connected and saved\. Enter", deadline=deadline)
     pane.keys("Enter")
     pane.wait_for(r"bob\s+bob@.*✓ verified", deadline=deadline)
 
@@ -142,7 +143,7 @@ def test_demo_in_tmux_sync_add_fix_remove_quit(pane: Pane, tmp_path: Path) -> No
     pane.type("mail.example.com")
     pane.wait_for(r"✓ https://mail\.example\.com/EWS/Exchange\.asmx", deadline=deadline)
     pane.keys("C-s")  # saving the fix connects again at once
-    pane.wait_for(r"connected and saved", deadline=deadline)
+    pane.wait_for(r"✓ branch-office: connected and saved\. Enter", deadline=deadline)
     pane.keys("Enter")
     pane.wait_for(r"branch-office\s+carol@.*✓ verified", deadline=deadline)
 
