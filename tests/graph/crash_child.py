@@ -1,4 +1,5 @@
 """The Graph sync of a saved profile in a child process, for the kill tests:
+``run_forked(main, PROFILE, CONTROL_URL, GRAPH_URL)`` (tests/forked.py), or
 ``python -m tests.graph.crash_child PROFILE CONTROL_URL GRAPH_URL``.
 
 ``exsync sync`` cannot sync a Microsoft 365 profile until the sign-in is merged,

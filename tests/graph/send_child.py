@@ -1,4 +1,5 @@
 """``exsync send`` through Graph in a child process, for the kill tests:
+``run_forked(main, PROFILE, CONTROL_URL, GRAPH_URL, ...)`` (tests/forked.py), or
 ``python -m tests.graph.send_child PROFILE CONTROL_URL GRAPH_URL (--flush | RECIPIENT...)``,
 the message on standard input.
 

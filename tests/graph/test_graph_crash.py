@@ -3,10 +3,7 @@ exact. The same cases and checks as the EWS kill test (tests/sync/test_sync_cras
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +12,8 @@ import pytest
 from exsync_tui.core.profiles import Config, Profile, save_config
 from exsync_tui.core.sync import crashpoints
 from exsync_tui.sandbox import Sandbox
+from tests.forked import run_forked
+from tests.graph import crash_child
 from tests.graph.helpers import graph_profile, run_graph_sync
 from tests.sync.cli_helpers import assert_exact
 from tests.sync.test_sync_crash import FIRST_SYNC, INCREMENTAL, _change_the_mailbox
@@ -27,23 +26,15 @@ def _saved(sb: Sandbox) -> Profile:
 
 
 def _crash(sb: Sandbox, profile: Profile, point: str, hit: int) -> None:
-    crashed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tests.graph.crash_child",
-            profile.name,
-            sb.info.control_url,
-            sb.info.graph_url,
-        ],  # fmt: skip
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, crashpoints.ENV: f"{point}:{hit}"},
-        check=False,
+    crashed = run_forked(
+        crash_child.main,
+        profile.name,
+        sb.info.control_url,
+        sb.info.graph_url,
+        env={crashpoints.ENV: f"{point}:{hit}"},
     )
     assert crashed.returncode == -signal.SIGKILL, (
-        f"{point}:{hit} was not reached (exit {crashed.returncode}): {crashed.stderr[-2000:]}"
+        f"{point}:{hit} was not reached (exit {crashed.returncode}): {crashed.stderr[-2000:]!r}"
     )
 
 

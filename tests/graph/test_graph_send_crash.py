@@ -4,10 +4,8 @@ a child process (tests/graph/send_child) that uses the Graph sender."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import threading
 from collections.abc import Callable
 
@@ -17,6 +15,8 @@ from exsync_tui.core.profiles import Config, Profile, save_config
 from exsync_tui.core.sources.graph_send import graph_sender_factory
 from exsync_tui.core.sync import crashpoints
 from exsync_tui.sandbox import Sandbox
+from tests.forked import run_forked
+from tests.graph import send_child
 from tests.graph.helpers import ControlTokens, graph_profile
 from tests.send.helpers import message
 from tests.send.test_send_crash import (
@@ -39,11 +39,9 @@ def test_there_are_at_least_twenty_crash_cases_of_a_send_and_of_a_flush() -> Non
 def _send(
     sb: Sandbox, profile: Profile, *args: str, stdin: bytes = b"", crash: str | None = None
 ) -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, **({crashpoints.ENV: crash} if crash else {})}
-    command = [sys.executable, "-m", "tests.graph.send_child", profile.name,
-               sb.info.control_url, sb.info.graph_url, *args]  # fmt: skip
-    return subprocess.run(command, input=stdin, capture_output=True, timeout=120, env=env,
-                          check=False)  # fmt: skip
+    env = {crashpoints.ENV: crash} if crash else None
+    return run_forked(send_child.main, profile.name, sb.info.control_url, sb.info.graph_url,
+                      *args, stdin=stdin, env=env)  # fmt: skip
 
 
 def _killed(sb: Sandbox, profile: Profile, *args: str, stdin: bytes = b"", point: str,

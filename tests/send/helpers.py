@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-import os
 import subprocess
-import sys
 from dataclasses import replace
 from email.message import EmailMessage
 from pathlib import Path
@@ -16,6 +14,7 @@ from exsync_tui.core.profiles import Config, Profile, save_config
 from exsync_tui.core.send.queue import SendQueue
 from exsync_tui.core.store.lock import LOCK_NAME
 from exsync_tui.sandbox import Sandbox
+from tests.forked import exsync, run_forked
 from tests.sync.helpers import profile_for
 
 
@@ -41,17 +40,11 @@ def message(
 
 
 def run_send(
-    *args: str, stdin: bytes = b"", env: dict[str, str] | None = None, timeout: float = 120
+    *args: str, stdin: bytes = b"", env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """``exsync send ARGS < stdin`` in a child process (the test's XDG dirs apply)."""
-    done = subprocess.run(
-        [sys.executable, "-m", "exsync_tui", "send", *args],
-        input=stdin,
-        capture_output=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
+    """``exsync send ARGS < stdin`` in a child process (the test's XDG dirs apply), forked
+    from an interpreter that imported exsync already (tests/forked.py)."""
+    done = run_forked(exsync, "send", *args, stdin=stdin, env=env)
     return subprocess.CompletedProcess(
         done.args, done.returncode, done.stdout.decode(), done.stderr.decode()
     )

@@ -16,6 +16,8 @@ import icalendar
 from exsync_tui.core.profiles import Config, Profile, save_config
 from exsync_tui.core.sync import crashpoints
 from exsync_tui.sandbox import Sandbox
+from tests.forked import run_forked
+from tests.sync import crash_child
 from tests.sync.helpers import assert_mail_matches, profile_for
 
 
@@ -60,9 +62,17 @@ def assert_exact(sb: Sandbox, profile: Profile) -> None:
     assert uids and len(uids) == len(set(uids))  # every event once
 
 
-def crash_at(profile: Profile, point: str, hit: int) -> None:
-    """Run `exsync sync` until it SIGKILLs itself at the ``hit``-th pass of ``point``."""
-    crashed = run_cli("sync", profile.name, env={crashpoints.ENV: f"{point}:{hit}"})
-    assert crashed.returncode == -signal.SIGKILL, (
-        f"{point}:{hit} was not reached (exit {crashed.returncode}): update the case list"
+def crash_at(profile: Profile, point: str, hit: int, *, command: bool = False) -> None:
+    """Run the sync child of ``profile`` until it SIGKILLs itself at the ``hit``-th pass of
+    ``point``; with ``command``, the whole `exsync sync` in a new interpreter, which must die
+    with it (see tests/sync/crash_child.py)."""
+    env = {crashpoints.ENV: f"{point}:{hit}"}
+    if command:
+        crashed = run_cli("sync", profile.name, env=env)
+        status, stderr = crashed.returncode, crashed.stderr
+    else:
+        forked = run_forked(crash_child.main, profile.name, env=env)
+        status, stderr = forked.returncode, forked.stderr.decode(errors="replace")
+    assert status == -signal.SIGKILL, (
+        f"{point}:{hit} was not reached (exit {status}): update the case list\n{stderr[-2000:]}"
     )

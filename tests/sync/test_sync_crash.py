@@ -1,11 +1,11 @@
 """Kill -9 at every crash point of a first and of an incremental sync; a rerun must be exact.
 
-The crash run is the real `exsync sync` in a child process that SIGKILLs itself at
-the N-th pass of a named point (``EXSYNC_CRASH_AT``, see
-:mod:`exsync_tui.core.sync.crashpoints`): no cleanup, no flush. After a normal
-rerun, the Maildir must hold exactly the server's messages (nothing lost,
-nothing duplicated, flags right), the calendars every event once, and no
-temporary file may be left. The sandbox data is seeded, so how often each point
+The crash run is the real sync child process (tests/sync/crash_child.py; the whole
+`exsync sync` in two cases) that SIGKILLs itself at the N-th pass of a named point
+(``EXSYNC_CRASH_AT``, see :mod:`exsync_tui.core.sync.crashpoints`): no cleanup, no
+flush. After a normal rerun, the Maildir must hold exactly the server's messages
+(nothing lost, nothing duplicated, flags right), the calendars every event once, and
+no temporary file may be left. The sandbox data is seeded, so how often each point
 is passed is known; a case whose process was not killed fails (the list below
 must then be updated), so every case listed is a real crash.
 """
@@ -73,6 +73,23 @@ def test_killed_during_an_incremental_sync(
     assert run_sync(sb, profile)[0].ok
     _change_the_mailbox(sb)
     crash_at(profile, point, hit)
+    result, _ = run_sync(sb, profile)
+    assert result.ok, result
+    assert_exact(sb, profile)
+
+
+@pytest.mark.parametrize("incremental", [False, True], ids=["first", "incremental"])
+def test_the_sync_command_dies_with_its_killed_child(
+    fresh_sandbox: Callable[..., Sandbox], tmp_path: Path, incremental: bool
+) -> None:
+    """The whole `exsync sync` (a new interpreter and its sync child) dies by SIGKILL when its
+    child does, and the rerun is exact; the cases above kill the child alone."""
+    sb = fresh_sandbox(messages=10, events=3)
+    profile = save_sandbox_profile(sb, tmp_path)
+    if incremental:
+        assert run_sync(sb, profile)[0].ok
+        _change_the_mailbox(sb)
+    crash_at(profile, "page-after-deliver", 5 if incremental else 9, command=True)
     result, _ = run_sync(sb, profile)
     assert result.ok, result
     assert_exact(sb, profile)
