@@ -40,7 +40,9 @@ PRELOAD = [
     "exsync_tui.cli",
     "exsync_tui.core.sync.child",
     "exsync_tui.core.sync.engine",
+    "exsync_tui.core.send.before_sync",
     "exsync_tui.core.send.deliver",
+    "exsync_tui.core.sources.ews",
     "exsync_tui.core.sources.graph_send",
     "tests.forked",
     "tests.graph.crash_child",
@@ -138,7 +140,8 @@ def run_forked(
     context = _context()
     with tempfile.TemporaryDirectory(prefix="exsync-forked-") as scratch:
         paths = tuple(str(Path(scratch) / name) for name in ("stdin", "stdout", "stderr"))
-        Path(paths[0]).write_bytes(stdin)
+        for path, content in zip(paths, (stdin, b"", b""), strict=True):
+            Path(path).write_bytes(content)  # all there even if the child dies at once
         environ = {**os.environ, **(env or {})}
         process = context.Process(
             target=_child, args=(target, args, environ, os.getcwd(), paths), daemon=False

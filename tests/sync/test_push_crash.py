@@ -1,4 +1,5 @@
-"""Kill -9 at every point of a push; a rerun must leave the server's truth as the rules say.
+"""Kill -9 at every point of a push, through EWS and through Microsoft Graph; a rerun must
+leave the server's truth as the rules say.
 
 The local changes cover every kind of push: read, flagged and replied flags (one
 of them meeting a conflict, so UpdateItem runs twice), moves to two folders,
@@ -23,8 +24,9 @@ from exsync_tui.core.store.maildir_names import parse_name
 from exsync_tui.core.sync import crashpoints
 from exsync_tui.sandbox import Sandbox
 from tests.sources.helpers import folder_id
-from tests.sync.cli_helpers import assert_exact, crash_at, save_sandbox_profile
-from tests.sync.helpers import folder_named, run_sync
+from tests.sync.cli_helpers import assert_exact
+from tests.sync.helpers import folder_named
+from tests.sync.kill_sources import SOURCES, KillSource
 from tests.sync.push_helpers import local_file, move_file, set_flags
 
 _PUSH_POINTS = tuple(p for p in crashpoints.POINTS if p.startswith("push-"))
@@ -109,17 +111,18 @@ def _assert_server(sb: Sandbox, wanted: dict[str, Wanted], total: int) -> None:
 
 
 @pytest.mark.parametrize(("point", "hit"), CASES)
+@pytest.mark.parametrize("source", SOURCES)
 def test_killed_during_a_push(
-    fresh_sandbox: Callable[..., Sandbox], tmp_path: Path, point: str, hit: int
+    fresh_sandbox: Callable[..., Sandbox], tmp_path: Path, source: KillSource, point: str, hit: int
 ) -> None:
     sb = fresh_sandbox(messages=60, events=3)
-    profile = save_sandbox_profile(sb, tmp_path)
-    assert run_sync(sb, profile)[0].ok
+    profile = source.save(sb, tmp_path)
+    assert source.sync(sb, profile)[0].ok
     total = sum(1 for i in sb.control.truth(sb.info.users[0].email)["items"]
                 if i["kind"] == "message")  # fmt: skip
-    wanted = _change_locally(sb, profile)
-    crash_at(profile, point, hit)
-    result, _ = run_sync(sb, profile)
+    wanted = _change_locally(sb, profile, key=source.item_key)
+    source.crash(sb, profile, point, hit)
+    result, _ = source.sync(sb, profile)
     assert result.ok, result
     _assert_server(sb, wanted, total)
     assert_exact(sb, profile)

@@ -1,7 +1,8 @@
-"""Kill -9 at every crash point of a first and of an incremental sync; a rerun must be exact.
+"""Kill -9 at every crash point of a first and of an incremental sync, through EWS and through
+Microsoft Graph; a rerun must be exact.
 
-The crash run is the real sync child process (tests/sync/crash_child.py; the whole
-`exsync sync` in two cases) that SIGKILLs itself at the N-th pass of a named point
+The crash run is the sync's own process (tests/sync/kill_sources.py; for EWS, the whole
+`exsync sync` in two more cases) that SIGKILLs itself at the N-th pass of a named point
 (``EXSYNC_CRASH_AT``, see :mod:`exsync_tui.core.sync.crashpoints`): no cleanup, no
 flush. After a normal rerun, the Maildir must hold exactly the server's messages
 (nothing lost, nothing duplicated, flags right), the calendars every event once, and
@@ -21,6 +22,7 @@ from exsync_tui.core.sync import crashpoints
 from exsync_tui.sandbox import Sandbox
 from tests.sync.cli_helpers import assert_exact, crash_at, save_sandbox_profile
 from tests.sync.helpers import folder_named, run_sync
+from tests.sync.kill_sources import SOURCES, KillSource
 
 _PAGE_POINTS = tuple(p for p in crashpoints.POINTS if p.startswith("page-"))
 _ONCE = ("hierarchy-before-commit", "hierarchy-after-commit", "calendar-after-write",
@@ -53,27 +55,29 @@ def _change_the_mailbox(sb: Sandbox) -> None:
 
 
 @pytest.mark.parametrize(("point", "hit"), FIRST_SYNC)
+@pytest.mark.parametrize("source", SOURCES)
 def test_killed_during_a_first_sync(
-    fresh_sandbox: Callable[..., Sandbox], tmp_path: Path, point: str, hit: int
+    fresh_sandbox: Callable[..., Sandbox], tmp_path: Path, source: KillSource, point: str, hit: int
 ) -> None:
     sb = fresh_sandbox(messages=10, events=3)
-    profile = save_sandbox_profile(sb, tmp_path)
-    crash_at(profile, point, hit)
-    result, _ = run_sync(sb, profile)
+    profile = source.save(sb, tmp_path)
+    source.crash(sb, profile, point, hit)
+    result, _ = source.sync(sb, profile)
     assert result.ok, result
     assert_exact(sb, profile)
 
 
 @pytest.mark.parametrize(("point", "hit"), INCREMENTAL)
+@pytest.mark.parametrize("source", SOURCES)
 def test_killed_during_an_incremental_sync(
-    fresh_sandbox: Callable[..., Sandbox], tmp_path: Path, point: str, hit: int
+    fresh_sandbox: Callable[..., Sandbox], tmp_path: Path, source: KillSource, point: str, hit: int
 ) -> None:
     sb = fresh_sandbox(messages=10, events=3)
-    profile = save_sandbox_profile(sb, tmp_path)
-    assert run_sync(sb, profile)[0].ok
+    profile = source.save(sb, tmp_path)
+    assert source.sync(sb, profile)[0].ok
     _change_the_mailbox(sb)
-    crash_at(profile, point, hit)
-    result, _ = run_sync(sb, profile)
+    source.crash(sb, profile, point, hit)
+    result, _ = source.sync(sb, profile)
     assert result.ok, result
     assert_exact(sb, profile)
 
