@@ -33,8 +33,10 @@ typecheck: $(STAMP)
 imports: $(STAMP)
 	$(BIN)/lint-imports
 
+# worksteal: a worker that runs out takes queued tests from the other, so no slow module
+# is left running alone at the end.
 unit: $(STAMP)
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Installs missing Debian packages (apt-get as root or via `sudo -n`), or stops naming the command.
 deps:
