@@ -2,9 +2,10 @@
 ``run_forked(main, PROFILE, CONTROL_URL, GRAPH_URL)`` (tests/forked.py), or
 ``python -m tests.graph.crash_child PROFILE CONTROL_URL GRAPH_URL``.
 
-``exsync sync`` cannot sync a Microsoft 365 profile until the sign-in is merged,
-so this runs the same engine entry point with the Graph source and a token from
-the sandbox's HTTP control API (never through argv or the environment).
+``exsync sync`` syncs a Microsoft 365 profile only once it is signed in (a token
+cache in the keyring), so this runs the same engine entry point with the Graph
+source and a token from the sandbox's HTTP control API (never through argv or the
+environment).
 ``EXSYNC_CRASH_AT`` makes it SIGKILL itself like the real command.
 """
 

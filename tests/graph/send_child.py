@@ -3,9 +3,10 @@
 ``python -m tests.graph.send_child PROFILE CONTROL_URL GRAPH_URL (--flush | RECIPIENT...)``,
 the message on standard input.
 
-The command line cannot sign in to Microsoft 365 until the sign-in is merged, so this
-runs the same core entry points (``submit``, ``flush``) with the Graph sender and a
-token from the sandbox's HTTP control API (never through argv or the environment).
+The command line sends for a Microsoft 365 profile only once it is signed in (a token
+cache in the keyring), so this runs the same core entry points (``submit``, ``flush``)
+with the Graph sender and a token from the sandbox's HTTP control API (never through
+argv or the environment).
 ``EXSYNC_CRASH_AT`` makes it SIGKILL itself like the real command.
 """
 
