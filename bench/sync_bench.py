@@ -42,7 +42,7 @@ from bench.source_fetch import bench_profile
 from exsync_tui.core.sync.engine import SyncResult, sync_profile
 from exsync_tui.core.sync.runner import Job, SyncRun
 from exsync_tui.core.sync.engine import options_for
-info, indexes, mode = json.loads(sys.argv[1])
+info, indexes, mode = json.loads(sys.stdin.read())  # stdin: the passwords stay out of argv
 profiles = [bench_profile(info, i) for i in indexes]
 started = time.perf_counter()
 jobs = [Job(p, info["users"][i]["password"], options_for(p)) for p, i in zip(profiles, indexes)]
@@ -79,7 +79,7 @@ def _child_sync(info: dict[str, Any], indexes: list[int], mode: str, xdg: Path) 
         **{f"XDG_{k}_HOME": str(xdg / k.lower()) for k in ("DATA", "STATE", "CONFIG")},
     }
     done = subprocess.run(
-        [sys.executable, "-c", _CHILD, json.dumps([info, indexes, mode])],
+        [sys.executable, "-c", _CHILD], input=json.dumps([info, indexes, mode]),
         capture_output=True, text=True, env=env, check=True, timeout=3600,
     )  # fmt: skip
     result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
