@@ -81,10 +81,15 @@ def remove_profile(app: ExsyncApp, profile: Profile) -> None:
 
 def _remove(app: ExsyncApp, profile: Profile, purge: bool) -> None:
     """Remove as ``exsync profiles remove [--purge]`` does, then say what happened."""
+    from exsync_tui.core.profiles import UnsentMail
     from exsync_tui.core.profiles import remove_profile as remove_saved_profile
 
     store = app.secret_store() if purge else None
-    report = remove_saved_profile(profile, app.save_change, purge_with=store).purged
+    try:
+        report = remove_saved_profile(profile, app.save_change, purge_with=store).purged
+    except UnsentMail as unsent:
+        app.call_from_thread(app.notify, f"Not removed: {unsent}", severity="error")
+        return
     if report is None:
         app.call_from_thread(app.notify, f"Removed {profile.name}; its local mail is kept.")
         return

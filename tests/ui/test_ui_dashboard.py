@@ -13,6 +13,7 @@ from tests.ui.helpers_ui import (
     app_on_disk,
     focused_id,
     mail_dir_with_a_message,
+    notified,
     saved_config,
     screen_text,
     synchronous,
@@ -109,6 +110,34 @@ async def test_remove_with_purge_deletes_config_entry_secret_and_mail(
         await wait_until(pilot, lambda: not mail.exists())
     assert list(saved_config().profiles) == ["keep"]
     assert store.get_password(doomed.id) is None
+
+
+@synchronous
+async def test_remove_with_purge_is_refused_while_mail_waits_in_the_send_queue(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    from exsync_tui.core.send.outgoing import prepare
+    from exsync_tui.core.send.queue import QUEUED, SendQueue
+    from tests.send.helpers import message
+
+    profile = new_profile("solo", "solo@example.com")
+    SecretStore(memory_keyring).set_password(profile.id, "pw-of-solo")
+    mail = mail_dir_with_a_message(profile)
+    raw = message("Waiting", "solo@example.com", "f@example.com")
+    SendQueue.of(profile).add(prepare(raw, ["f@example.com"], from_headers=False), QUEUED)
+    app = app_on_disk(memory_keyring, [profile])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.config_loaded)
+        await pilot.press("x")
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, RemoveDialog) and focused_id(app) == "keep"
+        )
+        await pilot.press("shift+tab", "space")  # tick "also delete"
+        await pilot.press("tab", "tab", "enter")  # Keep -> Remove
+        await wait_until(pilot, lambda: notified(app, "Not removed: solo has 1 unsent message(s)"))
+    assert list(saved_config().profiles) == ["solo"]
+    assert mail.exists() and len(SendQueue.of(profile).unsent()) == 1
+    assert SecretStore(memory_keyring).get_password(profile.id) == "pw-of-solo"
 
 
 @synchronous
