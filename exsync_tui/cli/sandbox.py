@@ -65,6 +65,13 @@ def register(subparsers: Any) -> None:
         help="include folder names that break naive clients ('..', slashes, very long, "
         "control characters); --no-hostile-names for clients that cannot cope",
     )
+    parser.add_argument(
+        "--extra-folders",
+        type=int,
+        default=0,
+        metavar="N",
+        help="N more mail folders under Archive (benchmarks of many folders)",
+    )
     parser.add_argument("--latency-ms", type=int, default=0, help="delay added to each request")
     parser.add_argument("--faults", type=_fault_spec, default="", help="faults to inject (SPEC)")
     parser.add_argument(
@@ -83,7 +90,7 @@ def register(subparsers: Any) -> None:
 def _run(args: argparse.Namespace) -> int:
     from exsync_tui.sandbox import Sandbox, SandboxConfig
 
-    if args.users < 1 or args.messages < 0 or args.events < 0:
+    if args.users < 1 or min(args.messages, args.events, args.extra_folders) < 0:
         print("exsync sandbox: --users must be at least 1, counts not negative", file=sys.stderr)
         return 2
     config = SandboxConfig(
@@ -96,6 +103,7 @@ def _run(args: argparse.Namespace) -> int:
         events=args.events,
         seed=args.seed,
         hostile_names=args.hostile_names,
+        extra_folders=args.extra_folders,
         latency_ms=args.latency_ms,
         faults=args.faults,
         state_dir=args.state_dir,

@@ -12,6 +12,7 @@ from exsync_tui.core.store.maildir import MaildirStore
 from exsync_tui.core.store.state import StateDB
 from exsync_tui.core.store.vdir import VdirStore
 from exsync_tui.core.sync.events import EventSink
+from exsync_tui.core.sync.first_pages import FirstPages
 
 DEFAULT_PAGE_SIZE = 100
 MAX_MESSAGE_BYTES = 150 * 1024 * 1024
@@ -125,6 +126,8 @@ class SyncContext:
     options: SyncOptions
     emit: EventSink
     cancel: threading.Event
+    first_pages: FirstPages | None = None
+    """Each mail folder's first page of this run, asked for ahead (None: ask as it comes)."""
     deferred: dict[tuple[str, int], Deferred] = field(default_factory=dict)
     ambiguous: set[tuple[str, int]] = field(default_factory=set)
     """Message-ID + size keys deferred twice this run with different content."""

@@ -38,6 +38,7 @@ from exsync_tui.core.sync.events import (
     MailboxStarted,
     ignore,
 )
+from exsync_tui.core.sync.first_pages import FirstPages
 from exsync_tui.core.sync.folders import sync_mail_folder, sync_postponed
 from exsync_tui.core.sync.hierarchy import sync_hierarchy
 from exsync_tui.core.sync.push import push_local_changes
@@ -172,16 +173,20 @@ def _run(ctx: SyncContext) -> FolderCounts:
     # flags over them, and the conflict rules need the state as the last sync left it.
     push_local_changes(ctx, selected_folders(ctx.state, ctx.options))
     counts = FolderCounts()
-    for folder in selected_folders(ctx.state, ctx.options):
-        ctx.check_cancel()
-        current = ctx.state.folder(folder.remote_id)
-        if current is None:
-            continue  # deleted by the hierarchy sync of this very run
-        if current.kind == "mail":
-            counts = counts.plus(sync_mail_folder(ctx, current))
-        else:
-            counts = counts.plus(sync_calendar_folder(ctx, current))
-    return counts.plus(sync_postponed(ctx))
+    folders = selected_folders(ctx.state, ctx.options)
+    with FirstPages(ctx.source, ctx.options.page_size) as first_pages:
+        first_pages.ask(folder for folder in folders if folder.kind == "mail")
+        ctx.first_pages = first_pages
+        for folder in folders:
+            ctx.check_cancel()
+            current = ctx.state.folder(folder.remote_id)
+            if current is None:
+                continue  # deleted by the hierarchy sync of this very run
+            if current.kind == "mail":
+                counts = counts.plus(sync_mail_folder(ctx, current))
+            else:
+                counts = counts.plus(sync_calendar_folder(ctx, current))
+        return counts.plus(sync_postponed(ctx))
 
 
 def sync_profile(
