@@ -27,6 +27,7 @@ import requests
 
 from exsync_tui.core.diagnose.classify import TopicError, classify
 from exsync_tui.core.net import EwsHTTPAdapter
+from exsync_tui.core.net.budget import WaitOutcome, spent_detail, wait_within_budget
 from exsync_tui.core.redaction import register_secret
 from exsync_tui.core.sources.pool import cancelled_error
 
@@ -257,13 +258,9 @@ class GraphClient:
         wait = asked
         if wait is None:
             wait = min(self.backoff_max_s, self.backoff_base_s * (2**attempt))
-        if time.monotonic() + wait > deadline:
-            if asked is not None:
-                what += f" asking to wait {asked:.0f} s"
-            raise TopicError(
-                "server-busy",
-                f"Microsoft Graph kept answering {what}; the budget of "
-                f"{self.budget_s:.0f} s per request is spent",
-            )
-        if self._cancel.wait(wait):
+        outcome = wait_within_budget(wait, deadline, self._cancel)
+        if outcome is WaitOutcome.OVER_BUDGET:
+            who = f"Microsoft Graph kept answering {what}"
+            raise TopicError("server-busy", spent_detail(who, asked, self.budget_s, True))
+        if outcome is WaitOutcome.CANCELLED:
             raise cancelled_error()
