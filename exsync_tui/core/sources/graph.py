@@ -42,7 +42,12 @@ from exsync_tui.core.sources.base import (
 )
 from exsync_tui.core.sources.fetching import fetch_in_flight, plan_batches
 from exsync_tui.core.sources.graph_calendar import instances_window, to_ical
-from exsync_tui.core.sources.graph_http import GraphClient, GraphStatusError, TokenProvider
+from exsync_tui.core.sources.graph_http import (
+    GraphClient,
+    GraphStatusError,
+    TokenProvider,
+    refuses_token,
+)
 from exsync_tui.core.sources.graph_parse import (
     MESSAGE_EXPAND,
     MESSAGE_SELECT,
@@ -174,7 +179,7 @@ class GraphSource(MailboxSource):
                 return self._call(lambda: self._calendar_page(folder_id, state, max_changes))
             return self._call(lambda: self._message_page(folder_id, state, max_changes))
         except GraphStatusError as error:
-            if error.status == 410:
+            if refuses_token(error, token_sent=state is not None):
                 raise SyncStateInvalid(folder_id, error.detail) from error
             if error.status == 404:
                 raise FolderGone(folder_id, error.detail) from error
@@ -187,7 +192,7 @@ class GraphSource(MailboxSource):
             url = self._client.url(f"me/mailFolders/{quote(folder_id, safe='')}/messages/delta")
             params: dict[str, str] | None = {"$select": MESSAGE_SELECT, "$expand": MESSAGE_EXPAND}
         elif state.startswith((FIRST_ROUND, LATER_ROUND)):
-            url, params = self._client.check_link(state.split(":", 1)[1]), None
+            url, params = self._saved_link(folder_id, state.split(":", 1)[1]), None
         else:
             raise SyncStateInvalid(folder_id, "not a Graph delta link")
         payload = self._client.json(url, params=params, headers=headers)
@@ -208,6 +213,13 @@ class GraphSource(MailboxSource):
                 "unexpected-error", "Graph's delta page had neither next nor delta link"
             )
         return ItemPage(folder_id, changes, sync_state, includes_last=not next_link)
+
+    def _saved_link(self, folder_id: str, link: str) -> str:
+        """A link from the saved state, if it is this Graph URL's: a profile whose
+        ``graph_url`` changed (or a host that moved) starts a new round instead."""
+        if not self._client.owns_link(link):
+            raise SyncStateInvalid(folder_id, "the saved delta link is for another Graph URL")
+        return link
 
     def _calendar_page(self, folder_id: str, state: str | None, max_changes: int) -> ItemPage:
         path = f"me/calendars/{quote(folder_id, safe='')}/events"

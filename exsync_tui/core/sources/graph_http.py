@@ -52,6 +52,18 @@ class GraphStatusError(TopicError):
         self.code = code
 
 
+_RESYNC_CODES = frozenset({"syncstatenotfound", "syncstateinvalid", "resyncrequired"})
+
+
+def refuses_token(error: GraphStatusError, *, token_sent: bool) -> bool:
+    """True for Graph's ways of saying a delta token is no longer valid: 410 Gone (Outlook's
+    ``SyncStateNotFound``), the ``resyncRequired``/``syncStateNotFound`` codes whatever the
+    status, and a 400 to a request whose token (``token_sent``) came from a saved link."""
+    if error.status == 410 or error.code.lower() in _RESYNC_CODES:
+        return True
+    return token_sent and error.status == 400
+
+
 def _error_of(response: requests.Response) -> tuple[str, str]:
     try:
         error = response.json().get("error") or {}
@@ -120,9 +132,13 @@ class GraphClient:
         """The absolute URL of a ``/v1.0``-relative path."""
         return f"{self.base}/{path.lstrip('/')}"
 
+    def owns_link(self, link: str) -> bool:
+        """True when ``link`` (a nextLink or deltaLink) points back at this Graph URL."""
+        return urlsplit(link).hostname == self.host and link.startswith(self.base + "/")
+
     def check_link(self, link: str) -> str:
         """``link`` (a nextLink or deltaLink) when it points back at this Graph host."""
-        if urlsplit(link).hostname != self.host or not link.startswith(self.base + "/"):
+        if not self.owns_link(link):
             raise TopicError("response-rejected", "Graph handed out a link to another server")
         return link
 

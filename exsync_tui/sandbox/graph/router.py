@@ -28,6 +28,18 @@ def throttled(retry_after: int | None) -> GraphError:
     )
 
 
+# Graph's ways of refusing a delta token: Outlook's 410, the documented resyncRequired code,
+# and a 400 for a token it cannot read.
+_SYNC_STATE_ANSWERS = {
+    "invalid_sync_state": (410, "SyncStateNotFound", "The sync state is not found."),
+    "resync_required": (
+        410,
+        "resyncRequired",
+        "The delta token is no longer valid, and the app must reset the sync state.",
+    ),
+    "bad_delta_token": (400, "badRequest", "The delta token is invalid."),
+}
+
 _WRITES = {"move": "GraphMove", "sendMail": "GraphSendMail", "$batch": "GraphBatch"}
 
 
@@ -175,6 +187,6 @@ class GraphApp:
             return Response(0, action="drop")
         if rule.kind == "hang":
             return Response(0, action="hang", hang_until=self.faults.hang())
-        if rule.kind == "invalid_sync_state":
-            return GraphError(410, "SyncStateNotFound", "The sync state is not found.").response()
+        if rule.kind in _SYNC_STATE_ANSWERS:
+            return GraphError(*_SYNC_STATE_ANSWERS[rule.kind]).response()
         return _UNAUTHORIZED.response()
