@@ -36,6 +36,7 @@ class Folder:
     # and the time of the latest change to the folder's contents or their flags.
     next_article: int = 1
     commit_time: dt.datetime = EPOCH
+    hidden: bool = False  # Outlook hides it (PR_ATTR_HIDDEN): Graph lists it only when asked
 
     @property
     def change_key(self) -> str:

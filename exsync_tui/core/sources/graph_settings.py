@@ -25,8 +25,9 @@ class GraphSettings:
     ``max_connections`` (at most 4, Outlook's limit) bounds requests in
     flight; ``budget_s`` is how long one request may keep waiting on 429s and
     5xx; ``backoff_base_s`` the first wait after a 429 without Retry-After
-    (doubling each time); ``calendar_future_days`` how far ahead an endless
-    series' instances are asked for.
+    (doubling each time); ``include_hidden`` asks for the mail folders Outlook
+    hides; ``calendar_future_days`` how far ahead an endless series' instances are
+    asked for.
     """
 
     graph_url: str = MICROSOFT_GRAPH_URL
@@ -73,5 +74,6 @@ def graph_settings_from_profile(
         "policy": policy,
         "max_connections": connections,
         "calendar_future_days": profile.sync.calendar_future_days,
+        "include_hidden": profile.sync.include_hidden_folders,
     }
     return GraphSettings(**{**base, **overrides})  # type: ignore[arg-type]
