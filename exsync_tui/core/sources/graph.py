@@ -33,7 +33,6 @@ from exsync_tui.core.sources.base import (
     FolderKind,
     HierarchyPage,
     ItemChange,
-    ItemKind,
     ItemPage,
     MailboxSource,
     PushResult,
@@ -42,6 +41,7 @@ from exsync_tui.core.sources.base import (
 )
 from exsync_tui.core.sources.fetching import fetch_in_flight, plan_batches
 from exsync_tui.core.sources.graph_calendar import instances_window, to_ical
+from exsync_tui.core.sources.graph_calview import calendar_page
 from exsync_tui.core.sources.graph_http import (
     GraphClient,
     GraphStatusError,
@@ -176,7 +176,7 @@ class GraphSource(MailboxSource):
             )
         try:
             if self._is_calendar(folder_id):
-                return self._call(lambda: self._calendar_page(folder_id, state, max_changes))
+                return self.sync_calendar(folder_id, state, max_changes, self._default_window())
             return self._call(lambda: self._message_page(folder_id, state, max_changes))
         except GraphStatusError as error:
             if refuses_token(error, token_sent=state is not None):
@@ -221,29 +221,41 @@ class GraphSource(MailboxSource):
             raise SyncStateInvalid(folder_id, "the saved delta link is for another Graph URL")
         return link
 
-    def _calendar_page(self, folder_id: str, state: str | None, max_changes: int) -> ItemPage:
-        path = f"me/calendars/{quote(folder_id, safe='')}/events"
-        listed = {
-            str(entry["id"]): entry
-            for entry in self._pages(path, {"$select": "id,changeKey,iCalUId", "$top": _LIST_TOP})
-        }
-        now = {key: str(entry.get("changeKey") or "") for key, entry in listed.items()}
-        changes, after, complete = snapshot_diff(
-            decode_snapshot(state, folder_id), now, max_changes
-        )
-        items = tuple(
-            ItemChange(
-                change_type,
-                key,
-                change_key=now.get(key),
-                kind=ItemKind.CALENDAR,
-                uid=(listed.get(key) or {}).get("iCalUId"),
+    def sync_calendar(
+        self,
+        folder_id: str,
+        state: str | None,
+        max_changes: int,
+        window: tuple[dt.datetime, dt.datetime],
+    ) -> ItemPage:
+        if not self._is_calendar(folder_id):
+            return self.sync_items(folder_id, state, max_changes)
+        try:
+            return self._call(
+                lambda: calendar_page(
+                    self._client, folder_id, state, max_changes, window, self._exists, PREFER
+                )
             )
-            if change_type is not ChangeType.DELETE
-            else ItemChange(change_type, key)
-            for change_type, key in changes
-        )
-        return ItemPage(folder_id, items, encode_snapshot(after), includes_last=complete)
+        except GraphStatusError as error:
+            if error.status == 404:
+                raise FolderGone(folder_id, error.detail) from error
+            raise
+
+    def _default_window(self) -> tuple[dt.datetime, dt.datetime]:
+        now = dt.datetime.now(dt.UTC)
+        past = dt.timedelta(days=self.settings.calendar_past_days)
+        return now - past, now + dt.timedelta(days=self.settings.calendar_future_days)
+
+    def _exists(self, event_id: str) -> bool:
+        """Whether an event is still there (asked with the smallest answer Graph gives)."""
+        url = self._client.url(f"me/events/{quote(event_id, safe='')}")
+        try:
+            self._client.json(url, params={"$select": "id"}, headers={"Prefer": PREFER})
+        except GraphStatusError as error:
+            if error.status == 404:
+                return False
+            raise
+        return True
 
     # -- content -----------------------------------------------------------------------------
 

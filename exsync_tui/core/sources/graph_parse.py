@@ -114,6 +114,11 @@ def encode_snapshot(snapshot: Snapshot) -> str:
     return _SNAPSHOT_PREFIX + base64.urlsafe_b64encode(raw).decode()
 
 
+def is_snapshot(state: str) -> bool:
+    """True for a sync state made by :func:`encode_snapshot`."""
+    return state.startswith(_SNAPSHOT_PREFIX)
+
+
 def decode_snapshot(state: str | None, scope: str | None) -> Snapshot:
     """The snapshot in a sync state (empty for None); a state of another kind is refused."""
     if state is None:

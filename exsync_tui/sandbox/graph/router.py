@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from exsync_tui.sandbox.faults import FaultInjector, FaultRule
 from exsync_tui.sandbox.graph import events, mail, writes
 from exsync_tui.sandbox.graph.batch import batch
+from exsync_tui.sandbox.graph.calendar_view import calendar_view_delta
 from exsync_tui.sandbox.graph.wire import GraphError, GraphRequest, ok
 from exsync_tui.sandbox.httpserver import Request, Response
 from exsync_tui.sandbox.model import Mailbox
@@ -134,6 +135,9 @@ class GraphApp:
             return writes.get_message(user, rest[1], request)
         if rest == ("calendars",):
             return events.list_calendars(user)
+        if rest[0] == "calendars" and rest[2:] == ("calendarView", "delta"):
+            folder = events.calendar_folder(user, rest[1])
+            return calendar_view_delta(user, folder, request, path)
         if rest[0] == "calendars" and len(rest) == 3 and rest[2] == "events":
             folder = events.calendar_folder(user, rest[1])
             return events.list_events(user, folder, request, path)
