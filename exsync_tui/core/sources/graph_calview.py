@@ -193,6 +193,9 @@ def calendar_page(
         kind = ChangeType.CREATE if before is None else ChangeType.UPDATE
         changes.append(ItemChange(kind, owner, version, ItemKind.CALENDAR, uid=uids.get(owner)))
     next_link, delta_link = payload.get("@odata.nextLink"), payload.get("@odata.deltaLink")
+    if next_link and str(next_link) == held.link:
+        # The page it was asked for, handed out again: the sync would never end.
+        raise TopicError("response-rejected", "Graph handed out a page it already gave")
     if next_link:
         held.link = client.check_link(str(next_link))
     elif delta_link:
