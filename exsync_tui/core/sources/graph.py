@@ -2,9 +2,10 @@
 
 Mail folders come from ``mailFolders`` (and their ``childFolders``),
 calendars from ``calendars``; a mail folder's items from its message delta
-(the sync state is the next or delta link), MIME from ``$value``, calendar
-items listed whole (see :mod:`.graph_parse`) and turned into iCalendar
-(:mod:`.graph_calendar`). Every request asks for ImmutableIds, so a moved
+(the sync state is the next or delta link), MIME from ``$value``, a
+calendar's changes from its ``calendarView`` delta for the sync window
+(:mod:`.graph_calview`), each series or single event fetched whole and turned
+into iCalendar (:mod:`.graph_calendar`). Every request asks for ImmutableIds, so a moved
 message keeps its id. Requests run on a :class:`ScopedPool` of at most four
 workers (Outlook's limit per mailbox), inside the profile's network policy,
 with only the Graph host granted the bearer token.
