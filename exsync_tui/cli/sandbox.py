@@ -13,7 +13,9 @@ fault SPEC: rules separated by ';' or ','; each rule is
   KIND[:ARG][*COUNT | @RATE][/OPERATION]
 KIND: 500, 503, busy (ErrorServerBusy; ARG = BackOffMilliseconds, default 1000), drop (close
 the connection), hang (no answer until the sandbox stops or faults are cleared), truncate (half
-the response body), invalid_sync_state (ErrorInvalidSyncStateData on Sync* operations),
+the response body), invalid_sync_state (ErrorInvalidSyncStateData on Sync* operations; Graph
+410 SyncStateNotFound on delta), resync_required and bad_delta_token (Graph delta: 410
+resyncRequired, 400 badRequest),
 password_expired (HTTP 401: the password has expired).
 *COUNT hits the next COUNT requests (default *1); @RATE hits that fraction (0 < RATE <= 1).
 /OPERATION limits a rule to one SOAP operation.

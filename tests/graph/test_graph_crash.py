@@ -3,6 +3,7 @@ exact. The same cases and checks as the EWS kill test (tests/sync/test_sync_cras
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from exsync_tui.core.profiles import Config, Profile, save_config
 from exsync_tui.core.sync import crashpoints
 from exsync_tui.sandbox import Sandbox
 from tests.graph.helpers import graph_profile, run_graph_sync
+from tests.graph.test_graph_calendar import assert_calendars_match
 from tests.sync.cli_helpers import assert_exact
 from tests.sync.test_sync_crash import FIRST_SYNC, INCREMENTAL, _change_the_mailbox
 
@@ -71,3 +73,28 @@ def test_killed_during_an_incremental_graph_sync(
     result, _ = run_graph_sync(sb, profile)
     assert result.ok, result
     assert_exact(sb, profile)
+
+
+def test_killed_while_writing_calendar_changes_from_the_view_delta(
+    fresh_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    # Changed, deleted and added events in one calendarView delta page: the state that
+    # names the new link must not be saved before the files are, and a rerun of the same
+    # page from the old link must end exact.
+    sb = fresh_sandbox(messages=2, events=6)
+    email = sb.info.users[0].email
+    profile = _saved(sb)
+    assert run_graph_sync(sb, profile)[0].ok
+    events = sorted(
+        (i for i in sb.control.truth(email)["items"] if i["kind"] == "event"),
+        key=lambda i: str(i["id"]),
+    )
+    sb.control.update_event(email, events[0]["id"], subject="Renamed before the crash")
+    sb.control.delete_event(email, events[1]["id"])
+    sb.control.add_event(email, "Added before the crash", "2026-12-02T09:00:00",
+                         "2026-12-02T10:00:00", timezone="Europe/Berlin")  # fmt: skip
+    _crash(sb, profile, "calendar-after-write", 1)
+    result, _ = run_graph_sync(sb, profile)
+    assert result.ok, result
+    assert_exact(sb, profile)
+    assert_calendars_match(sb, profile, dt.datetime.now(dt.UTC))  # the default window

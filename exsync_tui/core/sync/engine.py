@@ -98,11 +98,9 @@ def default_source(profile: Profile, secret: str, cancel: threading.Event) -> Ma
     every other (the secret is its password)."""
     if not is_office365(profile):
         return ews_source(profile, secret, cancel)
-    from exsync_tui.core.m365.session_tokens import SessionTokens
-    from exsync_tui.core.m365.settings import MICROSOFT_GRAPH_URL
+    from exsync_tui.core.m365.session_tokens import graph_session
 
-    graph_url = profile.office365.graph_url or MICROSOFT_GRAPH_URL
-    tokens = SessionTokens(profile, secret, cancel)
+    tokens, graph_url = graph_session(profile, secret, cancel)
     return graph_source_factory(tokens, graph_url)(profile, secret, cancel)
 
 
