@@ -108,6 +108,8 @@ def open_sign_in(
                 diagnosis, can_fix=fix is not None, subject=profile.name, profile_name=profile.name
             )
             app.push_screen(screen, chosen)
+        elif outcome is not None and outcome.failure is not None:
+            app.show_failure(outcome.failure)
         else:
             app.notify("Sign-in cancelled: nothing was changed.")
 

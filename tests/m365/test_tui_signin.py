@@ -184,3 +184,57 @@ async def test_done_when_keyboard_only_at_80x24_add_sign_in_and_sync_through_gra
     paths = [entry["path"] for entry in sandbox.control.request_log()]
     assert any(p.startswith("/v1.0/me/mailFolders") for p in paths)
     assert not any(p.lower() == "/ews/exchange.asmx" for p in paths)  # Graph, not EWS
+
+
+@synchronous
+async def test_a_sync_that_needs_a_sign_in_offers_it_then_syncs(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    from exsync_tui.ui.screens.sync import SyncScreen
+    from exsync_tui.ui.sync_board import RunState
+    from tests.sync.helpers import assert_mail_matches
+    from tests.ui.helpers_ui import wait_for_screen
+
+    sandbox = fresh_sandbox(messages=4, events=0)
+    keyring = MemoryKeyring()
+    profile = m365_profile(sandbox)
+    app = app_on_disk(keyring, [profile])
+    board = app.syncs.board
+
+    def state() -> RunState | None:
+        row = board.row(profile.name)
+        return row.state if row is not None else None
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.config_loaded)
+        await pilot.press("s")
+        await wait_for_screen(pilot, app, SyncScreen)
+        await wait_until(pilot, lambda: state() is RunState.FAILED, timeout=60)
+        row = board.row(profile.name)
+        assert row is not None and row.topic == "m365-signin-needed"
+        await pilot.press("enter")  # on the failed mailbox: the sign-in, not only the topic
+        await wait_until(pilot, lambda: isinstance(app.screen, SignInDialog))
+        dialog = app.screen
+        assert isinstance(dialog, SignInDialog)
+        await wait_until(pilot, lambda: dialog.prompt is not None)
+        assert dialog.prompt is not None
+        sandbox.control.approve_device_code(dialog.prompt.user_code)
+        await wait_until(pilot, lambda: state() is RunState.DONE, timeout=60)
+        assert isinstance(app.screen, SyncScreen)
+    assert_mail_matches(sandbox, saved_config().profiles["m365"])
+
+
+@synchronous
+async def test_quitting_in_the_middle_of_the_wait_ends_the_app_and_the_worker(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sandbox = fresh_sandbox(messages=1, events=0)
+    keyring = MemoryKeyring()
+    profile = m365_profile(sandbox)
+    app = app_on_disk(keyring, [profile])
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await _open_dialog(pilot, app)
+        await pilot.press("q")
+    assert dialog.cancel.is_set()
+    assert not _signin_workers(app)
+    assert SecretStore(keyring).get_token_cache(profile.id) is None

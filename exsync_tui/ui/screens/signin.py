@@ -1,13 +1,15 @@
 """The Microsoft 365 sign-in dialog: the device code and where to enter it, a countdown, cancel.
 
 The msal work (:meth:`DeviceSignIn.start` and :meth:`~DeviceSignIn.wait`) runs
-in a thread worker that never touches the screen: it hands each result to the
-UI thread with ``call_from_thread``, and only the UI thread dismisses the
-dialog. (``dismiss`` called on the worker thread pops the screen off the stack
-but schedules its removal from the wrong thread, so the pop task never runs:
-that is what hung the first attempt at this screen in Pilot.) Cancelling sets
-the core's cancel event and the dialog closes once the wait has returned, so
-no worker outlives it.
+in a thread worker that never touches the screen: it posts each result to the
+dialog as a message, and only the dialog's own handler, on the UI thread,
+dismisses it. (``dismiss`` called on the worker thread pops the screen off the
+stack but schedules its removal from the wrong thread, so the pop task never
+runs: that is what hung the first attempt at this screen in Pilot.) Posting,
+unlike ``call_from_thread``, never blocks the worker, so quitting in the middle
+cannot leave it waiting for a loop that has stopped. Cancelling sets the core's
+cancel event and the dialog closes once the wait has returned, so no worker
+outlives it.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Button, Footer, Label, Static
 
 from exsync_tui.core.diagnose.classify import TopicError
@@ -31,16 +34,31 @@ if TYPE_CHECKING:
     from exsync_tui.core.profiles import Profile
     from exsync_tui.ui.app import ExsyncApp
 
-FlowFactory = Callable[[threading.Event], DeviceSignIn]
+
+class SignInFlow(Protocol):
+    """What the dialog drives: :class:`DeviceSignIn` (the pictures use a fixed one)."""
+
+    def start(self) -> DeviceCodePrompt:
+        """Ask for a code."""
+        ...
+
+    def wait(self) -> SignedIn:
+        """Wait until the code is answered (raises TopicError)."""
+        ...
+
+
+FlowFactory = Callable[[threading.Event], SignInFlow]
 """Builds the sign-in (on the worker thread: opening the keyring may block) around a cancel."""
 
 
 @dataclass(frozen=True)
 class SignInOutcome:
-    """How the sign-in ended: signed in, failed with a help topic, or (neither) cancelled."""
+    """How the sign-in ended: signed in, failed with a help topic, failed otherwise
+    (``failure``: no keyring, say), or (none of these) cancelled."""
 
     signed_in: SignedIn | None = None
     error: TopicError | None = None
+    failure: Exception | None = None
 
 
 def clock_text(seconds: int) -> str:
@@ -56,6 +74,20 @@ class SignInDialog(Dialog[SignInOutcome]):
         Binding("u", "copy_address", "Copy address", id=ids.SIGNIN_COPY_ADDRESS),
     ]
     AUTO_FOCUS = "#cancel"
+
+    class Prompted(Message, bubble=False):
+        """The worker got a code to show."""
+
+        def __init__(self, prompt: DeviceCodePrompt) -> None:
+            super().__init__()
+            self.prompt = prompt
+
+    class Finished(Message, bubble=False):
+        """The worker is done: the dialog closes with this outcome."""
+
+        def __init__(self, outcome: SignInOutcome) -> None:
+            super().__init__()
+            self.outcome = outcome
 
     def __init__(
         self, profile: Profile, default_client_id: str | None, *, flow: FlowFactory | None = None
@@ -101,21 +133,21 @@ class SignInDialog(Dialog[SignInOutcome]):
 
     def _sign_in(self) -> None:
         """Worker thread: start, show the code, wait; the outcome goes to the UI thread."""
-        app = self.exsync
         try:
             flow = self._flow()
-            prompt = flow.start()
-            app.call_from_thread(self._show_prompt, prompt)
+            self.post_message(self.Prompted(flow.start()))
             outcome = SignInOutcome(signed_in=flow.wait())
         except TopicError as error:
             outcome = SignInOutcome(error=None if error.topic_id == "cancelled" else error)
+        except Exception as failure:  # no keyring, say: the error help says what to do
+            outcome = SignInOutcome(failure=failure)
         finally:
-            app.cancels.release(self.cancel)
-        if self.cancel.is_set() and outcome.signed_in is None:
+            self.exsync.cancels.release(self.cancel)
+        if self.cancel.is_set() and outcome.signed_in is None and outcome.failure is None:
             outcome = SignInOutcome()  # a failure after cancelling is the cancel's doing
-        app.call_from_thread(self._finish, outcome)
+        self.post_message(self.Finished(outcome))
 
-    def _flow(self) -> DeviceSignIn:
+    def _flow(self) -> SignInFlow:
         if self._make_flow is not None:
             return self._make_flow(self.cancel)
         settings = settings_from_profile(self.profile, self.default_client_id)
@@ -123,8 +155,9 @@ class SignInDialog(Dialog[SignInOutcome]):
 
     # ------------------------------------------------------------ the UI side
 
-    def _show_prompt(self, prompt: DeviceCodePrompt) -> None:
-        self.prompt = prompt
+    def on_sign_in_dialog_prompted(self, message: Prompted) -> None:
+        """Show the code and the address; the countdown starts."""
+        prompt = self.prompt = message.prompt
         self.query_one("#signin-intro", Static).update(
             "On any device (phone, laptop), open this address:"
         )
@@ -145,9 +178,9 @@ class SignInDialog(Dialog[SignInOutcome]):
             f"Waiting for you to sign in: the code expires in {left}. ({keys})"
         )
 
-    def _finish(self, outcome: SignInOutcome) -> None:
-        # Not returned: call_from_thread would await the dismissal from the worker.
-        self.dismiss(outcome)
+    def on_sign_in_dialog_finished(self, message: Finished) -> None:
+        """Close with the outcome (not awaited: this is the dialog's own handler)."""
+        self.dismiss(message.outcome)
 
     # ---------------------------------------------------------------- actions
 
