@@ -25,13 +25,15 @@ if TYPE_CHECKING:
     from exsync_tui.ui.screens.connect import ConnectScreen
 
 CLIENT_ID_STEPS = (
-    "No client id? exsync borrows none: your administrator registers it once "
+    "No client id? exsync borrows none. Your administrator registers exsync once\n"
     "(README: Registering exsync in your organisation):\n"
     " 1. Entra admin center → App registrations → New registration.\n"
-    " 2. Authentication → Mobile and desktop, http://localhost; Allow public client flows: Yes.\n"
-    " 3. API permissions → Microsoft Graph, delegated: Mail.ReadWrite, Calendars.Read, "
-    "User.Read → Grant admin consent.\n"
-    " 4. Ask for its Application (client) ID, and the tenant id if single-tenant (F2)."
+    " 2. Authentication → Mobile and desktop, http://localhost; Allow public\n"
+    "    client flows: Yes.\n"
+    " 3. API permissions → Microsoft Graph, delegated: Mail.ReadWrite,\n"
+    "    Calendars.Read, User.Read; then Grant admin consent.\n"
+    " 4. They give you its Application (client) ID (and, for a single-tenant\n"
+    "    app, the tenant id: F2)."
 )
 
 
@@ -52,6 +54,7 @@ def show_office365(screen: ConnectScreen, ticked: bool) -> None:
     screen.query_one("#password-row").display = not ticked
     screen.query_one("#client_id-row").display = asking
     screen.query_one("#m365-client-help").display = asking and not screen.settings.client_id
+    screen.query_one("#advanced-summary", Static).update(screen.settings.summary(ticked))
 
 
 def typed_client_id(screen: ConnectScreen) -> bool:

@@ -67,7 +67,7 @@ class AdvancedSettings:
             connect_to=defaults.connect_to,
         )
 
-    def summary(self) -> str:
+    def summary(self, office365: bool = False) -> str:
         """One line naming what is set, for under the connect form."""
         parts = []
         if self.server:
@@ -88,9 +88,8 @@ class AdvancedSettings:
             parts.append("own client id")
         if self.authority or self.graph_url:
             parts.append("own Microsoft 365 hosts")
-        return "Advanced: " + (
-            ", ".join(parts) if parts else "none (autodiscover finds the server)"
-        )
+        usual = "Microsoft's public cloud" if office365 else "autodiscover finds the server"
+        return "Advanced: " + (", ".join(parts) if parts else f"none ({usual})")
 
 
 def suggested_name(email: str, taken: set[str]) -> str:

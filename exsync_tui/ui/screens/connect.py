@@ -242,7 +242,7 @@ class ConnectScreen(ReportsWorkerFailures, Screen[None]):
             if settings is not None:
                 self.settings = settings
                 self.query_one("#client_id", Input).value = settings.client_id
-                self.query_one("#advanced-summary", Static).update(settings.summary())
+                show_office365(self, office365)
                 self.query_one("#connect", Button).focus()
                 if field is not None:
                     # Opened to fix what a failure named: try the fix at once.

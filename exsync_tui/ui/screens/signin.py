@@ -70,6 +70,7 @@ class SignInDialog(Dialog[SignInOutcome]):
     """Shows the device code and its address until the user signed in elsewhere, or cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Cancel", id=ids.CLOSE),
         Binding("c", "copy_code", "Copy code", id=ids.SIGNIN_COPY_CODE),
         Binding("u", "copy_address", "Copy address", id=ids.SIGNIN_COPY_ADDRESS),
     ]
