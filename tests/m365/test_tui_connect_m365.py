@@ -40,7 +40,7 @@ async def test_without_a_client_id_the_screen_explains_registering_one_and_asks_
         await _ticked(pilot, app)
         assert _shown(app, "#client_id-row") and _shown(app, "#m365-client-help")
         text = screen_text(app)
-        assert "Allow public client flows" in text and "Grant admin consent" in text
+        assert "client flows: Yes" in text and "Grant admin consent" in text
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: "Type your organisation's client id" in screen_text(app))
         assert focused_id(app) == "client_id"

@@ -155,7 +155,7 @@ async def test_done_when_keyboard_only_at_80x24_add_sign_in_and_sync_through_gra
         await pilot.press(*info.users[0].email, "tab", "tab", "tab", "space")
         await wait_until(pilot, lambda: app.screen.query_one("#m365-client-help").display)
         assert not app.screen.query_one("#password-row").display
-        assert "Allow public client flows" in screen_text(app)
+        assert "client flows: Yes" in screen_text(app)
         await pilot.press("tab", *CLIENT_ID, "f2")
         await wait_for_screen(pilot, app, AdvancedSettingsDialog)
         await pilot.press("tab", "tab", *info.authority_url, "tab", *info.graph_url)
