@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.pilot import Pilot
+
 from exsync_tui.core.profiles import Config, save_config
 from exsync_tui.core.secrets.memory import MemoryKeyring
 from exsync_tui.ui.app import ExsyncApp
@@ -24,13 +26,13 @@ def _shown(app: ExsyncApp, selector: str) -> bool:
     return bool(app.screen.query_one(selector).display)
 
 
-async def _ticked(pilot: object, app: ExsyncApp) -> None:
+async def _ticked(pilot: Pilot[None], app: ExsyncApp) -> None:
     """The connect screen with an address typed and Microsoft 365 ticked."""
-    await wait_until(pilot, lambda: app.config_loaded)  # type: ignore[arg-type]
-    await pilot.press("a")  # type: ignore[attr-defined]
-    await wait_for_screen(pilot, app, ConnectScreen)  # type: ignore[arg-type]
-    await pilot.press(*"lee@contoso.example", "tab", "tab", "tab", "space")  # type: ignore[attr-defined]
-    await wait_until(pilot, lambda: not _shown(app, "#password-row"))  # type: ignore[arg-type]
+    await wait_until(pilot, lambda: app.config_loaded)
+    await pilot.press("a")
+    await wait_for_screen(pilot, app, ConnectScreen)
+    await pilot.press(*"lee@contoso.example", "tab", "tab", "tab", "space")
+    await wait_until(pilot, lambda: not _shown(app, "#password-row"))
 
 
 @synchronous
