@@ -92,7 +92,10 @@ def sign_in_and_save(screen: ConnectScreen, profile: Profile) -> None:
             exit_on_error=False,
         )  # fmt: skip
 
-    open_sign_in(app, profile, signed_in, fix=screen._fix)
+    def not_signed_in() -> None:
+        screen._show_status("✗ Not signed in: nothing was saved.")
+
+    open_sign_in(app, profile, signed_in, fix=screen._fix, not_signed_in=not_signed_in)
 
 
 def _save(app: ExsyncApp, screen: ConnectScreen, profile: Profile) -> None:

@@ -84,10 +84,11 @@ def open_sign_in(
     profile: Profile,
     signed_in: Callable[[SignedIn], None],
     fix: Callable[[str], None] | None = None,
+    not_signed_in: Callable[[], None] | None = None,
 ) -> None:
     """The sign-in dialog for ``profile``; then ``signed_in``, or the help topic (whose retry
     signs in again and whose fix hands the field it names to ``fix``). Cancelling changes
-    nothing."""
+    nothing; ``not_signed_in`` hears of a cancel or a failure."""
     from exsync_tui.ui.screens.error_help import ErrorHelpScreen
     from exsync_tui.ui.screens.signin import SignInDialog, SignInOutcome
 
@@ -95,14 +96,17 @@ def open_sign_in(
         if choice is None:
             return
         if choice.action == "retry":
-            open_sign_in(app, profile, signed_in, fix)
+            open_sign_in(app, profile, signed_in, fix, not_signed_in)
         elif choice.action == "fix" and choice.field and fix is not None:
             fix(choice.field)
 
     def ended(outcome: SignInOutcome | None) -> None:
         if outcome is not None and outcome.signed_in is not None:
             signed_in(outcome.signed_in)
-        elif outcome is not None and outcome.error is not None:
+            return
+        if not_signed_in is not None:
+            not_signed_in()
+        if outcome is not None and outcome.error is not None:
             diagnosis = failure_diagnosis(outcome.error)
             screen = ErrorHelpScreen(
                 diagnosis, can_fix=fix is not None, subject=profile.name, profile_name=profile.name

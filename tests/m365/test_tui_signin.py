@@ -139,6 +139,24 @@ async def test_an_expired_code_shows_its_help_topic(fresh_sandbox: Callable[...,
 
 
 @synchronous
+async def test_retry_in_the_help_of_a_declined_code_signs_in_with_a_new_code(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sandbox = fresh_sandbox(messages=1, events=0)
+    keyring, profile, app = _mailbox(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        _, declined = await _open_dialog(pilot, app)
+        sandbox.control.decline_device_code(declined.user_code)
+        await wait_until(pilot, lambda: "m365-device-code-declined" in screen_text(app))
+        await pilot.press("r")
+        _, prompt = await _code_shown(pilot, app)
+        assert prompt.user_code != declined.user_code
+        sandbox.control.approve_device_code(prompt.user_code)
+        await wait_until(pilot, lambda: "Microsoft 365: signed in as" in screen_text(app))
+    assert SecretStore(keyring).get_token_cache(profile.id) is not None
+
+
+@synchronous
 async def test_cancelling_mid_wait_leaves_no_worker_and_saves_nothing(
     fresh_sandbox: Callable[..., Sandbox],
 ) -> None:
@@ -193,36 +211,61 @@ async def test_a_sync_that_needs_a_sign_in_offers_it_then_syncs(
     _assert_graph_only(sandbox)
 
 
+async def _connect_ticked(pilot: Pilot[None], app: ExsyncApp, sandbox: Sandbox) -> None:
+    """Keyboard only: the connect screen, Microsoft 365 ticked, the sandbox's hosts set."""
+    info = sandbox.info
+    assert info.ca_file
+    await wait_until(pilot, lambda: app.config_loaded)
+    await pilot.press("a")
+    await wait_for_screen(pilot, app, ConnectScreen)
+    # email, password (not needed), name (suggested), then tick Microsoft 365
+    await pilot.press(*info.users[0].email, "tab", "tab", "tab", "space")
+    await wait_until(pilot, lambda: app.screen.query_one("#m365-client-help").display)
+    assert not app.screen.query_one("#password-row").display
+    assert "client flows: Yes" in screen_text(app)
+    await pilot.press("tab", *CLIENT_ID, "f2")
+    await wait_for_screen(pilot, app, AdvancedSettingsDialog)
+    await pilot.press("tab", "tab", *info.authority_url, "tab", *info.graph_url)
+    await pilot.press("tab", *info.ca_file, "ctrl+s")
+    await wait_for_screen(pilot, app, ConnectScreen)
+
+
+@synchronous
+async def test_cancelling_the_sign_in_of_a_new_mailbox_saves_nothing(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    sandbox = fresh_sandbox(messages=1, events=0)
+    keyring = MemoryKeyring()
+    app = app_on_disk(keyring, [])
+    async with app.run_test(size=SIZE) as pilot:
+        await _connect_ticked(pilot, app, sandbox)
+        await pilot.press("ctrl+s")
+        dialog, _ = await _code_shown(pilot, app)
+        await pilot.press("escape")
+        await wait_for_screen(pilot, app, ConnectScreen)
+        await wait_until(pilot, lambda: "Not signed in: nothing was saved" in screen_text(app))
+        await wait_until(pilot, lambda: not _signin_workers(app))
+        assert not dialog.is_attached
+    assert saved_config().profiles == {}
+    assert keyring.entries == {}  # no token cache either
+
+
 @synchronous
 async def test_done_when_keyboard_only_at_80x24_add_sign_in_and_sync_through_graph(
     fresh_sandbox: Callable[..., Sandbox],
 ) -> None:
     """Issue 11's "done when" in the TUI: connect screen, tick Microsoft 365, sign in, `s`."""
     sandbox = fresh_sandbox(messages=12, events=3)
-    info = sandbox.info
-    assert info.ca_file
     app = app_on_disk(MemoryKeyring(), [])
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: app.config_loaded)
-        await pilot.press("a")
-        await wait_for_screen(pilot, app, ConnectScreen)
-        # email, password (not needed), name (suggested), then tick Microsoft 365
-        await pilot.press(*info.users[0].email, "tab", "tab", "tab", "space")
-        await wait_until(pilot, lambda: app.screen.query_one("#m365-client-help").display)
-        assert not app.screen.query_one("#password-row").display
-        assert "client flows: Yes" in screen_text(app)
-        await pilot.press("tab", *CLIENT_ID, "f2")
-        await wait_for_screen(pilot, app, AdvancedSettingsDialog)
-        await pilot.press("tab", "tab", *info.authority_url, "tab", *info.graph_url)
-        await pilot.press("tab", *info.ca_file, "ctrl+s")
-        await wait_for_screen(pilot, app, ConnectScreen)
+        await _connect_ticked(pilot, app, sandbox)
         await pilot.press("ctrl+s")
         _, prompt = await _code_shown(pilot, app)
         sandbox.control.approve_device_code(prompt.user_code)
         await wait_until(pilot, lambda: "connected and saved" in screen_text(app))
         (profile,) = saved_config().profiles.values()
         assert profile.office365.client_id == CLIENT_ID
-        assert profile.office365.authority == info.authority_url.rstrip("/")
+        assert profile.office365.authority == sandbox.info.authority_url.rstrip("/")
         await pilot.press("enter")
         await wait_for_screen(pilot, app, DashboardScreen)
         await pilot.press("s")
