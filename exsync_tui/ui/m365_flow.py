@@ -48,13 +48,14 @@ def m365_health_line(screen: DashboardScreen, profile: Profile) -> str:
         return known
     screen.m365_health[profile.id] = CHECKING
     app = screen.exsync
+    key = screen.sign_in_key()  # the bindings are read on the UI thread, not in the worker
 
     def read() -> None:
         from exsync_tui.core.m365 import token_health
         from exsync_tui.core.secrets import KeyringUnavailable
 
         try:
-            line = health_line(token_health(profile, app.secret_store()), screen.sign_in_key())
+            line = health_line(token_health(profile, app.secret_store()), key)
         except KeyringUnavailable as error:
             line = f"Microsoft 365: the keyring cannot be read ({error.reason})"
 
