@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from exsync_tui.core.diagnose.m365_topics import SIGN_IN_TOPICS
+from exsync_tui.core.m365.settings import MICROSOFT_GRAPH_URL
 from exsync_tui.core.profiles import Config, ConnectionMode, Profile
 from exsync_tui.core.profiles.retention import retention_notice
 from exsync_tui.core.sync.record import LocalCounts
@@ -193,7 +194,10 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
             return
         meta = profile.metadata
         now = self.exsync.context.clock()
-        server = meta.ews_url or profile.ews_url or profile.server or "found by autodiscover"
+        if profile.mode is ConnectionMode.OFFICE365:  # Graph, never EWS's autodiscover
+            server = f"Microsoft Graph at {profile.office365.graph_url or MICROSOFT_GRAPH_URL}"
+        else:
+            server = meta.ews_url or profile.ews_url or profile.server or "found by autodiscover"
         version = f" ({meta.server_version})" if meta.server_version else ""
         row = self.exsync.syncs.board.row(profile.name)
         lines = [
