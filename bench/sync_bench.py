@@ -171,7 +171,8 @@ def _single_mailbox(
     log = _control(info, "request_log")
     figures["noop"] = {
         "seconds": noop["elapsed"],
-        "requests": dict(Counter(str(e.get("operation")) for e in log["result"])),
+        # Operations only: the control API's own call (clear_request_log) is logged too.
+        "requests": dict(Counter(e["operation"] for e in log["result"] if e.get("operation"))),
     }
 
 
