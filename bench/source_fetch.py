@@ -29,7 +29,13 @@ SERVER_VERSION = "Microsoft Exchange Server 2016 (15.1.2507.6)"
 
 
 def start_sandbox(
-    messages: int, latency_ms: int, *, users: int = 1, events: int = 0, hostile_names: bool = True
+    messages: int,
+    latency_ms: int,
+    *,
+    users: int = 1,
+    events: int = 0,
+    hostile_names: bool = True,
+    extra_folders: int = 0,
 ) -> tuple[subprocess.Popen[str], dict[str, Any]]:
     """`exsync sandbox --json` as its own process; returns it and its endpoints line."""
     command = [
@@ -43,6 +49,7 @@ def start_sandbox(
         f"--events={events}",
         "--seed=11",
         f"--latency-ms={latency_ms}",
+        f"--extra-folders={extra_folders}",
         *([] if hostile_names else ["--no-hostile-names"]),
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)

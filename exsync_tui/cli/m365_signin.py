@@ -18,12 +18,12 @@ from exsync_tui.cli.connect_output import EXIT_CANCELLED, format_topic
 from exsync_tui.cli.profiles_common import EXIT_FAILED, EXIT_OK, UsageError, find, load
 from exsync_tui.core.diagnose import for_profile
 from exsync_tui.core.diagnose.classify import TopicError
-from exsync_tui.core.diagnose.m365_topics import SIGN_IN_TOPICS
 from exsync_tui.core.diagnose.topics import topic_by_id
 from exsync_tui.core.m365 import DeviceCodePrompt, DeviceSignIn, SignedIn, settings_from_profile
 from exsync_tui.core.m365.authcode import AuthCodeSignIn
 from exsync_tui.core.m365.settings import M365Settings
-from exsync_tui.core.profiles import MailboxMetadata, Profile, saving_fresh, update_metadata
+from exsync_tui.core.m365.tokens import forget_sign_in_error
+from exsync_tui.core.profiles import Profile, saving_fresh
 from exsync_tui.core.secrets import SecretStore
 
 
@@ -139,20 +139,8 @@ def terminal_sign_in(
         print_topic(error, profile, out)
         return EXIT_FAILED
     print(f"signed in as {done.username}; the sign-in is kept in {store.describe()}", file=out)
-    _forget_sign_in_error(profile)
+    forget_sign_in_error(profile, saving_fresh())
     return EXIT_OK
-
-
-def _forget_sign_in_error(profile: Profile) -> None:
-    """A new sign-in answers a "sign in again" topic: the dashboard must stop asking."""
-    from dataclasses import replace
-
-    def compute(current: MailboxMetadata) -> MailboxMetadata | None:
-        if current.last_error_topic not in SIGN_IN_TOPICS:
-            return None
-        return replace(current, last_error_topic=None)
-
-    update_metadata(profile, compute, saving_fresh())
 
 
 def signin(args: argparse.Namespace) -> int:

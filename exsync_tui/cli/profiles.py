@@ -78,6 +78,11 @@ def register(subparsers: Any) -> None:
     remove.add_argument(
         "--purge", action="store_true", help="also delete its mail, calendars, state and secrets"
     )
+    remove.add_argument(
+        "--drop-unsent",
+        action="store_true",
+        help="with --purge: also delete mail still waiting in its send queue",
+    )
     remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     remove.set_defaults(handler=guarded(profiles_remove.remove))
 

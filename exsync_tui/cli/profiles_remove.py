@@ -13,7 +13,13 @@ from exsync_tui.cli.profiles_common import (
     load_for_change,
     say_saved,
 )
-from exsync_tui.core.profiles import data_paths, remove_profile, saving_into
+from exsync_tui.core.profiles import (
+    UnsentMail,
+    data_paths,
+    remove_profile,
+    saving_into,
+    unsent_mail,
+)
 from exsync_tui.core.secrets import SecretStore
 
 
@@ -31,6 +37,10 @@ def remove(args: argparse.Namespace) -> int:
     config = load_for_change()
     profile = find(config, args.name)
     existing = [path for path in data_paths(profile) if path.exists()]
+    if args.purge and not args.drop_unsent and (unsent := unsent_mail(profile)):
+        why = UnsentMail(profile.name, unsent)
+        print(f"nothing removed: {why}; or add --drop-unsent to delete them too", file=sys.stderr)
+        return EXIT_FAILED
     if not args.yes:
         if not sys.stdin.isatty():
             if args.purge:
@@ -41,7 +51,9 @@ def remove(args: argparse.Namespace) -> int:
                 print("nothing removed")
                 return EXIT_FAILED
     store = SecretStore() if args.purge else None
-    removal = remove_profile(profile, saving_into(config), purge_with=store)
+    removal = remove_profile(
+        profile, saving_into(config), purge_with=store, drop_unsent=args.drop_unsent
+    )
     result, report = removal.saved, removal.purged
     say_saved(result.path, result.backup_path, sys.stdout)
     print(f"removed profile {profile.name} from {result.path}")

@@ -13,7 +13,9 @@ fault SPEC: rules separated by ';' or ','; each rule is
   KIND[:ARG][*COUNT | @RATE][/OPERATION]
 KIND: 500, 503, busy (ErrorServerBusy; ARG = BackOffMilliseconds, default 1000), drop (close
 the connection), hang (no answer until the sandbox stops or faults are cleared), truncate (half
-the response body), invalid_sync_state (ErrorInvalidSyncStateData on Sync* operations),
+the response body), invalid_sync_state (ErrorInvalidSyncStateData on Sync* operations; Graph
+410 SyncStateNotFound on delta), resync_required and bad_delta_token (Graph delta: 410
+resyncRequired, 400 badRequest),
 password_expired (HTTP 401: the password has expired).
 *COUNT hits the next COUNT requests (default *1); @RATE hits that fraction (0 < RATE <= 1).
 /OPERATION limits a rule to one SOAP operation.
@@ -65,6 +67,13 @@ def register(subparsers: Any) -> None:
         help="include folder names that break naive clients ('..', slashes, very long, "
         "control characters); --no-hostile-names for clients that cannot cope",
     )
+    parser.add_argument(
+        "--extra-folders",
+        type=int,
+        default=0,
+        metavar="N",
+        help="N more mail folders under Archive (benchmarks of many folders)",
+    )
     parser.add_argument("--latency-ms", type=int, default=0, help="delay added to each request")
     parser.add_argument("--faults", type=_fault_spec, default="", help="faults to inject (SPEC)")
     parser.add_argument(
@@ -83,7 +92,7 @@ def register(subparsers: Any) -> None:
 def _run(args: argparse.Namespace) -> int:
     from exsync_tui.sandbox import Sandbox, SandboxConfig
 
-    if args.users < 1 or args.messages < 0 or args.events < 0:
+    if args.users < 1 or min(args.messages, args.events, args.extra_folders) < 0:
         print("exsync sandbox: --users must be at least 1, counts not negative", file=sys.stderr)
         return 2
     config = SandboxConfig(
@@ -96,6 +105,7 @@ def _run(args: argparse.Namespace) -> int:
         events=args.events,
         seed=args.seed,
         hostile_names=args.hostile_names,
+        extra_folders=args.extra_folders,
         latency_ms=args.latency_ms,
         faults=args.faults,
         state_dir=args.state_dir,

@@ -12,7 +12,7 @@ from exsync_tui.sandbox.auth import Authenticator, AuthOutcome
 from exsync_tui.sandbox.autodiscover import get_user_settings
 from exsync_tui.sandbox.ews.dispatch import dispatch, operation_name, sync_state_error
 from exsync_tui.sandbox.ews.soap import SoapFault, fault, parse_envelope
-from exsync_tui.sandbox.faults import FaultInjector, FaultRule
+from exsync_tui.sandbox.faults import SYNC_STATE_KINDS, FaultInjector, FaultRule
 from exsync_tui.sandbox.graph import GraphApp
 from exsync_tui.sandbox.graph.limits import MailboxConcurrency
 from exsync_tui.sandbox.httpserver import Request, Response
@@ -219,7 +219,7 @@ class MainApp:
             return Response(0, action="drop")
         if rule.kind == "hang":
             return Response(0, action="hang", hang_until=self.faults.hang())
-        if rule.kind == "invalid_sync_state":
+        if rule.kind in SYNC_STATE_KINDS:
             return Response(200, sync_state_error(operation))
         return Response(
             401,

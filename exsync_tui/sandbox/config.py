@@ -31,6 +31,8 @@ class SandboxConfig:
     # Folder names Exchange allows but naive clients choke on ("..", "/", very long, control
     # characters); off for clients such as mbsync that refuse them.
     hostile_names: bool = True
+    # More mail folders under Archive ("Folder 01"...), for benchmarks of many folders.
+    extra_folders: int = 0
 
 
 @dataclass(frozen=True)

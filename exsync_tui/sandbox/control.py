@@ -52,6 +52,7 @@ CONTROL_METHODS = (
     "set_unrenderable",
     "add_folder",
     "rename_folder",
+    "set_folder_hidden",
     "move_folder",
     "remove_folder",
     "add_event",
@@ -338,6 +339,10 @@ class Control(OAuthControl):
     def rename_folder(self, email: str, folder_id: str, name: str) -> None:
         """Rename a folder."""
         self._change(email, lambda mb: store_writes.rename_folder(mb, folder_id, name))
+
+    def set_folder_hidden(self, email: str, folder_id: str, hidden: bool = True) -> None:
+        """Mark a folder hidden (``isHidden``: Graph lists it only with includeHiddenFolders)."""
+        self._change(email, lambda mb: store_ops.set_folder_hidden(mb, folder_id, hidden))
 
     def move_folder(self, email: str, folder_id: str, parent: str) -> None:
         """Move a folder under `parent` (id or distinguished name); its id stays."""

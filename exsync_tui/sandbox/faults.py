@@ -7,7 +7,10 @@ SPEC is a list of rules separated by `;` or `,`. Each rule is
 KIND is one of `500`, `503`, `busy` (ErrorServerBusy; ARG = BackOffMilliseconds, default
 1000), `drop` (close the connection without answering), `hang` (never answer until the sandbox
 stops or the faults are cleared), `truncate` (cut the response body in half), `invalid_sync_state`
-(ErrorInvalidSyncStateData; only hits SyncFolderItems/SyncFolderHierarchy) and `password_expired`
+(ErrorInvalidSyncStateData; only hits SyncFolderItems/SyncFolderHierarchy and Graph delta requests,
+answered there 410 `SyncStateNotFound`), `resync_required` (Graph: 410 `resyncRequired`) and
+`bad_delta_token` (Graph: 400 `badRequest`, an invalid token; both like `invalid_sync_state` for
+EWS), `password_expired`
 (HTTP 401 telling the password has expired), for Graph `429` (throttled; ARG = the Retry-After
 seconds, none without ARG; EWS answers it as `busy`), and `pass`, which lets matching requests
 through untouched, so `pass*3/GetItem;busy*1/GetItem` breaks the fourth. `*COUNT` hits the next
@@ -35,10 +38,13 @@ FAULT_KINDS = (
     "hang",
     "truncate",
     "invalid_sync_state",
+    "resync_required",
+    "bad_delta_token",
     "password_expired",
     "429",
     "pass",
 )
+SYNC_STATE_KINDS = ("invalid_sync_state", "resync_required", "bad_delta_token")
 SYNC_OPERATIONS = ("SyncFolderItems", "SyncFolderHierarchy", "GraphDelta")
 _RULE = re.compile(
     r"^(?P<kind>[a-z_0-9]+)(?::(?P<arg>\d+))?(?:\*(?P<count>\d+)|@(?P<rate>[0-9.]+))?"
@@ -69,7 +75,7 @@ class FaultRule:
             wanted = self.mailbox.lower()
             if wanted not in (mailbox.lower(), mailbox.lower().split("@")[0]):
                 return False
-        return not (self.kind == "invalid_sync_state" and operation not in SYNC_OPERATIONS)
+        return not (self.kind in SYNC_STATE_KINDS and operation not in SYNC_OPERATIONS)
 
 
 def parse_faults(spec: str) -> list[FaultRule]:

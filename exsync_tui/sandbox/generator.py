@@ -82,7 +82,7 @@ def generate_mailboxes(config: SandboxConfig) -> list[Mailbox]:
     anchor = dt.datetime.combine(dt.date.fromisoformat(config.anchor), dt.time(), tzinfo=dt.UTC)
     for mailbox in mailboxes:
         mailbox_rng = random.Random(f"{config.seed}:{mailbox.index}")
-        _build_folders(mailbox, config.hostile_names)
+        _build_folders(mailbox, config.hostile_names, config.extra_folders)
         _fill_mail(mailbox, mailbox_rng, people, anchor, config)
         # Its own stream: the calendar stays the same whatever the mail draws.
         calendar_rng = random.Random(f"{config.seed}:{mailbox.index}:calendar")
@@ -90,7 +90,7 @@ def generate_mailboxes(config: SandboxConfig) -> list[Mailbox]:
     return mailboxes
 
 
-def _build_folders(mailbox: Mailbox, hostile_names: bool) -> None:
+def _build_folders(mailbox: Mailbox, hostile_names: bool, extra_folders: int = 0) -> None:
     root = store_ops.create_folder(mailbox, None, "", None, "root")
     top = store_ops.create_folder(
         mailbox, root.id, "Top of Information Store", None, "msgfolderroot"
@@ -113,7 +113,9 @@ def _build_folders(mailbox: Mailbox, hostile_names: bool) -> None:
         store_ops.create_folder(
             mailbox, inbox.id, name.rstrip() if name.startswith("Very") else name, "IPF.Note", None
         )
-    store_ops.create_folder(mailbox, top.id, "Archive", "IPF.Note", None)
+    archive = store_ops.create_folder(mailbox, top.id, "Archive", "IPF.Note", None)
+    for number in range(1, extra_folders + 1):
+        store_ops.create_folder(mailbox, archive.id, f"Folder {number:02d}", "IPF.Note", None)
 
 
 def _mail_folders(mailbox: Mailbox) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from exsync_tui.sandbox import mime_gen
 from exsync_tui.sandbox.ids import change_key
@@ -36,6 +37,7 @@ class Folder:
     # and the time of the latest change to the folder's contents or their flags.
     next_article: int = 1
     commit_time: dt.datetime = EPOCH
+    hidden: bool = False  # Outlook hides it (PR_ATTR_HIDDEN): Graph lists it only when asked
 
     @property
     def change_key(self) -> str:
@@ -201,6 +203,8 @@ class Mailbox:
     outbox: list[bytes] = field(default_factory=list)  # every message sent, oldest first
     # The envelope recipients of each outbox message (Bcc included), in the same order.
     outbox_recipients: list[tuple[str, ...]] = field(default_factory=list)
+    # Graph calendarView delta rounds by token: the view each started from, its entries.
+    graph_views: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def now(self) -> dt.datetime:
         """The time of a change: the wall clock, strictly later than every earlier change.

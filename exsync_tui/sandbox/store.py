@@ -50,6 +50,7 @@ class MailboxStore:
             config.seed,
             config.anchor,
             config.hostile_names,
+            config.extra_folders,
         )
         loaded = self._load()
         self.mailboxes: list[Mailbox] = loaded if loaded is not None else generate_mailboxes(config)

@@ -91,6 +91,14 @@ def rename_folder(mailbox: Mailbox, folder_id: str, name: str) -> None:
     folder.changed_seq = mailbox.next_seq()
 
 
+def set_folder_hidden(mailbox: Mailbox, folder_id: str, hidden: bool) -> None:
+    """Hide a folder from clients that do not ask for hidden ones (a hierarchy Update)."""
+    folder = _folder(mailbox, folder_id)
+    folder.hidden = hidden
+    folder.version += 1
+    folder.changed_seq = mailbox.next_seq()
+
+
 def move_folder(mailbox: Mailbox, folder_id: str, parent_id: str) -> None:
     """Move a folder under another (a hierarchy Update; like Exchange, the id stays)."""
     folder = _folder(mailbox, folder_id)

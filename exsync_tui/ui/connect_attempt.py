@@ -149,7 +149,7 @@ def _attempt(
         raise Cancelled()
     if outcome.diagnosis.ok:
         verified = replace(profile, metadata=outcome.metadata or profile.metadata)
-        _save_verified(app, screen, verified, typed)
+        save_verified(app, screen, verified, typed)
         return AttemptResult(attempt, diagnosis=outcome.diagnosis, request=request, saved=verified)
     elif screen.profile is not None:
         from exsync_tui.core.profiles import record_outcome
@@ -158,7 +158,7 @@ def _attempt(
     return AttemptResult(attempt=attempt, diagnosis=outcome.diagnosis, request=request)
 
 
-def _save_verified(
+def save_verified(
     app: ExsyncApp, screen: ConnectScreen, profile: Profile, password: str | None
 ) -> None:
     """Store the password and the profile exactly as ``exsync profiles add``/``edit`` do."""

@@ -81,10 +81,15 @@ def remove_profile(app: ExsyncApp, profile: Profile) -> None:
 
 def _remove(app: ExsyncApp, profile: Profile, purge: bool) -> None:
     """Remove as ``exsync profiles remove [--purge]`` does, then say what happened."""
+    from exsync_tui.core.profiles import UnsentMail
     from exsync_tui.core.profiles import remove_profile as remove_saved_profile
 
     store = app.secret_store() if purge else None
-    report = remove_saved_profile(profile, app.save_change, purge_with=store).purged
+    try:
+        report = remove_saved_profile(profile, app.save_change, purge_with=store).purged
+    except UnsentMail as unsent:
+        app.call_from_thread(app.notify, f"Not removed: {unsent}", severity="error")
+        return
     if report is None:
         app.call_from_thread(app.notify, f"Removed {profile.name}; its local mail is kept.")
         return
@@ -157,11 +162,28 @@ def toggle_enabled(app: ExsyncApp, profile: Profile) -> None:
 
 
 def sync_failure_help(app: ExsyncApp, row: MailboxRow) -> None:
-    """The error help for a failed sync: its topic and detail; retry syncs again, fix edits."""
+    """The error help for a failed sync: its topic and detail; retry syncs again, fix edits.
+
+    A Microsoft 365 mailbox whose sync needs a person to sign in gets the sign-in instead
+    (the help topic follows only if that fails), then syncs again.
+    """
     from exsync_tui.core.diagnose import topic_by_id
+    from exsync_tui.core.diagnose.m365_topics import SIGN_IN_TOPICS
     from exsync_tui.core.diagnose.topics import HELP_TOPICS
+    from exsync_tui.core.profiles import ConnectionMode
     from exsync_tui.core.steps import Step, StepStatus
 
+    failed = app.config.profiles.get(row.profile)
+    if row.topic in SIGN_IN_TOPICS and failed and failed.mode is ConnectionMode.OFFICE365:
+        from exsync_tui.ui.m365_flow import sign_in_again
+
+        def sync_again() -> None:
+            current = app.config.profiles.get(row.profile)
+            if current is not None:
+                start_sync(app, [current])
+
+        sign_in_again(app, failed, then=sync_again)
+        return
     known = row.topic if row.topic in HELP_TOPICS else None
     topic = topic_by_id(known or "unexpected-error")
     step = Step(name="sync", status=StepStatus.FAIL, detail=row.detail or row.topic or "")

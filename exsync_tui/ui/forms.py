@@ -14,12 +14,14 @@ from pathlib import Path
 from exsync_tui.core.profiles import (
     AuthType,
     ConnectionMode,
+    Office365Settings,
     Profile,
     TlsTrust,
     new_profile,
     validate_profile,
 )
 from exsync_tui.core.profiles import validate as checks
+from exsync_tui.core.profiles.office365 import DEFAULT_TENANT
 from exsync_tui.ui.context import NewProfileDefaults
 
 _NOT_NAME_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
@@ -35,10 +37,15 @@ class AdvancedSettings:
     ca_file: str = ""
     pin_sha256: str = ""
     connect_to: tuple[str, ...] = ()
+    tenant: str = ""
+    client_id: str = ""
+    authority: str = ""
+    graph_url: str = ""
 
     @classmethod
     def from_profile(cls, profile: Profile) -> AdvancedSettings:
         """The settings a saved profile holds."""
+        m365 = profile.office365
         return cls(
             username=profile.username or "",
             server=profile.ews_url or profile.server or "",
@@ -46,6 +53,10 @@ class AdvancedSettings:
             ca_file=str(profile.tls.ca_file) if profile.tls.ca_file else "",
             pin_sha256=profile.tls.pin_sha256 or "",
             connect_to=profile.connect_to,
+            tenant=m365.tenant if m365.tenant != DEFAULT_TENANT else "",
+            client_id=m365.client_id or "",
+            authority=m365.authority or "",
+            graph_url=m365.graph_url or "",
         )
 
     @classmethod
@@ -56,7 +67,7 @@ class AdvancedSettings:
             connect_to=defaults.connect_to,
         )
 
-    def summary(self) -> str:
+    def summary(self, office365: bool = False) -> str:
         """One line naming what is set, for under the connect form."""
         parts = []
         if self.server:
@@ -71,9 +82,14 @@ class AdvancedSettings:
             parts.append("pinned certificate")
         if self.connect_to:
             parts.append(f"{len(self.connect_to)} host mapping(s)")
-        return "Advanced: " + (
-            ", ".join(parts) if parts else "none (autodiscover finds the server)"
-        )
+        if self.tenant:
+            parts.append(f"tenant {self.tenant}")
+        if self.client_id:
+            parts.append("own client id")
+        if self.authority or self.graph_url:
+            parts.append("own Microsoft 365 hosts")
+        usual = "Microsoft's public cloud" if office365 else "autodiscover finds the server"
+        return "Advanced: " + (", ".join(parts) if parts else f"none ({usual})")
 
 
 def suggested_name(email: str, taken: set[str]) -> str:
@@ -119,7 +135,7 @@ def build_profile(
         ca_file=Path(settings.ca_file).expanduser() if settings.ca_file else None,
         pin_sha256=checks.pin_sha256(settings.pin_sha256) if settings.pin_sha256 else None,
     )
-    values = {
+    values: dict[str, object] = {
         "email": email.strip(),
         "username": settings.username.strip() or None,
         "mode": mode,
@@ -128,6 +144,13 @@ def build_profile(
         "connect_to": tuple(settings.connect_to),
         **fields,
     }
+    if office365:
+        values["office365"] = Office365Settings(
+            tenant=settings.tenant.strip() or DEFAULT_TENANT,
+            client_id=settings.client_id.strip() or None,
+            authority=settings.authority.strip() or None,
+            graph_url=settings.graph_url.strip() or None,
+        )
     if existing is None:
         email_value = str(values.pop("email"))
         return new_profile(name, email_value, **values)  # type: ignore[arg-type]

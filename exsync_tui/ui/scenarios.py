@@ -24,6 +24,7 @@ from exsync_tui.core.profiles import (
     TlsTrust,
 )
 from exsync_tui.core.steps import Diagnosis, HelpTopic, Step, StepStatus
+from exsync_tui.ui import m365_scenarios as m365
 from exsync_tui.ui import sync_scenarios as sync_states
 from exsync_tui.ui.app import ExsyncApp
 from exsync_tui.ui.context import UiContext
@@ -305,6 +306,13 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("connect-invalid", "A mistyped address", lambda: fixed_app(), _add_typed_badly),
     Scenario("connect-steps", "Autodiscover steps, live", lambda: fixed_app(), _connecting),
     Scenario("advanced", "Advanced settings, OWA URL pasted", lambda: fixed_app(), _advanced),
+    Scenario("connect-m365", "Adding a Microsoft 365 mailbox", fixed_app, m365.connect_office365),
+    Scenario(
+        "signin",
+        "Microsoft 365 sign-in: the code, its address, the countdown",
+        lambda: fixed_app(fixed_profiles()),
+        m365.sign_in_dialog,
+    ),
     Scenario(
         "advanced-invalid",
         "Advanced settings with mistakes",

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.timeout(600)  # a dozen interpreters start; slow on a l
 def test_the_sync_bench_runs_every_path() -> None:
     figures = sync_bench.smoke()
 
-    assert figures["exsync"]["count"] == 5 and figures["naive"]["count"] > 0
+    # The naive script reads every mail folder, as exsync does: the same count.
+    assert figures["exsync"]["count"] == 5 and figures["naive"]["count"] == 5
     assert figures["noop"]["requests"]  # the no-op sync was counted
     many = figures["mailboxes"]
     assert many["count"] == 2 and many["messages"] == 10

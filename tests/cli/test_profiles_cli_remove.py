@@ -84,6 +84,42 @@ def test_purge_deletes_everything_and_prints_it(
         assert line in out
 
 
+def _queue_unsent_mail(profile_name: str) -> Path:
+    """A message `exsync send` queued for ``profile_name`` and has not sent; its file."""
+    from exsync_tui.core.send.outgoing import prepare
+    from exsync_tui.core.send.queue import QUEUED, SendQueue
+    from tests.send.helpers import message
+
+    profile = load_config().profiles[profile_name]
+    outgoing = prepare(message("Queued", "j@example.com", "f@example.com"), ["f@example.com"],
+                       from_headers=False)  # fmt: skip
+    return SendQueue.of(profile).add(outgoing, QUEUED).path
+
+
+def test_purge_refuses_while_the_send_queue_holds_unsent_mail(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    memory_keyring: MemoryKeyring,
+    synced_profile: dict[str, Path],
+) -> None:
+    queued = _queue_unsent_mail("work")
+    code, out, err = run_exsync(
+        capsys, monkeypatch, "profiles", "remove", "work", "--purge", "--yes"
+    )
+    assert code == 1
+    assert "nothing removed: work has 1 unsent message(s) in its send queue" in err
+    assert "--drop-unsent" in err and "exsync send --flush --profile work" in err
+    assert "work" in load_config().profiles and queued.exists()
+    assert all(path.exists() for path in synced_profile.values())
+    assert len(memory_keyring.entries) == 2
+
+    code, out, err = run_exsync(
+        capsys, monkeypatch, "profiles", "remove", "work", "--purge", "--yes", "--drop-unsent"
+    )
+    assert (code, err) == (0, "")
+    assert "work" not in load_config().profiles and not queued.exists()
+
+
 def test_purge_without_a_terminal_needs_yes(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,

@@ -119,3 +119,23 @@ def test_the_notice_counts_a_part_day_as_a_day_and_knows_when_data_is_gone() -> 
     gone = retention_notice(disabled, NOW + timedelta(days=2))
     assert gone is not None and gone.text() == "disabled; no local data"
     assert retention_notice(disabled.reenabled(), NOW) is None
+
+
+def test_the_retention_purge_keeps_mail_still_waiting_to_be_sent() -> None:
+    from exsync_tui.core.send.outgoing import prepare
+    from exsync_tui.core.send.queue import QUEUED, SendQueue
+    from tests.send.helpers import message
+
+    base = new_profile("old", email="old@example.com")
+    expired = replace(base, enabled=False, disabled_at=NOW - timedelta(days=31))
+    (expired.effective_mail_dir() / "INBOX" / "cur").mkdir(parents=True)
+    raw = message("Waiting", "old@example.com", "f@example.com")
+    queued = SendQueue.of(expired).add(prepare(raw, ["f@example.com"], from_headers=False), QUEUED)
+
+    report = purge_expired([expired], NOW)["old"]
+
+    assert not expired.effective_mail_dir().exists()  # the synced copy goes, as promised
+    # The only copy of unsent mail stays, whole.
+    assert [e.message_id for e in SendQueue.of(expired).unsent()] == [queued.message_id]
+    assert SendQueue.of(expired).mime(queued).endswith(b"Body of Waiting.\r\n")
+    assert report.failed == {expired.state_dir(): "kept: its send queue holds 1 unsent message(s)"}

@@ -50,13 +50,15 @@ def run_graph_sync(
     tokens: ControlTokens | None = None,
     *,
     settings: dict[str, Any] | None = None,
+    graph_url: str | None = None,
     **options: Any,
 ) -> tuple[SyncResult, list[SyncEvent]]:
-    """Sync ``profile`` once through Graph; returns the result and every event."""
+    """Sync ``profile`` once through Graph (the sandbox's unless ``graph_url`` says);
+    returns the result and every event."""
     events: list[SyncEvent] = []
     factory = graph_source_factory(
         tokens or ControlTokens(sb),
-        sb.info.graph_url,
+        graph_url or sb.info.graph_url,
         **{"backoff_base_s": 0.01, **(settings or {})},
     )
     result = sync_profile(

@@ -138,3 +138,25 @@ def test_a_delta_page_that_links_to_itself_is_refused(server: str) -> None:
         with pytest.raises(TopicError) as raised:
             source.sync_items("inbox", first.sync_state)
     assert raised.value.topic_id == "response-rejected"
+
+
+def test_a_calendar_view_page_that_links_to_itself_is_refused(server: str) -> None:
+    link = f"{server}/v1.0/me/calendars/cal/calendarView/delta?$skiptoken=same"
+
+    def reply(path: str, count: int) -> tuple[int, dict[str, str], bytes]:
+        page: dict[str, object] = {"value": []}
+        if path.startswith("/v1.0/me/calendars?"):
+            page["value"] = [{"id": "cal", "name": "Calendar"}]
+        elif "/delta" in path:
+            page["@odata.nextLink"] = link
+        return 200, {"Content-Type": "application/json"}, json.dumps(page).encode()
+
+    _Handler.reply = staticmethod(reply)
+    now = dt.datetime.now(dt.UTC)
+    window = (now - dt.timedelta(days=30), now + dt.timedelta(days=365))
+    with GraphSource(GraphSettings(graph_url=server), lambda: "token-1") as source:
+        first = source.sync_calendar("cal", None, 100, window)
+        assert not first.includes_last
+        with pytest.raises(TopicError) as raised:
+            source.sync_calendar("cal", first.sync_state, 100, window)
+    assert raised.value.topic_id == "response-rejected"

@@ -49,6 +49,19 @@ def test_no_case_twins_and_hostile_names_only_when_asked(hostile: bool) -> None:
     assert hostile_present == ({n.rstrip() for n in HOSTILE_FOLDER_NAMES} if hostile else set())
 
 
+def test_extra_folders_are_mail_folders_under_archive_and_hold_mail() -> None:
+    plain = _truth(messages=300)
+    truth = _truth(messages=300, extra_folders=4)
+    archive = next(f["id"] for f in truth["folders"] if f["name"] == "Archive")
+    extra = [f for f in truth["folders"] if f["parent_id"] == archive]
+
+    assert sorted(f["name"] for f in extra) == [f"Folder 0{n}" for n in range(1, 5)]
+    assert len(truth["folders"]) == len(plain["folders"]) + 4
+    held = Counter(i["folder_id"] for i in truth["items"] if i["kind"] == "message")
+    assert all(held[f["id"]] > 0 for f in extra)  # generated mail goes there too
+    assert sum(held.values()) == 300
+
+
 def test_control_api_refuses_a_case_twin_folder(fresh_sandbox: Any) -> None:
     sandbox: Sandbox = fresh_sandbox(users=1, messages=1, events=0)
     email = sandbox.info.users[0].email

@@ -13,6 +13,7 @@ must then be updated), so every case listed is a real crash.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,9 +21,10 @@ import pytest
 
 from exsync_tui.core.sync import crashpoints
 from exsync_tui.sandbox import Sandbox
+from tests.graph.test_graph_calendar import assert_calendars_match
 from tests.sync.cli_helpers import assert_exact, crash_at, save_sandbox_profile
 from tests.sync.helpers import folder_named, run_sync
-from tests.sync.kill_sources import SOURCES, KillSource
+from tests.sync.kill_sources import GRAPH, SOURCES, KillSource
 
 _PAGE_POINTS = tuple(p for p in crashpoints.POINTS if p.startswith("page-"))
 _ONCE = ("hierarchy-before-commit", "hierarchy-after-commit", "calendar-after-write",
@@ -97,3 +99,28 @@ def test_the_sync_command_dies_with_its_killed_child(
     result, _ = run_sync(sb, profile)
     assert result.ok, result
     assert_exact(sb, profile)
+
+
+def test_killed_while_writing_calendar_changes_from_the_graph_view_delta(
+    fresh_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    """Graph only (EWS has no calendar view delta): changed, deleted and added events in one
+    calendarView delta page. The state that names the new link must not be saved before
+    the files are, and a rerun of the same page from the old link must end exact."""
+    sb = fresh_sandbox(messages=2, events=6)
+    email = sb.info.users[0].email
+    profile = GRAPH.save(sb, tmp_path)
+    assert GRAPH.sync(sb, profile)[0].ok
+    events = sorted(
+        (i for i in sb.control.truth(email)["items"] if i["kind"] == "event"),
+        key=lambda i: str(i["id"]),
+    )
+    sb.control.update_event(email, events[0]["id"], subject="Renamed before the crash")
+    sb.control.delete_event(email, events[1]["id"])
+    sb.control.add_event(email, "Added before the crash", "2026-12-02T09:00:00",
+                         "2026-12-02T10:00:00", timezone="Europe/Berlin")  # fmt: skip
+    GRAPH.crash(sb, profile, "calendar-after-write", 1)
+    result, _ = GRAPH.sync(sb, profile)
+    assert result.ok, result
+    assert_exact(sb, profile)
+    assert_calendars_match(sb, profile, dt.datetime.now(dt.UTC))  # the default window

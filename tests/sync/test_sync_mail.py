@@ -249,3 +249,40 @@ def test_a_held_mass_delete_stays_held_in_later_runs_whatever_the_page_size(
         again, _ = run_sync(sb, profile, page_size=2)
         assert again.held == 1
     assert {p for p in inbox_dir.rglob("*") if p.is_file()} == left
+
+
+def test_the_folders_first_pages_are_asked_for_together_not_one_after_another(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    import threading
+    import time
+
+    from exsync_tui.core.sync.engine import sync_profile
+
+    sb, _email, profile = synced_mailbox(fresh_sandbox, messages=10)
+    sb.control.clear_request_log()
+    sb.control.inject_fault("hang*1/SyncFolderItems")  # the first folder asked for hangs
+    results: list[Any] = []
+    cancel = threading.Event()
+    worker = threading.Thread(
+        target=lambda: results.append(
+            sync_profile(profile, sb.info.users[0].password, cancel=cancel)
+        )
+    )
+    worker.start()
+
+    def answered() -> int:
+        return len([e for e in sb.control.request_log() if e["operation"] == "SyncFolderItems"])
+
+    deadline = time.monotonic() + 30
+    while answered() < 3 and time.monotonic() < deadline:
+        sb.control.wait_for_request(lambda e: False, 0.05)  # a wait that wakes on each entry
+    # Other folders were answered while one request hung: they were not waiting behind it.
+    assert answered() >= 3 and worker.is_alive()
+    cancel.set()  # pages asked for ahead and never used change nothing
+    worker.join(30)
+    assert results and results[0].topic == "cancelled", results
+    sb.control.clear_faults()
+    after, _ = run_sync(sb, profile)
+    assert after.ok, after
+    assert_mail_matches(sb, profile)

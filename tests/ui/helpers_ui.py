@@ -111,6 +111,11 @@ def screen_text(app: ExsyncApp) -> str:
     return "\n".join(parts)
 
 
+def notified(app: ExsyncApp, text: str) -> bool:
+    """Whether a toast now shown says ``text`` (Textual keeps them on the app, not a screen)."""
+    return any(text in notification.message for notification in app._notifications)
+
+
 def mail_dir_with_a_message(profile: Profile) -> Path:
     """Create the profile's Maildir with one message, as a sync would have."""
     cur = profile.effective_mail_dir() / "INBOX" / "cur"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from textual.pilot import Pilot
+
 from exsync_tui.core.profiles import MailboxMetadata, new_profile
 from exsync_tui.core.secrets import SecretStore
 from exsync_tui.core.secrets.memory import MemoryKeyring
+from exsync_tui.ui.app import ExsyncApp
 from exsync_tui.ui.screens.connect import ConnectScreen
 from exsync_tui.ui.screens.dashboard import DashboardScreen
 from exsync_tui.ui.screens.remove import RemoveDialog
@@ -13,6 +16,7 @@ from tests.ui.helpers_ui import (
     app_on_disk,
     focused_id,
     mail_dir_with_a_message,
+    notified,
     saved_config,
     screen_text,
     synchronous,
@@ -83,6 +87,14 @@ async def test_the_password_never_reaches_the_clipboard(memory_keyring: MemoryKe
         assert field.value == ""  # cut removed the text without copying it
 
 
+async def _open_remove_dialog(pilot: Pilot[None], app: ExsyncApp) -> None:
+    """``x`` on the selected mailbox, until the dialog is up with "Keep" focused."""
+    await pilot.press("x")
+    await wait_until(
+        pilot, lambda: isinstance(app.screen, RemoveDialog) and focused_id(app) == "keep"
+    )
+
+
 @synchronous
 async def test_remove_with_purge_deletes_config_entry_secret_and_mail(
     memory_keyring: MemoryKeyring,
@@ -98,17 +110,37 @@ async def test_remove_with_purge_deletes_config_entry_secret_and_mail(
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: app.config_loaded)
         await pilot.press("down")  # the second row: doomed
-        await pilot.press("x")
-        await wait_until(
-            pilot, lambda: isinstance(app.screen, RemoveDialog) and focused_id(app) == "keep"
-        )
+        await _open_remove_dialog(pilot, app)
         assert "doomed" in screen_text(app)
-        await pilot.press("shift+tab", "space")  # tick "also delete"
-        await pilot.press("tab", "tab", "enter")  # Keep -> Remove
+        await pilot.press("shift+tab", "space", "tab", "tab", "enter")  # tick purge, Remove
         await wait_until(pilot, lambda: "doomed" not in saved_config().profiles)
         await wait_until(pilot, lambda: not mail.exists())
     assert list(saved_config().profiles) == ["keep"]
     assert store.get_password(doomed.id) is None
+
+
+@synchronous
+async def test_remove_with_purge_is_refused_while_mail_waits_in_the_send_queue(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    from exsync_tui.core.send.outgoing import prepare
+    from exsync_tui.core.send.queue import QUEUED, SendQueue
+    from tests.send.helpers import message
+
+    profile = new_profile("solo", "solo@example.com")
+    SecretStore(memory_keyring).set_password(profile.id, "pw-of-solo")
+    mail = mail_dir_with_a_message(profile)
+    raw = message("Waiting", "solo@example.com", "f@example.com")
+    SendQueue.of(profile).add(prepare(raw, ["f@example.com"], from_headers=False), QUEUED)
+    app = app_on_disk(memory_keyring, [profile])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.config_loaded)
+        await _open_remove_dialog(pilot, app)
+        await pilot.press("shift+tab", "space", "tab", "tab", "enter")  # tick purge, Remove
+        await wait_until(pilot, lambda: notified(app, "Not removed: solo has 1 unsent message(s)"))
+    assert list(saved_config().profiles) == ["solo"]
+    assert mail.exists() and len(SendQueue.of(profile).unsent()) == 1
+    assert SecretStore(memory_keyring).get_password(profile.id) == "pw-of-solo"
 
 
 @synchronous
@@ -120,10 +152,7 @@ async def test_remove_without_purge_keeps_mail_and_secret(memory_keyring: Memory
     app = app_on_disk(memory_keyring, [profile])
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: app.config_loaded)
-        await pilot.press("x")
-        await wait_until(
-            pilot, lambda: isinstance(app.screen, RemoveDialog) and focused_id(app) == "keep"
-        )
+        await _open_remove_dialog(pilot, app)
         await pilot.press("tab", "enter")
         await wait_until(pilot, lambda: not saved_config().profiles)
     assert mail.exists()

@@ -29,6 +29,7 @@ from exchangelib.protocol import FaultTolerance
 from exsync_tui.core.connect.auth import read_rejection
 from exsync_tui.core.diagnose.classify import TopicError
 from exsync_tui.core.net import install_adapter
+from exsync_tui.core.net.budget import WaitOutcome, spent_detail, wait_within_budget
 from exsync_tui.core.paths import state_dir
 
 DEFAULT_BUDGET_S = 60.0
@@ -53,14 +54,19 @@ class CancelledDuringBackOff(RateLimitError):  # type: ignore[misc]
 class BudgetSpent(RateLimitError, TopicError):  # type: ignore[misc]
     """The server stayed busy beyond the time budget."""
 
-    def __init__(self, wanted_s: float, budget_s: float) -> None:
-        RateLimitError.__init__(self, "time budget spent", wait=wanted_s)
+    def __init__(self, wanted_s: float, budget_s: float, *, per_request: bool = False) -> None:
+        # Not RateLimitError.__init__: through EWSError it would call TopicError.__init__
+        # with one argument (the MRO puts TopicError next), which needs two.
         TopicError.__init__(
             self,
             "server-busy",
-            f"the server asked to wait {wanted_s:.0f} s more; the budget of {budget_s:.0f} s "
-            "is spent",
+            spent_detail("the server is busy", wanted_s, budget_s, per_request),
         )
+        self.value = "time budget spent"
+        self.wait = wanted_s
+
+    def __str__(self) -> str:
+        return self.detail
 
 
 class BudgetRetryPolicy(FaultTolerance):  # type: ignore[misc]
@@ -110,16 +116,15 @@ class BudgetRetryPolicy(FaultTolerance):  # type: ignore[misc]
     def back_off_until(self, value: datetime.datetime | None) -> None:
         """Ignored: waiting happens in :meth:`back_off`."""
 
+    per_request = False
+    """True when the budget starts again with each request (the message says so)."""
+
     def back_off(self, seconds: float | None) -> None:
         wait = float(seconds if seconds is not None else self.DEFAULT_BACKOFF)
-        if self.cancel.is_set():
-            raise CancelledDuringBackOff()
-        remaining = self.deadline - time.monotonic()
-        if wait > remaining:
-            raise BudgetSpent(wait, self.budget_s)
-        if self.on_back_off is not None:
-            self.on_back_off(wait)
-        if self.cancel.wait(wait):
+        outcome = wait_within_budget(wait, self.deadline, self.cancel, self.on_back_off)
+        if outcome is WaitOutcome.OVER_BUDGET:
+            raise BudgetSpent(wait, self.budget_s, per_request=self.per_request)
+        if outcome is WaitOutcome.CANCELLED:
             raise CancelledDuringBackOff()
 
     def raise_response_errors(self, response: Any) -> None:

@@ -283,12 +283,12 @@ _TOPICS = (
         title="Microsoft 365 is not available here yet",
         explanation=(
             "Microsoft 365 mailboxes sign in with Microsoft's device-code flow and sync "
-            "through Microsoft Graph. The sign-in works from the command line (exsync profiles "
-            "add, exsync profiles signin); this part of exsync (the terminal UI's sign-in "
-            "screen, or the sync through Graph) does not have it yet."
+            "through Microsoft Graph; this part of exsync speaks only Exchange's EWS and "
+            "cannot serve them."
         ),
         advice=(
-            "Sign in from the command line: exsync profiles signin (README: Microsoft 365).",
+            "Sign in with the dashboard's i (sign in), or on a terminal with exsync profiles "
+            "signin, and sync through Graph (README: Microsoft 365).",
             "For an on-premises Exchange server, choose the Exchange (EWS) account type instead.",
         ),
         admin="No action needed.",

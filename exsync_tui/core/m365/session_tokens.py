@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 
+from exsync_tui.core.m365.settings import MICROSOFT_GRAPH_URL
 from exsync_tui.core.m365.tokens import access_token
 from exsync_tui.core.profiles import Profile
 from exsync_tui.core.secrets import SecretStore
@@ -51,3 +52,13 @@ class SessionTokens:
 
     def __repr__(self) -> str:  # never the token
         return f"SessionTokens(profile={self._profile.name!r})"
+
+
+def graph_session(
+    profile: Profile, secret: str, cancel: threading.Event
+) -> tuple[SessionTokens, str]:
+    """The token provider and Graph base URL a Microsoft 365 profile's run talks through
+    (``secret`` is the access token the job was given): syncing and sending share it."""
+    return SessionTokens(
+        profile, secret, cancel
+    ), profile.office365.graph_url or MICROSOFT_GRAPH_URL

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -22,7 +23,7 @@ from exsync_tui.core.m365.cache import load_cache, save_cache
 from exsync_tui.core.m365.client import public_client, run_round
 from exsync_tui.core.m365.errors import classify_result
 from exsync_tui.core.m365.settings import SCOPES, settings_from_profile
-from exsync_tui.core.profiles import Profile
+from exsync_tui.core.profiles import ConfigChange, MailboxMetadata, Profile, update_metadata
 from exsync_tui.core.secrets import SecretStore
 
 REFRESH_IDLE_LIFETIME_S = 90 * 24 * 3600
@@ -127,3 +128,14 @@ def token_health(profile: Profile, store: SecretStore, now: float | None = None)
     if valid > now:
         return TokenHealth(TokenState.VALID, username, valid, until)
     return TokenHealth(TokenState.REFRESHABLE, username, None, until)
+
+
+def forget_sign_in_error(profile: Profile, save: Callable[[ConfigChange], object]) -> None:
+    """A new sign-in answers a "sign in again" topic: the dashboard must stop asking."""
+
+    def compute(current: MailboxMetadata) -> MailboxMetadata | None:
+        if current.last_error_topic not in SIGN_IN_TOPICS:
+            return None
+        return replace(current, last_error_topic=None)
+
+    update_metadata(profile, compute, save)

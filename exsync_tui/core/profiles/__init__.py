@@ -42,10 +42,12 @@ from exsync_tui.core.profiles.model import (
 from exsync_tui.core.profiles.password import PasswordSource, password_source, resolve_password
 from exsync_tui.core.profiles.purge import (
     PurgeReport,
+    UnsentMail,
     data_paths,
     purge_local_data,
     purge_profile_data,
     purge_secrets,
+    unsent_mail,
 )
 from exsync_tui.core.profiles.toml_io import SaveResult, has_comments, load_config, save_config
 from exsync_tui.core.profiles.validate import ConnectTo, InvalidValue, parse_connect_to
@@ -86,6 +88,8 @@ __all__ = [
     "profile_summary",
     "profile_to_data",
     "purge_local_data",
+    "unsent_mail",
+    "UnsentMail",
     "purge_profile_data",
     "purge_secrets",
     "record_outcome",

@@ -155,6 +155,7 @@ def _parse_sync(table: TableReader, path: Path | None) -> SyncSelection:
             table, "mass_delete_percent", DEFAULT_MASS_DELETE_PERCENT, 100
         ),
         sync_direction=table.choice("sync_direction", SyncDirection, SyncDirection.BOTH),
+        include_hidden_folders=table.boolean("include_hidden_folders", False),
         extra=table.rest(path),
     )
 
@@ -278,6 +279,8 @@ def profile_to_data(profile: Profile) -> dict[str, Any]:
                 "connections": sync.connections,
                 "mass_delete_percent": sync.mass_delete_percent,
                 "sync_direction": sync.sync_direction.value,
+                # Written only when set: configs stay as they were for everyone else.
+                "include_hidden_folders": sync.include_hidden_folders or None,
             }
         )
         | sync.extra

@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from exsync_tui.core.profiles.model import Config, MailboxMetadata, Profile
-from exsync_tui.core.profiles.purge import PurgeReport, purge_local_data, purge_secrets
+from exsync_tui.core.profiles.purge import (
+    PurgeReport,
+    UnsentMail,
+    purge_local_data,
+    purge_secrets,
+    unsent_mail,
+)
 from exsync_tui.core.profiles.toml_io import SaveResult, load_config, save_config
 from exsync_tui.core.secrets import SecretStore
 from exsync_tui.core.steps import Diagnosis
@@ -135,16 +141,21 @@ def remove_profile(
     save: Callable[[ConfigChange], _Saved],
     *,
     purge_with: SecretStore | None = None,
+    drop_unsent: bool = False,
 ) -> Removal[_Saved]:
     """Take ``profile`` out of the config; with ``purge_with``, delete its secrets and data too.
 
     The order is secrets, config, local data: an unavailable keyring stops the
     removal before anything is changed, and local data is only deleted once the
     profile is gone from the config. Failures to delete a path are in
-    ``purged.failed``, not raised.
+    ``purged.failed``, not raised. A purge of a profile whose send queue holds
+    unsent mail raises :class:`UnsentMail` before anything changes, unless
+    ``drop_unsent``: once the profile is gone, nothing could send that mail.
     """
     report: PurgeReport | None = None
     if purge_with is not None:
+        if not drop_unsent and (count := unsent_mail(profile)):
+            raise UnsentMail(profile.name, count)
         report = purge_secrets(profile, purge_with)
 
     def change(config: Config) -> None:
@@ -154,7 +165,7 @@ def remove_profile(
 
     saved = save(change)
     if report is not None:
-        purge_local_data(profile, report)
+        purge_local_data(profile, report, drop_unsent=drop_unsent)
     return Removal(saved=saved, purged=report)
 
 

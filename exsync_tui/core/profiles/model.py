@@ -102,7 +102,9 @@ class SyncSelection:
     ``connections`` bounds the requests in flight per mailbox;
     ``mass_delete_percent`` is the share of a folder's messages a run may delete
     before it stops and asks (a whole non-empty folder always asks);
-    ``sync_direction`` says whether local changes go back to the server.
+    ``sync_direction`` says whether local changes go back to the server;
+    ``include_hidden_folders`` also syncs the mail folders Outlook hides (Graph lists
+    them only when asked; EWS lists every folder).
     """
 
     mail: bool = True
@@ -115,6 +117,7 @@ class SyncSelection:
     connections: int = DEFAULT_CONNECTIONS
     mass_delete_percent: int = DEFAULT_MASS_DELETE_PERCENT
     sync_direction: SyncDirection = SyncDirection.BOTH
+    include_hidden_folders: bool = False
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 

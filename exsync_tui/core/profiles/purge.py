@@ -1,8 +1,9 @@
 """Deleting what a profile left behind: mail, calendars, sync state, secrets.
 
-Used when a profile is removed with ``--purge`` (and, later, when a disabled
-profile passes its retention period). Directories the user may have pointed a
-profile at by mistake (their home, ``/``) are never deleted.
+Used when a profile is removed with ``--purge`` and when a disabled profile passes
+its retention period. Directories the user may have pointed a profile at by mistake
+(their home, ``/``) are never deleted, and neither is mail ``exsync send`` queued
+and has not sent yet: it may be the only copy (the mail client was told "sent").
 """
 
 from __future__ import annotations
@@ -14,6 +15,29 @@ from pathlib import Path
 from exsync_tui.core import paths
 from exsync_tui.core.profiles.model import Profile
 from exsync_tui.core.secrets import SecretStore
+
+
+class UnsentMail(Exception):
+    """Purging would delete messages ``exsync send`` queued and has not sent yet."""
+
+    def __init__(self, profile_name: str, count: int) -> None:
+        self.profile_name, self.count = profile_name, count
+        super().__init__(
+            f"{profile_name} has {count} unsent message(s) in its send queue (`exsync send "
+            f"--queue` lists them): send them first with `exsync send --flush --profile "
+            f"{profile_name}`, or drop them with `exsync send --drop ENTRY`"
+        )
+
+
+def unsent_mail(profile: Profile) -> int:
+    """How many queued messages of ``profile`` are not sent (an unreadable entry counts)."""
+    from exsync_tui.core.send.queue import QueueUnreadable, SendQueue  # send builds on profiles
+
+    queue = SendQueue.of(profile)
+    try:
+        return len(queue.unsent())
+    except QueueUnreadable:
+        return max(1, sum(1 for _ in queue.directory.glob("[!.]*")))
 
 
 @dataclass
@@ -60,13 +84,22 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path)
 
 
-def purge_local_data(profile: Profile, report: PurgeReport | None = None) -> PurgeReport:
-    """Delete the profile's mail, calendars and state; the empty per-profile data dir too."""
+def purge_local_data(
+    profile: Profile, report: PurgeReport | None = None, *, drop_unsent: bool = False
+) -> PurgeReport:
+    """Delete the profile's mail, calendars and state; the empty per-profile data dir too.
+
+    The state directory is kept (and said so in ``failed``) while its send queue
+    holds unsent mail, unless ``drop_unsent``.
+    """
     report = report or PurgeReport()
+    unsent = 0 if drop_unsent else unsent_mail(profile)
     for path in data_paths(profile):
         if not (path.exists() or path.is_symlink()):
             continue
         reason = _protected(path)
+        if unsent and path == profile.state_dir():
+            reason = f"kept: its send queue holds {unsent} unsent message(s)"
         if reason:
             report.failed[path] = reason
             continue

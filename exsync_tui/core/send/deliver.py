@@ -100,12 +100,10 @@ def default_sender(profile: Profile, secret: str, cancel: threading.Event) -> Se
 
     if not is_office365(profile):
         return ews_sender(profile, secret, cancel)
-    from exsync_tui.core.m365.session_tokens import SessionTokens
-    from exsync_tui.core.m365.settings import MICROSOFT_GRAPH_URL
+    from exsync_tui.core.m365.session_tokens import graph_session
     from exsync_tui.core.sources.graph_send import graph_sender_factory
 
-    graph_url = profile.office365.graph_url or MICROSOFT_GRAPH_URL
-    tokens = SessionTokens(profile, secret, cancel)
+    tokens, graph_url = graph_session(profile, secret, cancel)
     return graph_sender_factory(tokens, graph_url)(profile, secret, cancel)
 
 

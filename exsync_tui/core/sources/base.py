@@ -18,6 +18,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from types import TracebackType
 from typing import Self
@@ -282,6 +283,18 @@ class MailboxSource(ABC):
     ) -> ItemPage:
         """One page (at most ``max_changes``) of item changes in a folder since ``state``
         (None: every item, as creates). One request; nothing is remembered."""
+
+    def sync_calendar(
+        self,
+        folder_id: str,
+        state: str | None,
+        max_changes: int,
+        window: tuple[datetime, datetime],
+    ) -> ItemPage:
+        """:meth:`sync_items` for a calendar whose events the engine keeps only when they
+        meet ``window``: a source that can list just those (Graph's calendarView) does;
+        by default, every item."""
+        return self.sync_items(folder_id, state, max_changes)
 
     @abstractmethod
     def fetch_mime(

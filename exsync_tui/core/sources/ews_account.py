@@ -18,7 +18,6 @@ from exchangelib import DELEGATE, UTC, Account, Build, Configuration, Credential
 from exchangelib.protocol import CachingProtocol
 
 from exsync_tui.core.connect.session import BudgetRetryPolicy, prepare_exchangelib
-from exsync_tui.core.diagnose.classify import TopicError
 from exsync_tui.core.sources.ews_settings import EwsSettings
 
 
@@ -29,6 +28,8 @@ class RequestBudgetPolicy(BudgetRetryPolicy):
     a busy server starts again with each request (:meth:`start_request`, on the
     thread that sends it). No retry on 401 and the cancel event are inherited.
     """
+
+    per_request = True
 
     def __init__(self, budget_s: float, cancel: threading.Event, **kwargs: Any) -> None:
         self._local = threading.local()
@@ -43,19 +44,6 @@ class RequestBudgetPolicy(BudgetRetryPolicy):
     @deadline.setter
     def deadline(self, value: float) -> None:
         self._local.deadline = value
-
-    def back_off(self, seconds: float | None) -> None:
-        # session.BudgetSpent cannot be built (its RateLimitError base passes one
-        # argument on to TopicError.__init__, which needs two): say "busy" here until
-        # that is fixed there.
-        wait = float(seconds if seconds is not None else self.DEFAULT_BACKOFF)
-        if not self.cancel.is_set() and wait > self.deadline - time.monotonic():
-            raise TopicError(
-                "server-busy",
-                f"the server asked to wait {wait:.0f} s more; the budget of "
-                f"{self.budget_s:.0f} s per request is spent",
-            )
-        super().back_off(seconds)
 
     def start_request(self) -> None:
         """Give the calling thread's next request a full budget."""

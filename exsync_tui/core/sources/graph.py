@@ -2,9 +2,10 @@
 
 Mail folders come from ``mailFolders`` (and their ``childFolders``),
 calendars from ``calendars``; a mail folder's items from its message delta
-(the sync state is the next or delta link), MIME from ``$value``, calendar
-items listed whole (see :mod:`.graph_parse`) and turned into iCalendar
-(:mod:`.graph_calendar`). Every request asks for ImmutableIds, so a moved
+(the sync state is the next or delta link), MIME from ``$value``, a
+calendar's changes from its ``calendarView`` delta for the sync window
+(:mod:`.graph_calview`), each series or single event fetched whole and turned
+into iCalendar (:mod:`.graph_calendar`). Every request asks for ImmutableIds, so a moved
 message keeps its id. Requests run on a :class:`ScopedPool` of at most four
 workers (Outlook's limit per mailbox), inside the profile's network policy,
 with only the Graph host granted the bearer token.
@@ -33,7 +34,6 @@ from exsync_tui.core.sources.base import (
     FolderKind,
     HierarchyPage,
     ItemChange,
-    ItemKind,
     ItemPage,
     MailboxSource,
     PushResult,
@@ -42,7 +42,13 @@ from exsync_tui.core.sources.base import (
 )
 from exsync_tui.core.sources.fetching import fetch_in_flight, plan_batches
 from exsync_tui.core.sources.graph_calendar import instances_window, to_ical
-from exsync_tui.core.sources.graph_http import GraphClient, GraphStatusError, TokenProvider
+from exsync_tui.core.sources.graph_calview import calendar_page
+from exsync_tui.core.sources.graph_http import (
+    GraphClient,
+    GraphStatusError,
+    TokenProvider,
+    refuses_token,
+)
 from exsync_tui.core.sources.graph_parse import (
     MESSAGE_EXPAND,
     MESSAGE_SELECT,
@@ -171,10 +177,10 @@ class GraphSource(MailboxSource):
             )
         try:
             if self._is_calendar(folder_id):
-                return self._call(lambda: self._calendar_page(folder_id, state, max_changes))
+                return self.sync_calendar(folder_id, state, max_changes, self._default_window())
             return self._call(lambda: self._message_page(folder_id, state, max_changes))
         except GraphStatusError as error:
-            if error.status == 410:
+            if refuses_token(error, token_sent=state is not None):
                 raise SyncStateInvalid(folder_id, error.detail) from error
             if error.status == 404:
                 raise FolderGone(folder_id, error.detail) from error
@@ -187,7 +193,7 @@ class GraphSource(MailboxSource):
             url = self._client.url(f"me/mailFolders/{quote(folder_id, safe='')}/messages/delta")
             params: dict[str, str] | None = {"$select": MESSAGE_SELECT, "$expand": MESSAGE_EXPAND}
         elif state.startswith((FIRST_ROUND, LATER_ROUND)):
-            url, params = self._client.check_link(state.split(":", 1)[1]), None
+            url, params = self._saved_link(folder_id, state.split(":", 1)[1]), None
         else:
             raise SyncStateInvalid(folder_id, "not a Graph delta link")
         payload = self._client.json(url, params=params, headers=headers)
@@ -209,29 +215,48 @@ class GraphSource(MailboxSource):
             )
         return ItemPage(folder_id, changes, sync_state, includes_last=not next_link)
 
-    def _calendar_page(self, folder_id: str, state: str | None, max_changes: int) -> ItemPage:
-        path = f"me/calendars/{quote(folder_id, safe='')}/events"
-        listed = {
-            str(entry["id"]): entry
-            for entry in self._pages(path, {"$select": "id,changeKey,iCalUId", "$top": _LIST_TOP})
-        }
-        now = {key: str(entry.get("changeKey") or "") for key, entry in listed.items()}
-        changes, after, complete = snapshot_diff(
-            decode_snapshot(state, folder_id), now, max_changes
-        )
-        items = tuple(
-            ItemChange(
-                change_type,
-                key,
-                change_key=now.get(key),
-                kind=ItemKind.CALENDAR,
-                uid=(listed.get(key) or {}).get("iCalUId"),
+    def _saved_link(self, folder_id: str, link: str) -> str:
+        """A link from the saved state, if it is this Graph URL's: a profile whose
+        ``graph_url`` changed (or a host that moved) starts a new round instead."""
+        if not self._client.owns_link(link):
+            raise SyncStateInvalid(folder_id, "the saved delta link is for another Graph URL")
+        return link
+
+    def sync_calendar(
+        self,
+        folder_id: str,
+        state: str | None,
+        max_changes: int,
+        window: tuple[dt.datetime, dt.datetime],
+    ) -> ItemPage:
+        if not self._is_calendar(folder_id):
+            return self.sync_items(folder_id, state, max_changes)
+        try:
+            return self._call(
+                lambda: calendar_page(
+                    self._client, folder_id, state, max_changes, window, self._exists, PREFER
+                )
             )
-            if change_type is not ChangeType.DELETE
-            else ItemChange(change_type, key)
-            for change_type, key in changes
-        )
-        return ItemPage(folder_id, items, encode_snapshot(after), includes_last=complete)
+        except GraphStatusError as error:
+            if error.status == 404:
+                raise FolderGone(folder_id, error.detail) from error
+            raise
+
+    def _default_window(self) -> tuple[dt.datetime, dt.datetime]:
+        now = dt.datetime.now(dt.UTC)
+        past = dt.timedelta(days=self.settings.calendar_past_days)
+        return now - past, now + dt.timedelta(days=self.settings.calendar_future_days)
+
+    def _exists(self, event_id: str) -> bool:
+        """Whether an event is still there (asked with the smallest answer Graph gives)."""
+        url = self._client.url(f"me/events/{quote(event_id, safe='')}")
+        try:
+            self._client.json(url, params={"$select": "id"}, headers={"Prefer": PREFER})
+        except GraphStatusError as error:
+            if error.status == 404:
+                return False
+            raise
+        return True
 
     # -- content -----------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ import requests
 
 from exsync_tui.core.diagnose.classify import TopicError, classify
 from exsync_tui.core.net import EwsHTTPAdapter
+from exsync_tui.core.net.budget import WaitOutcome, spent_detail, wait_within_budget
 from exsync_tui.core.redaction import register_secret
 from exsync_tui.core.sources.pool import cancelled_error
 
@@ -49,6 +50,18 @@ class GraphStatusError(TopicError):
         super().__init__("unexpected-error", f"Graph answered {status} {code}: {message}")
         self.status = status
         self.code = code
+
+
+_RESYNC_CODES = frozenset({"syncstatenotfound", "syncstateinvalid", "resyncrequired"})
+
+
+def refuses_token(error: GraphStatusError, *, token_sent: bool) -> bool:
+    """True for Graph's ways of saying a delta token is no longer valid: 410 Gone (Outlook's
+    ``SyncStateNotFound``), the ``resyncRequired``/``syncStateNotFound`` codes whatever the
+    status, and a 400 to a request whose token (``token_sent``) came from a saved link."""
+    if error.status == 410 or error.code.lower() in _RESYNC_CODES:
+        return True
+    return token_sent and error.status == 400
 
 
 def _error_of(response: requests.Response) -> tuple[str, str]:
@@ -119,9 +132,13 @@ class GraphClient:
         """The absolute URL of a ``/v1.0``-relative path."""
         return f"{self.base}/{path.lstrip('/')}"
 
+    def owns_link(self, link: str) -> bool:
+        """True when ``link`` (a nextLink or deltaLink) points back at this Graph URL."""
+        return urlsplit(link).hostname == self.host and link.startswith(self.base + "/")
+
     def check_link(self, link: str) -> str:
         """``link`` (a nextLink or deltaLink) when it points back at this Graph host."""
-        if urlsplit(link).hostname != self.host or not link.startswith(self.base + "/"):
+        if not self.owns_link(link):
             raise TopicError("response-rejected", "Graph handed out a link to another server")
         return link
 
@@ -257,13 +274,9 @@ class GraphClient:
         wait = asked
         if wait is None:
             wait = min(self.backoff_max_s, self.backoff_base_s * (2**attempt))
-        if time.monotonic() + wait > deadline:
-            if asked is not None:
-                what += f" asking to wait {asked:.0f} s"
-            raise TopicError(
-                "server-busy",
-                f"Microsoft Graph kept answering {what}; the budget of "
-                f"{self.budget_s:.0f} s per request is spent",
-            )
-        if self._cancel.wait(wait):
+        outcome = wait_within_budget(wait, deadline, self._cancel)
+        if outcome is WaitOutcome.OVER_BUDGET:
+            who = f"Microsoft Graph kept answering {what}"
+            raise TopicError("server-busy", spent_detail(who, asked, self.budget_s, True))
+        if outcome is WaitOutcome.CANCELLED:
             raise cancelled_error()

@@ -1,10 +1,10 @@
 """Graph JSON to the protocol-neutral pages: folders, message changes, snapshot diffs.
 
-Graph has no hierarchy delta that covers calendars and every level, and no
-delta for a calendar's series masters in v1.0, so those two are listed whole
-and compared with a snapshot the sync state carries (id -> version): the
-engine still gets only what changed, and a state saved after any page resumes
-exactly there, because the snapshot only takes in what a page reported.
+Graph has no hierarchy delta that covers calendars and every level, so the
+folders are listed whole and compared with a snapshot the sync state carries
+(id -> version): the engine still gets only what changed. (Calendars kept such
+a snapshot of every event before they followed ``calendarView/delta``; its
+versions are read once when such a state is met, see :mod:`.graph_calview`.)
 """
 
 from __future__ import annotations
@@ -112,6 +112,11 @@ def encode_snapshot(snapshot: Snapshot) -> str:
     """A sync state holding ``snapshot`` (compressed: calendars can be large)."""
     raw = zlib.compress(json.dumps(snapshot, sort_keys=True).encode())
     return _SNAPSHOT_PREFIX + base64.urlsafe_b64encode(raw).decode()
+
+
+def is_snapshot(state: str) -> bool:
+    """True for a sync state made by :func:`encode_snapshot`."""
+    return state.startswith(_SNAPSHOT_PREFIX)
 
 
 def decode_snapshot(state: str | None, scope: str | None) -> Snapshot:

@@ -25,8 +25,9 @@ class GraphSettings:
     ``max_connections`` (at most 4, Outlook's limit) bounds requests in
     flight; ``budget_s`` is how long one request may keep waiting on 429s and
     5xx; ``backoff_base_s`` the first wait after a 429 without Retry-After
-    (doubling each time); ``calendar_future_days`` how far ahead an endless
-    series' instances are asked for.
+    (doubling each time); ``include_hidden`` asks for the mail folders Outlook
+    hides; ``calendar_past_days``/``calendar_future_days`` the calendar window when the
+    engine gives none (and how far ahead an endless series' instances are asked for).
     """
 
     graph_url: str = MICROSOFT_GRAPH_URL
@@ -35,6 +36,7 @@ class GraphSettings:
     budget_s: float = DEFAULT_BUDGET_S
     backoff_base_s: float = 1.0
     include_hidden: bool = False
+    calendar_past_days: int = 30
     calendar_future_days: int = 365
 
     def __post_init__(self) -> None:
@@ -72,6 +74,8 @@ def graph_settings_from_profile(
         "graph_url": graph_url,
         "policy": policy,
         "max_connections": connections,
+        "calendar_past_days": profile.sync.calendar_past_days,
         "calendar_future_days": profile.sync.calendar_future_days,
+        "include_hidden": profile.sync.include_hidden_folders,
     }
     return GraphSettings(**{**base, **overrides})  # type: ignore[arg-type]

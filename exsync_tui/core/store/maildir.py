@@ -25,9 +25,8 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 from exsync_tui.core.files import FILE_MODE, ensure_private_directory
@@ -41,44 +40,19 @@ from exsync_tui.core.store.folder_ops import (
     finish_folder_moves,
     fsync_touched,
 )
+from exsync_tui.core.store.maildir_files import (
+    Content,
+    Delivered,
+    MessageFile,
+    MessageTooLarge,
+    scan_folder,
+    write_new_file,
+)
 
 SUBDIRS = ("cur", "new", "tmp")
 _FSYNC_WORKERS = 16
 STALE_TMP_SECONDS = 36 * 3600
 """The Maildir spec's age after which anyone may delete a file in ``tmp/``."""
-
-Content = bytes | bytearray | memoryview | Iterable[bytes]
-
-
-class MessageTooLarge(StoreError):
-    """A message is bigger than the size cap; nothing was left on disk."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"message is larger than the limit of {limit} bytes; not stored")
-        self.limit = limit
-
-
-@dataclass(frozen=True)
-class MessageFile:
-    """Where one message is on disk."""
-
-    base: str
-    path: Path
-    flags: str
-
-    @property
-    def in_new(self) -> bool:
-        """Whether the file is still in ``new/`` (no client has looked at it)."""
-        return self.path.parent.name == "new"
-
-
-@dataclass(frozen=True)
-class Delivered:
-    """A message just delivered."""
-
-    base: str
-    path: Path
-    size: int
 
 
 class MaildirStore:
@@ -97,6 +71,7 @@ class MaildirStore:
         self.root = root
         self.layout = layout
         self._index: dict[str, dict[str, MessageFile]] = {}
+        self._subdirs: dict[tuple[str, str], Path] = {}
         self._dirty: set[Path] = set()
         self._unsynced: list[tuple[str, str, Path]] = []  # delivered, data not yet fsynced
         self._fsync_each = fsync_each
@@ -107,6 +82,13 @@ class MaildirStore:
     def folder_dir(self, relpath: str) -> Path:
         """The directory of folder ``relpath`` (refusing paths that leave the root)."""
         return self.root / checked_relpath(relpath)
+
+    def _subdir(self, relpath: str, sub: str) -> Path:
+        """Folder ``relpath``'s ``new/`` or ``cur/``: one Path its messages share."""
+        known = self._subdirs.get((relpath, sub))
+        if known is None:
+            known = self._subdirs[(relpath, sub)] = self.folder_dir(relpath) / sub
+        return known
 
     def create_folder(self, relpath: str) -> Path:
         """Create folder ``relpath`` with ``cur``, ``new`` and ``tmp`` (0700); idempotent."""
@@ -172,19 +154,25 @@ class MaildirStore:
                 raise StoreError(f"a message named {base!r} is already in folder {relpath!r}")
         temp = folder / "tmp" / base
         try:
-            size = _write_new_file(temp, content, max_size, fsync=self._fsync_each)
+            size = write_new_file(temp, content, max_size, fsync=self._fsync_each)
         except FileNotFoundError:
             if (folder / "tmp").is_dir():
                 raise
             raise StoreError(f"folder {relpath!r} does not exist; create it first") from None
-        target = folder / ("cur" if flags else "new") / names.file_name(base, flags or None)
+        placed = self._placed(relpath, base, flags)
+        target = placed.path
         os.rename(temp, target)
         with self._deliveries:
-            self._dirty.update({temp.parent, target.parent})
+            self._dirty.update({temp.parent, placed.directory})
             if not self._fsync_each:
                 self._unsynced.append((relpath, base, target))
-            self._folder_index(relpath)[base] = MessageFile(base=base, path=target, flags=flags)
+            self._folder_index(relpath)[base] = placed
         return Delivered(base=base, path=target, size=size)
+
+    def _placed(self, relpath: str, base: str, flags: str) -> MessageFile:
+        """Where a message goes in ``relpath``: ``cur/`` with ``flags``, else ``new/``."""
+        directory = self._subdir(relpath, "cur" if flags else "new")
+        return MessageFile(base, directory, names.file_name(base, flags or None), flags)
 
     def link_in(self, relpath: str, source: Path, *, flags: str = "", base: str) -> Delivered:
         """Store a message already on disk (another folder's file) without copying its bytes.
@@ -201,10 +189,11 @@ class MaildirStore:
             with source.open("rb") as handle:
                 return self.deliver(relpath, iter(lambda: handle.read(1 << 16), b""),
                                     flags=flags, base=base)  # fmt: skip
-        target = folder / ("cur" if flags else "new") / names.file_name(base, flags or None)
+        placed = self._placed(relpath, base, flags)
+        target = placed.path
         os.rename(temp, target)
-        self._dirty.update({temp.parent, target.parent})
-        self._folder_index(relpath)[base] = MessageFile(base=base, path=target, flags=flags)
+        self._dirty.update({temp.parent, placed.directory})
+        self._folder_index(relpath)[base] = placed
         return Delivered(base=base, path=target, size=target.stat().st_size)
 
     def find(self, relpath: str, base: str) -> MessageFile | None:
@@ -230,10 +219,11 @@ class MaildirStore:
         for attempt in (1, 2):
             current = self._require(relpath, base)
             merged = names.merge_flags(current.flags, flags)
-            stem = names.parse_name(current.path.name).stem
+            stem = names.parse_name(current.name).stem
             if current.in_new and not merged:
                 return current
-            target = self.folder_dir(relpath) / "cur" / names.file_name(stem, merged)
+            cur = self._subdir(relpath, "cur")
+            target = cur / names.file_name(stem, merged)
             if target != current.path:
                 try:
                     os.rename(current.path, target)
@@ -241,9 +231,9 @@ class MaildirStore:
                     if attempt == 2:
                         raise
                     continue  # a client renamed it just now: look again, once
-                self._dirty.update({current.path.parent, target.parent})
+                self._dirty.update({current.directory, cur})
             break
-        moved = MessageFile(base=base, path=target, flags=merged)
+        moved = MessageFile(base, cur, target.name, merged)
         self._folder_index(relpath)[base] = moved
         return moved
 
@@ -257,11 +247,12 @@ class MaildirStore:
             if (already := self.find(dst_relpath, base)) is not None:
                 return already
             current = self._require(src_relpath, base)
-        target = self.folder_dir(dst_relpath) / current.path.parent.name / current.path.name
-        os.rename(current.path, target)
-        self._dirty.update({current.path.parent, target.parent})
+        moved = MessageFile(
+            base, self._subdir(dst_relpath, current.directory.name), current.name, current.flags
+        )
+        os.rename(current.path, moved.path)
+        self._dirty.update({current.directory, moved.directory})
         del self._folder_index(src_relpath)[base]
-        moved = MessageFile(base=base, path=target, flags=current.flags)
         self._folder_index(dst_relpath)[base] = moved
         return moved
 
@@ -274,7 +265,7 @@ class MaildirStore:
             current.path.unlink()
         except FileNotFoundError:
             return False
-        self._dirty.add(current.path.parent)
+        self._dirty.add(current.directory)
         self._folder_index(relpath).pop(base, None)
         return True
 
@@ -310,7 +301,7 @@ class MaildirStore:
 
     def _folder_index(self, relpath: str, *, rescan: bool = False) -> dict[str, MessageFile]:
         if rescan or relpath not in self._index:
-            self._index[relpath] = _scan(self.folder_dir(relpath))
+            self._index[relpath] = scan_folder(self.folder_dir(relpath))
         return self._index[relpath]
 
     # -- durability and recovery ----------------------------------------------------------
@@ -321,7 +312,7 @@ class MaildirStore:
             fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
             # A client renamed it meanwhile (flags, new/ → cur/); gone entirely is fine too.
-            moved = _scan(self.folder_dir(relpath)).get(base)
+            moved = scan_folder(self.folder_dir(relpath)).get(base)
             if moved is None:
                 return
             fd = os.open(moved.path, os.O_RDONLY | os.O_CLOEXEC)
@@ -370,44 +361,6 @@ def _hidden(name: str, store: MaildirStore) -> bool:
     if store.layout is Layout.MAILDIRPP:
         return not name.startswith(".") or name.startswith(".%")
     return name.startswith(".")
-
-
-def _scan(folder: Path) -> dict[str, MessageFile]:
-    index: dict[str, MessageFile] = {}
-    for sub in ("new", "cur"):  # cur last: if a message is in both, cur is the newer state
-        try:
-            entries = os.listdir(folder / sub)
-        except FileNotFoundError:
-            continue
-        for entry in entries:
-            if entry.startswith("."):
-                continue  # not a message (Maildir forbids leading dots in message names)
-            parsed = names.parse_name(entry)
-            index[parsed.base] = MessageFile(parsed.base, folder / sub / entry, parsed.flags)
-    return index
-
-
-def _write_new_file(path: Path, content: Content, max_size: int | None, *, fsync: bool) -> int:
-    """Write ``content`` to a new file at ``path`` (0600), fsync it if asked; return its size."""
-    chunks: Iterable[bytes] = (
-        [bytes(content)] if isinstance(content, bytes | bytearray | memoryview) else content
-    )
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
-    size = 0
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            for chunk in chunks:
-                size += len(chunk)
-                if max_size is not None and size > max_size:
-                    raise MessageTooLarge(max_size)
-                handle.write(chunk)
-            handle.flush()
-            if fsync:
-                os.fsync(handle.fileno())
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return size
 
 
 __all__ = [

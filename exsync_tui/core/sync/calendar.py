@@ -106,7 +106,9 @@ def sync_calendar_folder(ctx: SyncContext, folder: FolderRecord) -> FolderCounts
     while True:
         ctx.check_cancel()
         try:
-            page = ctx.source.sync_items(folder.remote_id, state, ctx.options.page_size)
+            page = ctx.source.sync_calendar(
+                folder.remote_id, state, ctx.options.page_size, _window(ctx)
+            )
         except SyncStateInvalid:
             if state is None or relisting is not None:
                 raise

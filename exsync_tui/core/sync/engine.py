@@ -38,6 +38,7 @@ from exsync_tui.core.sync.events import (
     MailboxStarted,
     ignore,
 )
+from exsync_tui.core.sync.first_pages import FirstPages
 from exsync_tui.core.sync.folders import sync_mail_folder, sync_postponed
 from exsync_tui.core.sync.hierarchy import sync_hierarchy
 from exsync_tui.core.sync.push import push_local_changes
@@ -97,11 +98,9 @@ def default_source(profile: Profile, secret: str, cancel: threading.Event) -> Ma
     every other (the secret is its password)."""
     if not is_office365(profile):
         return ews_source(profile, secret, cancel)
-    from exsync_tui.core.m365.session_tokens import SessionTokens
-    from exsync_tui.core.m365.settings import MICROSOFT_GRAPH_URL
+    from exsync_tui.core.m365.session_tokens import graph_session
 
-    graph_url = profile.office365.graph_url or MICROSOFT_GRAPH_URL
-    tokens = SessionTokens(profile, secret, cancel)
+    tokens, graph_url = graph_session(profile, secret, cancel)
     return graph_source_factory(tokens, graph_url)(profile, secret, cancel)
 
 
@@ -172,16 +171,20 @@ def _run(ctx: SyncContext) -> FolderCounts:
     # flags over them, and the conflict rules need the state as the last sync left it.
     push_local_changes(ctx, selected_folders(ctx.state, ctx.options))
     counts = FolderCounts()
-    for folder in selected_folders(ctx.state, ctx.options):
-        ctx.check_cancel()
-        current = ctx.state.folder(folder.remote_id)
-        if current is None:
-            continue  # deleted by the hierarchy sync of this very run
-        if current.kind == "mail":
-            counts = counts.plus(sync_mail_folder(ctx, current))
-        else:
-            counts = counts.plus(sync_calendar_folder(ctx, current))
-    return counts.plus(sync_postponed(ctx))
+    folders = selected_folders(ctx.state, ctx.options)
+    with FirstPages(ctx.source, ctx.options.page_size) as first_pages:
+        first_pages.ask(folder for folder in folders if folder.kind == "mail")
+        ctx.first_pages = first_pages
+        for folder in folders:
+            ctx.check_cancel()
+            current = ctx.state.folder(folder.remote_id)
+            if current is None:
+                continue  # deleted by the hierarchy sync of this very run
+            if current.kind == "mail":
+                counts = counts.plus(sync_mail_folder(ctx, current))
+            else:
+                counts = counts.plus(sync_calendar_folder(ctx, current))
+        return counts.plus(sync_postponed(ctx))
 
 
 def sync_profile(

@@ -93,6 +93,15 @@ def sync_mail_folder(
     return counts
 
 
+def _first_or_next_page(ctx: SyncContext, folder_id: str, state: str | None) -> ItemPage:
+    """The page since ``state``: asked for ahead when it is the folder's first of the run."""
+    if ctx.first_pages is not None:
+        asked = ctx.first_pages.take(folder_id, state)
+        if asked is not None:
+            return asked
+    return ctx.source.sync_items(folder_id, state, ctx.options.page_size)
+
+
 def _page_loop(
     ctx: SyncContext, folder: FolderRecord, total: int | None, final: bool
 ) -> tuple[FolderCounts, str | None]:
@@ -105,7 +114,7 @@ def _page_loop(
     deleted = figures.deleted  # a dry run applies nothing: a second attempt starts over
     while True:
         ctx.check_cancel()
-        page = ctx.source.sync_items(fid, state, ctx.options.page_size)
+        page = _first_or_next_page(ctx, fid, state)
         plan = plan_page(ctx, folder, page)
         note_arrivals(ctx, fid, plan.arrived)
         real = real_deletes(ctx, fid, plan.delete.values())

@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from exsync_tui.sandbox.calendar import MS_TIMEZONE_IDS, occurrences, weekday_name
+from exsync_tui.sandbox.calendar import MS_TIMEZONE_IDS, Occurrence, occurrences, weekday_name
 from exsync_tui.sandbox.graph.mail import find_item
 from exsync_tui.sandbox.graph.wire import GraphError, GraphRequest, not_found, ok
 from exsync_tui.sandbox.httpserver import Response
@@ -152,7 +152,8 @@ def get_event(mailbox: Mailbox, event_id: str) -> CalendarEvent:
     return found
 
 
-def _when(request: GraphRequest, name: str) -> dt.datetime:
+def when(request: GraphRequest, name: str) -> dt.datetime:
+    """A required date-time query parameter (``startDateTime``), or Graph's 400."""
     raw = request.query.get(name)
     if not raw:
         raise GraphError(400, "ErrorInvalidParameter", f"{name} is required.")
@@ -168,22 +169,33 @@ def instances(mailbox: Mailbox, event_id: str, request: GraphRequest) -> Respons
     event = get_event(mailbox, event_id)
     if event.recurrence is None:
         return ok({"value": []})
-    window_start, window_end = _when(request, "startDateTime"), _when(request, "endDateTime")
-    values = []
-    for found in occurrences(event, window_start, window_end):
-        entry = event_json(event, request)
-        entry.update(
-            id=f"{event.graph_id}.{found.index}",
-            type="exception" if found.kind == "Exception" else "occurrence",
-            seriesMasterId=event.graph_id,
-            originalStart=found.original_start.astimezone(dt.UTC)
-            .isoformat()
-            .replace("+00:00", "Z"),
-            subject=found.subject,
-            location={"displayName": found.location},
-            start=_time(found.start, event, request),
-            end=_time(found.end, event, request),
-            recurrence=None,
-        )
-        values.append(entry)
-    return ok({"value": values})
+    window_start, window_end = when(request, "startDateTime"), when(request, "endDateTime")
+    found = occurrences(event, window_start, window_end)
+    return ok({"value": [instance_json(one, request) for one in found]})
+
+
+def instance_id(found: Occurrence) -> str:
+    """The id of one instance: the event's own for a single event."""
+    event = found.event
+    return event.graph_id if event.recurrence is None else f"{event.graph_id}.{found.index}"
+
+
+def instance_json(found: Occurrence, request: GraphRequest) -> dict[str, Any]:
+    """An instance as ``instances`` and ``calendarView`` give it: a single event whole, an
+    occurrence or exception with its series master's id and original start."""
+    event = found.event
+    entry = event_json(event, request)
+    if event.recurrence is None:
+        return entry
+    entry.update(
+        id=instance_id(found),
+        type="exception" if found.kind == "Exception" else "occurrence",
+        seriesMasterId=event.graph_id,
+        originalStart=found.original_start.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+        subject=found.subject,
+        location={"displayName": found.location},
+        start=_time(found.start, event, request),
+        end=_time(found.end, event, request),
+        recurrence=None,
+    )
+    return entry

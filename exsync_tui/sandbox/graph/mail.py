@@ -38,7 +38,7 @@ def folder_json(store: MailboxStore, mailbox: Mailbox, folder: Folder) -> dict[s
         "childFolderCount": sum(1 for f in store.children(mailbox, folder.id) if is_mail_folder(f)),
         "unreadItemCount": sum(1 for i in items if isinstance(i, MessageItem) and not i.is_read),
         "totalItemCount": len(items),
-        "isHidden": False,
+        "isHidden": folder.hidden,
     }
 
 
@@ -53,8 +53,14 @@ def mail_folder(store: MailboxStore, mailbox: Mailbox, name_or_id: str) -> Folde
 def list_folders(
     store: MailboxStore, mailbox: Mailbox, parent: Folder, request: GraphRequest, path: str
 ) -> Response:
-    """One page (``$top``/``$skip``) of the mail folders directly below ``parent``."""
-    children = [f for f in store.children(mailbox, parent.id) if is_mail_folder(f)]
+    """One page (``$top``/``$skip``) of the mail folders directly below ``parent``; hidden
+    ones only with ``includeHiddenFolders=true``, as Graph does."""
+    hidden = request.query.get("includeHiddenFolders", "").lower() == "true"
+    children = [
+        f
+        for f in store.children(mailbox, parent.id)
+        if is_mail_folder(f) and (hidden or not f.hidden)
+    ]
     top = int(request.query.get("$top", _TOP_DEFAULT) or _TOP_DEFAULT)
     skip = int(request.query.get("$skip", 0) or 0)
     page = children[skip : skip + top]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from exsync_tui.sandbox.faults import FaultInjector, FaultRule
 from exsync_tui.sandbox.graph import events, mail, writes
 from exsync_tui.sandbox.graph.batch import batch
+from exsync_tui.sandbox.graph.calendar_view import calendar_view_delta
 from exsync_tui.sandbox.graph.wire import GraphError, GraphRequest, ok
 from exsync_tui.sandbox.httpserver import Request, Response
 from exsync_tui.sandbox.model import Mailbox
@@ -27,6 +28,18 @@ def throttled(retry_after: int | None) -> GraphError:
         retry_after,
     )
 
+
+# Graph's ways of refusing a delta token: Outlook's 410, the documented resyncRequired code,
+# and a 400 for a token it cannot read.
+_SYNC_STATE_ANSWERS = {
+    "invalid_sync_state": (410, "SyncStateNotFound", "The sync state is not found."),
+    "resync_required": (
+        410,
+        "resyncRequired",
+        "The delta token is no longer valid, and the app must reset the sync state.",
+    ),
+    "bad_delta_token": (400, "badRequest", "The delta token is invalid."),
+}
 
 _WRITES = {"move": "GraphMove", "sendMail": "GraphSendMail", "$batch": "GraphBatch"}
 
@@ -122,6 +135,9 @@ class GraphApp:
             return writes.get_message(user, rest[1], request)
         if rest == ("calendars",):
             return events.list_calendars(user)
+        if rest[0] == "calendars" and rest[2:] == ("calendarView", "delta"):
+            folder = events.calendar_folder(user, rest[1])
+            return calendar_view_delta(user, folder, request, path)
         if rest[0] == "calendars" and len(rest) == 3 and rest[2] == "events":
             folder = events.calendar_folder(user, rest[1])
             return events.list_events(user, folder, request, path)
@@ -175,6 +191,6 @@ class GraphApp:
             return Response(0, action="drop")
         if rule.kind == "hang":
             return Response(0, action="hang", hang_until=self.faults.hang())
-        if rule.kind == "invalid_sync_state":
-            return GraphError(410, "SyncStateNotFound", "The sync state is not found.").response()
+        if rule.kind in _SYNC_STATE_ANSWERS:
+            return GraphError(*_SYNC_STATE_ANSWERS[rule.kind]).response()
         return _UNAUTHORIZED.response()

@@ -33,6 +33,16 @@ SOURCE_WORDS = {
 }
 
 FIELD_IDS = ("username", "server", "auth", "ca_file", "pin_sha256", "connect_to")
+M365_FIELDS = ("tenant", "client_id", "authority", "graph_url")
+EWS_ONLY = ("username", "server", "auth")
+"""Rows a Microsoft 365 mailbox does without: Graph signs in with OAuth at fixed hosts."""
+FIELD_NAMES = {
+    "pin_sha256": "pin",
+    "connect_to": "host map",
+    "client_id": "client id",
+    "graph_url": "Graph URL",
+    "authority": "authority URL",
+}
 
 
 class AdvancedSettingsDialog(Dialog[AdvancedSettings]):
@@ -42,10 +52,24 @@ class AdvancedSettingsDialog(Dialog[AdvancedSettings]):
         Binding("ctrl+s", "save", "Save", id=ids.SAVE),
     ]
 
-    def __init__(self, settings: AdvancedSettings, *, focus_field: str | None = None) -> None:
+    def __init__(
+        self,
+        settings: AdvancedSettings,
+        *,
+        focus_field: str | None = None,
+        office365: bool = False,
+    ) -> None:
         super().__init__()
         self.settings = settings
-        self.focus_field = focus_field if focus_field in FIELD_IDS else None
+        self.office365 = office365
+        shown = self._fields()
+        self.focus_field = focus_field if focus_field in shown else None
+
+    def _fields(self) -> tuple[str, ...]:
+        """The rows this mailbox kind uses, in order."""
+        if self.office365:
+            return M365_FIELDS + tuple(f for f in FIELD_IDS if f not in EWS_ONLY)
+        return FIELD_IDS
 
     def compose(self) -> ComposeResult:
         """One row per setting, then Save and Cancel."""
@@ -53,6 +77,8 @@ class AdvancedSettingsDialog(Dialog[AdvancedSettings]):
         with Vertical(classes="dialog-box tall"):
             yield Label("Advanced settings", classes="dialog-title")
             with VerticalScroll(classes="dialog-scroll"):
+                if self.office365:
+                    yield from m365_rows(s)
                 yield FieldRow(
                     "Username",
                     Input(s.username, placeholder="user@domain.com or DOMAIN\\user",
@@ -99,9 +125,13 @@ class AdvancedSettingsDialog(Dialog[AdvancedSettings]):
 
     def on_mount(self) -> None:
         """Check what is already there, and focus the field the error help pointed at."""
-        for field in ("username", "server", "ca_file", "pin_sha256", "connect_to"):
-            self._check(field, self.query_one(f"#{field}", Input).value)
-        target = self.query_one(f"#{self.focus_field or 'username'}")
+        if self.office365:
+            for field in EWS_ONLY:
+                self.query_one(f"#{field}-row").display = False
+        for field in self._fields():
+            if field != "auth":
+                self._check(field, self.query_one(f"#{field}", Input).value)
+        target = self.query_one(f"#{self.focus_field or self._fields()[0]}")
         target.focus()
         if self.focus_field:
             row = self.query_one(f"#{self.focus_field}-row", FieldRow)
@@ -150,6 +180,11 @@ class AdvancedSettingsDialog(Dialog[AdvancedSettings]):
         if field == "ca_file":
             self._check_ca_file(text)
             return ""
+        if field in M365_FIELDS:
+            from exsync_tui.core.profiles import office365
+
+            checked = getattr(office365, field)(text)
+            return f"✓ {checked}" if field == "client_id" and checked != text else ""
         return ""
 
     @work(thread=True, exclusive=True, group="ca-file-check", exit_on_error=False)
@@ -173,24 +208,62 @@ class AdvancedSettingsDialog(Dialog[AdvancedSettings]):
 
     def action_save(self) -> None:
         """Return the settings, unless a field is wrong (then focus it)."""
-        values = {f: self.query_one(f"#{f}", Input).value.strip() for f in FIELD_IDS if f != "auth"}
+        fields = [f for f in self._fields() if f != "auth"]
+        values = {f: self.query_one(f"#{f}", Input).value.strip() for f in fields}
         for field, value in values.items():
             if not self._check(field, value):
                 self.query_one(f"#{field}", Input).focus()
-                self.notify(f"Fix the {field.replace('_', ' ')} first.", severity="warning")
+                name = FIELD_NAMES.get(field, field.replace("_", " "))
+                self.notify(f"Fix the {name} first.", severity="warning")
                 return
         auth = self.query_one("#auth", Select).value
+        kept = self.settings
         self.dismiss(
             AdvancedSettings(
-                username=values["username"],
-                server=values["server"],
+                username=values.get("username", kept.username),
+                server=values.get("server", kept.server),
                 auth=auth if isinstance(auth, AuthType) else AuthType.AUTO,
                 ca_file=values["ca_file"],
                 pin_sha256=values["pin_sha256"],
                 connect_to=tuple(_split_rules(values["connect_to"])),
+                tenant=values.get("tenant", kept.tenant),
+                client_id=values.get("client_id", kept.client_id),
+                authority=values.get("authority", kept.authority),
+                graph_url=values.get("graph_url", kept.graph_url),
             )
         )
 
 
 def _split_rules(text: str) -> list[str]:
     return [rule.strip() for rule in text.replace(";", ",").split(",") if rule.strip()]
+
+
+def m365_rows(s: AdvancedSettings) -> ComposeResult:
+    """The Microsoft 365 rows: tenant, client id, and the hosts of national clouds."""
+    yield FieldRow(
+        "Tenant",
+        Input(s.tenant, placeholder="organizations", id="tenant", compact=True),
+        hint="Empty: organizations. Or your tenant id (a GUID) or domain.",
+        id="tenant-row",
+    )
+    yield FieldRow(
+        "Client id",
+        Input(s.client_id, placeholder="00000000-0000-0000-0000-000000000000",
+              id="client_id", compact=True),
+        hint="Your organisation's registration of exsync. Empty: config's [office365].",
+        id="client_id-row",
+    )  # fmt: skip
+    yield FieldRow(
+        "Authority",
+        Input(s.authority, placeholder="https://login.microsoftonline.com/TENANT",
+              id="authority", compact=True),
+        hint="Sign-in address. Empty: Microsoft's public cloud with the tenant.",
+        id="authority-row",
+    )  # fmt: skip
+    yield FieldRow(
+        "Graph URL",
+        Input(s.graph_url, placeholder="https://graph.microsoft.com", id="graph_url",
+              compact=True),
+        hint="Empty: https://graph.microsoft.com (national clouds use their own).",
+        id="graph_url-row",
+    )  # fmt: skip

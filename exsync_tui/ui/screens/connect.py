@@ -16,6 +16,7 @@ from exsync_tui.core.profiles import ConfigError, Profile
 from exsync_tui.core.profiles import validate as checks
 from exsync_tui.core.steps import Diagnosis
 from exsync_tui.ui import binding_ids as ids
+from exsync_tui.ui import connect_m365 as m365
 from exsync_tui.ui.forms import AdvancedSettings, build_profile, suggested_name
 from exsync_tui.ui.messages import StepsUpdated
 from exsync_tui.ui.screens.base import ReportsWorkerFailures
@@ -111,6 +112,7 @@ class ConnectScreen(ReportsWorkerFailures, Screen[None]):
                 id="office365",
                 compact=True,
             )
+            yield from m365.client_id_rows(self.settings.client_id)
             with Horizontal(classes="button-row"):
                 yield Button("Connect", id="connect", variant="primary", compact=True)
                 yield Button("Advanced settings…", id="advanced", compact=True)
@@ -123,6 +125,9 @@ class ConnectScreen(ReportsWorkerFailures, Screen[None]):
     def on_mount(self) -> None:
         """Focus the first field that needs typing."""
         target = "#password" if self.profile else "#email"
+        m365.show_office365(self, self.query_one("#office365", TickBox).value)
+        if self.profile and self.query_one("#office365", TickBox).value:
+            target = "#name"
         self.query_one(target, Input).focus()
         self.query_one("#steps").display = False
         self.query_one("#connect-status").display = False
@@ -136,6 +141,10 @@ class ConnectScreen(ReportsWorkerFailures, Screen[None]):
             self.call_after_refresh(self._fix, self.fix_field)
 
     # -------------------------------------------------------------- validation
+
+    def on_checkbox_changed(self, event: TickBox.Changed) -> None:
+        """Microsoft 365 needs no password, but a client id."""
+        m365.show_office365(self, event.value)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """Check each field as it is typed and say why it is wrong next to it."""
@@ -220,16 +229,22 @@ class ConnectScreen(ReportsWorkerFailures, Screen[None]):
         if self.connecting:
             return
 
+        office365 = self.query_one("#office365", TickBox).value
+        if office365:
+            m365.typed_client_id(self)
+
         def apply(settings: AdvancedSettings | None) -> None:
             if settings is not None:
                 self.settings = settings
-                self.query_one("#advanced-summary", Static).update(settings.summary())
+                self.query_one("#client_id", Input).value = settings.client_id
+                m365.show_office365(self, office365)
                 self.query_one("#connect", Button).focus()
                 if field is not None:
                     # Opened to fix what a failure named: try the fix at once.
                     self.action_connect()
 
-        self.app.push_screen(AdvancedSettingsDialog(self.settings, focus_field=field), apply)
+        dialog = AdvancedSettingsDialog(self.settings, focus_field=field, office365=office365)
+        self.app.push_screen(dialog, apply)
 
     def action_connect(self) -> None:
         """Validate the form and start a connect attempt in a worker thread."""
@@ -262,6 +277,9 @@ class ConnectScreen(ReportsWorkerFailures, Screen[None]):
         if not password and self.profile is None and not office365:
             self._refuse("Type the password (or an app password).", "#password")
             return
+        if office365 and not m365.typed_client_id(self):
+            self._refuse("Type your organisation's client id for exsync.", "#client_id")
+            return
         try:
             profile = build_profile(name, email, office365, self.settings, self.profile)
         except ConfigError as error:
@@ -270,7 +288,10 @@ class ConnectScreen(ReportsWorkerFailures, Screen[None]):
         except ValueError as error:  # ServerTextError and InvalidValue are ValueErrors
             self._refuse(f"Advanced settings: {error}", "#advanced")
             return
-        self._start_attempt(profile, password or None)
+        if office365:
+            m365.sign_in_and_save(self, profile)
+        else:
+            self._start_attempt(profile, password or None)
 
     def _refuse(self, message: str, focus: str) -> None:
         self._show_status(f"✗ {message}")

@@ -11,6 +11,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from exsync_tui.core.diagnose.m365_topics import SIGN_IN_TOPICS
+from exsync_tui.core.m365.settings import MICROSOFT_GRAPH_URL
 from exsync_tui.core.profiles import Config, ConnectionMode, Profile
 from exsync_tui.core.profiles.retention import retention_notice
 from exsync_tui.core.sync.record import LocalCounts
@@ -39,7 +41,7 @@ TRY_THE_DEMO = (
 )
 
 FOOTER_IF_ROOM = (
-    (100, frozenset({ids.TOGGLE_ENABLED, ids.REMOVE})),
+    (100, frozenset({ids.TOGGLE_ENABLED, ids.REMOVE, ids.SIGN_IN})),
     (80, frozenset({ids.SYNC_ALL, ids.SHOW_SYNC})),
 )
 """Narrower than each width, the footer leaves out those keys, whole (? lists them all)."""
@@ -63,6 +65,7 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
         Binding("d", "diagnose", "Diagnose", id=ids.DIAGNOSE),
         Binding("t", "toggle_enabled", "On/off", id=ids.TOGGLE_ENABLED),
         Binding("x", "remove", "Remove", id=ids.REMOVE),
+        Binding("i", "sign_in", "Sign in", id=ids.SIGN_IN),
     ]
 
     def __init__(self) -> None:
@@ -191,7 +194,10 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
             return
         meta = profile.metadata
         now = self.exsync.context.clock()
-        server = meta.ews_url or profile.ews_url or profile.server or "found by autodiscover"
+        if profile.mode is ConnectionMode.OFFICE365:  # Graph, never EWS's autodiscover
+            server = f"Microsoft Graph at {profile.office365.graph_url or MICROSOFT_GRAPH_URL}"
+        else:
+            server = meta.ews_url or profile.ews_url or profile.server or "found by autodiscover"
         version = f" ({meta.server_version})" if meta.server_version else ""
         row = self.exsync.syncs.board.row(profile.name)
         lines = [
@@ -213,6 +219,8 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
         elif row is not None and row.active:
             progress = mailbox_line(row, self.exsync.syncs.board.clock())
             lines.append(f"Syncing: {progress}")
+        elif row is not None and row.topic in SIGN_IN_TOPICS:
+            lines.append(f"The last sync needs a sign-in: press {self.sign_in_key()} to sign in.")
         elif row is not None and row.topic and row.topic != "cancelled":
             lines.append(f"The last sync failed ({row.topic}): v, then enter, shows what to try.")
         elif meta.last_error_topic:
@@ -246,7 +254,25 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
             return any(p.enabled and not syncs.running(p.name) for p in profiles)
         if action == "show_sync":
             return bool(syncs.board.mailboxes)
+        if action == "sign_in":
+            return profile is not None and profile.mode is ConnectionMode.OFFICE365
         return True
+
+    def sign_in_key(self) -> str:
+        """The key of "sign in" as the keymap has it now, for the text that names it."""
+        for bindings in self._bindings.key_to_bindings.values():
+            for binding in bindings:
+                if binding.id == ids.SIGN_IN:
+                    return self.app.get_key_display(binding)
+        return "i"
+
+    def action_sign_in(self) -> None:
+        """Sign the selected Microsoft 365 mailbox in again (the device-code dialog)."""
+        from exsync_tui.ui.m365_flow import sign_in_again
+
+        profile = self.selected_profile()
+        if profile is not None and profile.mode is ConnectionMode.OFFICE365:
+            sign_in_again(self.exsync, profile)
 
     def action_sync(self) -> None:
         """Sync the selected mailbox and show the live sync screen."""
