@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check exsync_tui tests bench
 
 typecheck: $(STAMP)
-	$(BIN)/mypy exsync_tui
+	$(BIN)/mypy exsync_tui bench
 
 imports: $(STAMP)
 	$(BIN)/lint-imports

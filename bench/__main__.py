@@ -12,6 +12,7 @@ from bench import (
     exchangelib_chunks,
     graph_push_bench,
     push_bench,
+    push_cli,
     sandbox_start,
     sandbox_throughput,
 )
@@ -26,8 +27,9 @@ def main() -> int:
     sandbox_start.run(quick=args.quick or args.tiny)
     sandbox_throughput.run(quick=args.quick, tiny=args.tiny)
     exchangelib_chunks.run(quick=args.quick, tiny=args.tiny)
-    push_bench.run(changes=30 if args.tiny else 200 if args.quick else 1000)
-    graph_push_bench.main_run(changes=30 if args.tiny else 200 if args.quick else 1000)
+    changes = 30 if args.tiny else 200 if args.quick else 1000
+    push_cli.run_all(push_bench.run_latency, changes)
+    push_cli.run_all(graph_push_bench.run_latency, changes)
     return 0
 
 

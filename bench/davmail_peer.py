@@ -56,7 +56,7 @@ def run_latency(messages: int, latency_ms: int, timeout_s: float) -> dict[str, A
     try:
         with tempfile.TemporaryDirectory(prefix="exsync-bench-") as scratch:
             pulled, peer_s = _peer(info, Path(scratch) / "peer", timeout_s)
-            first = _child_sync(info, [0], False, Path(scratch) / "exsync")
+            first = _child_sync(info, [0], "in-process", Path(scratch) / "exsync")
     finally:
         process.terminate()
         process.wait(30)
@@ -64,9 +64,9 @@ def run_latency(messages: int, latency_ms: int, timeout_s: float) -> dict[str, A
         "latency_ms": latency_ms,
         "peer": {"count": pulled, "seconds": peer_s, "msgs_s": pulled / peer_s},
         "exsync": {
-            "count": first["new"],
+            "count": first["messages"],
             "seconds": first["elapsed"],
-            "msgs_s": first["new"] / first["elapsed"],
+            "msgs_s": first["messages"] / first["elapsed"],
         },
     }
 

@@ -11,8 +11,6 @@ without batching sends). Requests are counted in the sandbox's request log.
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 from collections import Counter
 from dataclasses import replace
@@ -20,6 +18,7 @@ from typing import Any
 
 import requests
 
+from bench import push_cli
 from bench.push_bench import _control, _messages, _push
 from bench.source_fetch import bench_profile, start_sandbox
 from exsync_tui.core.profiles import ConnectionMode
@@ -65,30 +64,10 @@ def run_latency(changes: int, latency_ms: int) -> dict[str, Any]:
     return figures
 
 
-def main_run(changes: int = 1000, latencies: tuple[int, ...] = (0, 30)) -> None:
-    """Every latency; prints one JSON line each."""
-    for latency in latencies:
-        print(json.dumps(run_latency(changes, latency)))
-
-
 def smoke() -> dict[str, Any]:
     """A tiny run for the test suite: proves the bench works, measures nothing."""
-    return run_latency(30, 0)
-
-
-def main() -> int:
-    """Parse the flags and run."""
-    parser = argparse.ArgumentParser(prog="python -m bench.graph_push_bench", description=__doc__)
-    parser.add_argument("--changes", type=int, default=1000)
-    parser.add_argument("--latency-ms", default="0,30", help="comma-separated latencies")
-    parser.add_argument("--smoke", action="store_true", help="a tiny run (as the tests do)")
-    args = parser.parse_args()
-    if args.smoke:
-        print(json.dumps(smoke()))
-        return 0
-    main_run(args.changes, tuple(int(v) for v in args.latency_ms.split(",")))
-    return 0
+    return push_cli.smoke(run_latency)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(push_cli.main("python -m bench.graph_push_bench", __doc__, run_latency))

@@ -10,14 +10,13 @@ counted in the sandbox's request log, not by the client.
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 from collections import Counter
 from typing import Any
 
 import requests
 
+from bench import push_cli
 from bench.source_fetch import bench_profile, start_sandbox
 from exsync_tui.core.sources import FlagPush, FolderKind, MailboxSource, PushStatus
 from exsync_tui.core.sources.ews import EwsSource
@@ -91,34 +90,10 @@ def run_latency(changes: int, latency_ms: int) -> dict[str, Any]:
     return figures
 
 
-def run(changes: int = 1000, latencies: tuple[int, ...] = (0, 30)) -> list[dict[str, Any]]:
-    """Every latency; prints one JSON line each."""
-    results = []
-    for latency in latencies:
-        figures = run_latency(changes, latency)
-        print(json.dumps(figures))
-        results.append(figures)
-    return results
-
-
 def smoke() -> dict[str, Any]:
     """A tiny run for the test suite: proves the bench works, measures nothing."""
-    return run_latency(30, 0)
-
-
-def main() -> int:
-    """Parse the flags and run."""
-    parser = argparse.ArgumentParser(prog="python -m bench.push_bench", description=__doc__)
-    parser.add_argument("--changes", type=int, default=1000)
-    parser.add_argument("--latency-ms", default="0,30", help="comma-separated latencies")
-    parser.add_argument("--smoke", action="store_true", help="a tiny run (as the tests do)")
-    args = parser.parse_args()
-    if args.smoke:
-        print(json.dumps(smoke()))
-        return 0
-    run(args.changes, tuple(int(v) for v in args.latency_ms.split(",")))
-    return 0
+    return push_cli.smoke(run_latency)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(push_cli.main("python -m bench.push_bench", __doc__, run_latency))
