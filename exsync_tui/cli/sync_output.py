@@ -25,8 +25,8 @@ from exsync_tui.core.sync.events import (
 class JsonLines:
     """One JSON object per event; progress events at most a few times a second per folder."""
 
-    def __init__(self, out: TextIO = sys.stdout, interval_s: float = 0.25) -> None:
-        self.out = out
+    def __init__(self, out: TextIO | None = None, interval_s: float = 0.25) -> None:
+        self.out = out if out is not None else sys.stdout  # the caller's, not import time's
         self.interval_s = interval_s
         self._last: dict[tuple[str, str], float] = {}
 
@@ -60,9 +60,9 @@ class JsonLines:
 class TextLines:
     """A line per folder and per notable event; on a terminal, a live progress line too."""
 
-    def __init__(self, out: TextIO = sys.stdout, live: bool | None = None) -> None:
-        self.out = out
-        self.live = out.isatty() if live is None else live
+    def __init__(self, out: TextIO | None = None, live: bool | None = None) -> None:
+        self.out = out if out is not None else sys.stdout  # the caller's, not import time's
+        self.live = self.out.isatty() if live is None else live
         self._started = time.monotonic()
         self._bytes: dict[str, int] = {}
         self._progress_shown = False
