@@ -7,6 +7,7 @@ runs with the interop test (tests/interop/test_davmail_mbsync.py).
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -19,13 +20,14 @@ _SCRIPTS = {
     "bench.sandbox_start": (["--tiny"], ["ready after", "ms per message"]),
     "bench.source_fetch": (["--messages=10", "--connections=1"], ["baseline", "msgs/s"]),
     "bench.sync_bench": (
-        ["--messages=10", "--latency-ms=0", "--mailboxes=2"],
+        ["--messages=10", "--events=2", "--latency-ms=0", "--mailboxes=2", "--json"],
         ["exsync / naive", "no-op sync", "2 mailboxes at once"],
     ),
     "bench.tui_bench": (["--messages=30", "--mailboxes=2"], ["2 mailboxes x 30 messages"]),
 }
 
 
+@pytest.mark.timeout(600)  # each script starts a dozen interpreters: slow on a loaded machine
 @pytest.mark.parametrize("module", sorted(_SCRIPTS))
 def test_each_bench_script_runs_at_a_tiny_size(module: str) -> None:
     arguments, expected = _SCRIPTS[module]
@@ -35,3 +37,9 @@ def test_each_bench_script_runs_at_a_tiny_size(module: str) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert all(phrase in done.stdout for phrase in expected), done.stdout
+    if module == "bench.sync_bench":
+        figures = json.loads(done.stdout.splitlines()[-1])
+        # Every path counted every message: naive reads every mail folder, as exsync does.
+        assert figures["exsync"]["count"] == figures["naive"]["count"] == 10
+        assert figures["noop"]["requests"]["SyncFolderHierarchy"] == 1
+        assert figures["mailboxes"]["messages"] == 20
