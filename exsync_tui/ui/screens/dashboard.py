@@ -17,6 +17,7 @@ from exsync_tui.core.profiles import Config, ConnectionMode, Profile
 from exsync_tui.core.profiles.retention import retention_notice
 from exsync_tui.core.sync.record import LocalCounts
 from exsync_tui.ui import binding_ids as ids
+from exsync_tui.ui.bindings_refresh import refresh_bindings_if_changed
 from exsync_tui.ui.dashboard_columns import COLUMNS, ColumnPlan, natural_widths, plan_columns
 from exsync_tui.ui.keymap import restyle_bindings
 from exsync_tui.ui.m365_flow import m365_health_line
@@ -166,7 +167,7 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
                 if key in self._plan.keys:
                     table.update_cell(name, key, _cell(key, row[key]))
         self._show_detail()
-        self.refresh_bindings()
+        refresh_bindings_if_changed(self)
 
     def on_resize(self) -> None:
         """Keep the table, and the footer's keys, within the terminal's width."""
