@@ -73,3 +73,28 @@ def test_the_busy_budget_starts_again_with_each_request(
             assert source.sync_items(inbox, None).includes_last
     statuses = [e["status"] for e in sb.control.request_log()]
     assert statuses == [500, 200] * 3
+
+
+def test_busy_answers_to_requests_in_flight_together_are_ridden_out(
+    fresh_sandbox: Callable[..., Sandbox],
+) -> None:
+    """exchangelib shrinks its session pool on each busy answer, and deadlocked doing so
+    while every session was in use: a sync asking several folders at once hung for good."""
+    sb = fresh_sandbox(messages=8, events=0)
+    folders = [f["id"] for f in sb.control.truth(sb.info.users[0].email)["folders"]
+               if (f["folder_class"] or "") == "IPF.Note"]  # fmt: skip
+    sb.control.inject_fault(f"busy:20*{3 * len(folders)}/SyncFolderItems")
+    pages: list[object] = []
+    with open_source(sb, max_connections=4) as source:
+        askers = [
+            threading.Thread(target=lambda f=f: pages.append(source.sync_items(f, None)))
+            for f in folders * 3
+        ]
+        for asker in askers:
+            asker.start()
+        for asker in askers:
+            asker.join(timeout=60)
+        assert not any(asker.is_alive() for asker in askers), "requests deadlocked"
+    assert len(pages) == 3 * len(folders) > 12
+    statuses = [e["status"] for e in sb.control.request_log()]
+    assert statuses.count(500) == 3 * len(folders)  # every request was answered busy once

@@ -235,6 +235,19 @@ def install_adapter() -> None:
         BaseProtocol.HTTP_ADAPTER_CLS = EwsHTTPAdapter
         if not getattr(BaseProtocol.raw_session, "exsync_mounts_everywhere", False):
             BaseProtocol.raw_session = _mounting_everywhere(BaseProtocol.raw_session)
+        BaseProtocol.decrease_poolsize = _keep_pool_size  # type: ignore[method-assign]
+
+
+def _keep_pool_size(self: Any) -> None:
+    """exchangelib's answer to ErrorServerBusy, shrinking its session pool, made a no-op.
+
+    exchangelib 5.6's ``decrease_poolsize`` holds the pool's lock while it takes a
+    session out; when every session is in use it tries to grow the pool first, which
+    takes the same (non-reentrant) lock: the thread deadlocks, and every other one
+    after it. Two busy answers to concurrent requests were enough (a whole sync hung).
+    exsync bounds its requests in flight itself (``max_connections``) and backs off
+    through its own retry policy, so the smaller pool bought nothing.
+    """
 
 
 def _mounting_everywhere(raw_session: Any) -> Any:
