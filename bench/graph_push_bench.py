@@ -11,16 +11,14 @@ without batching sends). Requests are counted in the sandbox's request log.
 
 from __future__ import annotations
 
-import time
-from collections import Counter
 from dataclasses import replace
 from typing import Any
 
 import requests
 
 from bench import push_cli
-from bench.push_bench import _control, _messages, _push
-from bench.source_fetch import bench_profile, start_sandbox
+from bench.push_bench import measure
+from bench.source_fetch import bench_profile
 from exsync_tui.core.profiles import ConnectionMode
 from exsync_tui.core.sources.graph import GraphSource
 from exsync_tui.core.sources.graph_settings import graph_settings_from_profile
@@ -37,31 +35,7 @@ def _source(info: dict[str, Any]) -> GraphSource:
 
 def run_latency(changes: int, latency_ms: int) -> dict[str, Any]:
     """Both ways at one latency: time and Graph requests."""
-    process, info = start_sandbox(changes + changes // 4 + 20, latency_ms)
-    figures: dict[str, Any] = {"latency_ms": latency_ms, "changes": changes}
-    try:
-        with _source(info) as source:
-            for label, per in (("batched", changes), ("one_per_message", 1)):
-                messages = _messages(source, changes)  # fresh change keys each round
-                _control(info, "clear_request_log")
-                started = time.perf_counter()
-                _push(source, messages, per)
-                seconds = time.perf_counter() - started
-                log = _control(info, "request_log")["result"]
-                ops = Counter(str(entry.get("operation")) for entry in log)
-                figures[label] = {
-                    "seconds": round(seconds, 3),
-                    "requests": ops["GraphBatch"] + ops["GraphPatch"],
-                    "changes_s": round(len(messages) / seconds, 1),
-                    "count": len(messages),
-                }
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-    figures["speedup"] = round(
-        figures["one_per_message"]["seconds"] / figures["batched"]["seconds"], 1
-    )
-    return figures
+    return measure(changes, latency_ms, _source, ("GraphBatch", "GraphPatch"))
 
 
 def smoke() -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -61,14 +62,19 @@ def _push(source: MailboxSource, messages: list[tuple[str, str | None, bool]], p
     return elapsed
 
 
-def run_latency(changes: int, latency_ms: int) -> dict[str, Any]:
-    """Both ways at one latency: time and UpdateItem requests."""
+def measure(
+    changes: int,
+    latency_ms: int,
+    open_source: Callable[[dict[str, Any]], MailboxSource],
+    operations: tuple[str, ...],
+) -> dict[str, Any]:
+    """Both ways at one latency through ``open_source(info)``: time, and the requests
+    the sandbox logged under ``operations``."""
     # The generator spreads messages over many folders; ask for enough in all.
     process, info = start_sandbox(changes + changes // 4 + 20, latency_ms)
     figures: dict[str, Any] = {"latency_ms": latency_ms, "changes": changes}
     try:
-        user = info["users"][0]
-        with EwsSource.from_profile(bench_profile(info), user["password"]) as source:
+        with open_source(info) as source:
             for label, per in (("batched", changes), ("one_per_message", 1)):
                 messages = _messages(source, changes)  # fresh change keys each round
                 _control(info, "clear_request_log")
@@ -77,7 +83,7 @@ def run_latency(changes: int, latency_ms: int) -> dict[str, Any]:
                 ops = Counter(str(entry.get("operation")) for entry in log)
                 figures[label] = {
                     "seconds": round(seconds, 3),
-                    "requests": ops["UpdateItem"],
+                    "requests": sum(ops[operation] for operation in operations),
                     "changes_s": round(len(messages) / seconds, 1),
                     "count": len(messages),
                 }
@@ -88,6 +94,15 @@ def run_latency(changes: int, latency_ms: int) -> dict[str, Any]:
         figures["one_per_message"]["seconds"] / figures["batched"]["seconds"], 1
     )
     return figures
+
+
+def _ews_source(info: dict[str, Any]) -> MailboxSource:
+    return EwsSource.from_profile(bench_profile(info), info["users"][0]["password"])
+
+
+def run_latency(changes: int, latency_ms: int) -> dict[str, Any]:
+    """Both ways at one latency: time and UpdateItem requests."""
+    return measure(changes, latency_ms, _ews_source, ("UpdateItem",))
 
 
 def smoke() -> dict[str, Any]:
