@@ -7,6 +7,7 @@ failure ends up in :meth:`ExsyncApp.show_failure`, which opens the error help.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -77,6 +78,10 @@ class ExsyncApp(ReportsWorkerFailures, App[None]):
         if self.context.subtitle:
             self.sub_title = self.context.subtitle
         self.push_screen(DashboardScreen())
+        # Everything imported so far (Textual, exchangelib: ~100,000 objects) lives as long
+        # as the app. Left to the cycle collector, each full collection walked them all:
+        # 100 ms stalls of the UI while syncs ran (bench.tui_bench). Frozen, it skips them.
+        gc.freeze()
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.set_interval(SYNC_REPAINT_S, self.repaint_sync)
         self.set_interval(PERIODIC_CHECK_S, self.check_periodic)
@@ -154,18 +159,33 @@ class ExsyncApp(ReportsWorkerFailures, App[None]):
         return updated
 
     def refresh_dashboard(self) -> None:
-        """Redraw the dashboard table from the current config."""
+        """Redraw the dashboard table from the current config (when it shows again, if hidden)."""
         for screen in self.screen_stack:
             if isinstance(screen, DashboardScreen):
-                screen.show_config(self.config)
+                screen.config_changed()
+
+    def visible_screens(self) -> list[Screen[Any]]:
+        """The screens drawn now: the top one, and those seen beneath modal dialogs."""
+        shown: list[Screen[Any]] = []
+        for screen in reversed(self.screen_stack):
+            shown.append(screen)
+            if not screen.is_modal:
+                break
+        return shown
 
     def repaint_sync(self) -> None:
-        """Show the latest sync progress on every screen that shows it, if anything moved."""
+        """Show the latest sync progress on the screens drawn now, if anything moved.
+
+        A hidden screen catches up when it shows again (each repaints on resume):
+        repainting the dashboard under the sync screen cost the UI a table rebuild
+        and a footer recompose per finished mailbox, a 400 ms stall when several
+        finished together (``bench.tui_bench``).
+        """
         version = self.syncs.board.version
         if version == self._painted_version:
             return
         self._painted_version = version
-        for screen in self.screen_stack:
+        for screen in self.visible_screens():
             show = getattr(screen, "show_sync", None)
             if show is not None and screen.is_mounted:
                 show()

@@ -23,6 +23,7 @@ from exsync_tui.ui.keymap import restyle_bindings
 from exsync_tui.ui.m365_flow import m365_health_line
 from exsync_tui.ui.periodic import next_run
 from exsync_tui.ui.presenters import ago, mailbox_kind
+from exsync_tui.ui.quiet_update import update_text
 from exsync_tui.ui.screens.base import ReportsWorkerFailures
 from exsync_tui.ui.sync_presenters import dashboard_status, mailbox_line
 
@@ -73,6 +74,8 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
         super().__init__()
         # Microsoft 365 sign-in lines by profile id: read from the keyring off the UI thread.
         self.m365_health: dict[str, str] = {}
+        self._stale = False
+        """The config changed while another screen hid this one: redraw on return."""
 
     @property
     def exsync(self) -> ExsyncApp:
@@ -97,8 +100,23 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
 
     # ------------------------------------------------------------------ showing
 
+    def config_changed(self) -> None:
+        """Redraw from the app's config now if this screen is seen, else when it shows again."""
+        if self in self.exsync.visible_screens():
+            self.show_config(self.exsync.config)
+        else:
+            self._stale = True
+
+    def on_screen_resume(self) -> None:
+        """Back on top: catch up with what changed while hidden (config, sync progress)."""
+        if self._stale:
+            self.show_config(self.exsync.config)
+        else:
+            self.show_sync()
+
     def show_config(self, config: Config) -> None:
         """Redraw the table from ``config``, keeping the cursor on the same mailbox."""
+        self._stale = False
         table = self.query_one("#mailboxes", DataTable)
         selected = self.selected_profile()
         now = self.exsync.context.clock()
@@ -191,7 +209,7 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
         profile = self.selected_profile()
         detail = self.query_one("#detail", Static)
         if profile is None:
-            detail.update("")
+            update_text(detail, "")
             return
         meta = profile.metadata
         now = self.exsync.context.clock()
@@ -228,7 +246,7 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
             lines.append("Press d to diagnose and see what to try.")
         elif meta.last_synced is None:
             lines.append("Never synced: press s to copy its mail and calendars here.")
-        detail.update("\n".join(lines))
+        update_text(detail, "\n".join(lines))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         """Follow the cursor with the detail line."""
