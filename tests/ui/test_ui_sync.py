@@ -102,7 +102,10 @@ async def test_sync_all_a_failing_mailbox_never_stops_the_other_and_enter_opens_
         await pilot.press("escape")  # everything is over: escape goes back
         await wait_for_screen(pilot, app, DashboardScreen)
         await wait_until(pilot, lambda: _cell(app, bad.name, "status") == f"✗ {topic}")
-        assert saved_config().profiles[bad.name].metadata.last_error_topic == topic
+        # The worker saves the outcome after the board shows it: wait for the file too.
+        await wait_until(
+            pilot, lambda: saved_config().profiles[bad.name].metadata.last_error_topic == topic
+        )
 
 
 @synchronous
@@ -168,10 +171,10 @@ async def test_leaving_the_screen_keeps_syncing_and_a_second_s_starts_nothing(
 
 
 def _sync_rows(app: ExsyncApp) -> str:
-    from textual.widgets import DataTable
+    from exsync_tui.ui.widgets.sync_table import SyncTable
 
-    table = app.screen.query_one("#sync-rows", DataTable)
-    return "\n".join(" ".join(str(cell) for cell in table.get_row(key)) for key in table.rows)
+    table = app.screen.query_one(SyncTable)
+    return "\n".join(" ".join(cells) for _, cells in table.rows)
 
 
 @synchronous

@@ -9,16 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.cells import cell_len
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label, Log, Static
+from textual.widgets import Footer, Header, Label, Log, Static
 
 from exsync_tui.core.sync.describe import human_bytes
 from exsync_tui.ui import binding_ids as ids
 from exsync_tui.ui.bindings_refresh import refresh_bindings_if_changed
+from exsync_tui.ui.quiet_update import update_text
 from exsync_tui.ui.screens.base import ReportsWorkerFailures
 from exsync_tui.ui.sync_board import MailboxRow, RunState
 from exsync_tui.ui.sync_presenters import (
@@ -30,6 +29,7 @@ from exsync_tui.ui.sync_presenters import (
     state_text,
     summary_lines,
 )
+from exsync_tui.ui.widgets.sync_table import Row, SyncTable
 
 if TYPE_CHECKING:
     from exsync_tui.ui.app import ExsyncApp
@@ -53,6 +53,9 @@ class SyncScreen(ReportsWorkerFailures, Screen[None]):
         super().__init__()
         self.expanded: set[str] = set()
         self._logged = 0
+        self._parts: tuple[Static, SyncTable, Log] | None = None
+        """The overall line, the table and the log, once composed."""
+        self._keys_state: tuple[bool, bool] | None = None
 
     @property
     def exsync(self) -> ExsyncApp:
@@ -63,20 +66,24 @@ class SyncScreen(ReportsWorkerFailures, Screen[None]):
         """Overall line, the mailbox table, the log and the footer."""
         yield Header()
         yield Static("", id="sync-overall")
-        table: DataTable[str | Text] = DataTable(id="sync-rows", cursor_type="row")
-        table.add_column("Mailbox", key="name")
-        table.add_column("State", key="state")
-        table.add_column("Progress", key="bar")
-        table.add_column("Details", key="details")
-        yield table
+        yield SyncTable(("Mailbox", "State", "Progress", "Details"), id="sync-rows")
         yield Label("Log", classes="section-title", id="sync-log-title")
         yield Log(id="sync-log", max_lines=5000)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         """Show the board as it is now; the app's timer repaints from then on."""
+        self._parts = (
+            self.query_one("#sync-overall", Static),
+            self.query_one(SyncTable),
+            self.query_one("#sync-log", Log),
+        )
         self.show_sync()
-        self.query_one("#sync-rows", DataTable).focus()
+        self._parts[1].focus()
+
+    def on_screen_resume(self) -> None:
+        """Shown again (a dialog closed): catch up with what the board did meanwhile."""
+        self.show_sync()
 
     # ------------------------------------------------------------------ showing
 
@@ -87,8 +94,9 @@ class SyncScreen(ReportsWorkerFailures, Screen[None]):
 
     def show_sync(self) -> None:
         """Repaint the overall line, the rows and any new log lines."""
-        if not self.query("#sync-overall"):
+        if self._parts is None or not self._parts[1].is_attached:
             return  # composing, or already being dismissed
+        overall_line, table, log = self._parts
         board = self.exsync.syncs.board
         now = board.clock()
         with board.lock:
@@ -97,11 +105,16 @@ class SyncScreen(ReportsWorkerFailures, Screen[None]):
             self._logged = len(board.log)
             cells = self._cells(rows, now)
             overall = self._overall(rows, now)
-        self.query_one("#sync-overall", Static).update(overall)
-        self._fill(cells)
+        update_text(overall_line, overall)
+        table.set_rows(cells)
         if new_lines:
-            self.query_one("#sync-log", Log).write_lines(new_lines)
-        refresh_bindings_if_changed(self)
+            log.write_lines(new_lines)
+        # The keys' states (check_action) follow these two; reading every binding's state
+        # four times a second to find out cost more than the repaint itself.
+        keys_state = (any(row.active for row in rows), table.cursor_key is not None)
+        if keys_state != self._keys_state:
+            self._keys_state = keys_state
+            refresh_bindings_if_changed(self)
 
     def _overall(self, rows: list[MailboxRow], now: float) -> str:
         finished = [row for row in rows if not row.active]
@@ -119,8 +132,8 @@ class SyncScreen(ReportsWorkerFailures, Screen[None]):
             + (f" · {speed}" if speed else "")
         )
 
-    def _cells(self, rows: list[MailboxRow], now: float) -> list[tuple[str, tuple[str, ...]]]:
-        cells: list[tuple[str, tuple[str, ...]]] = []
+    def _cells(self, rows: list[MailboxRow], now: float) -> list[Row]:
+        cells: list[Row] = []
         for row in rows:
             mark = "▾" if row.profile in self.expanded else "▸"
             progress = (
@@ -151,37 +164,9 @@ class SyncScreen(ReportsWorkerFailures, Screen[None]):
                 )
         return cells
 
-    def _fill(self, cells: list[tuple[str, tuple[str, ...]]]) -> None:
-        """Update the table in place when the rows are the same, else rebuild it."""
-        table = self.query_one("#sync-rows", DataTable)
-        keys = [key for key, _ in cells]
-        if keys == [str(key.value) for key in table.rows]:
-            columns = {str(key.value): column for key, column in table.columns.items()}
-            for key, values in cells:
-                for column, value in zip(("name", "state", "bar", "details"), values, strict=True):
-                    if table.get_cell(key, column) == value:
-                        continue  # an unchanged cell costs nothing to repaint
-                    # Measuring every column anew on each repaint took a third of the UI's
-                    # CPU while syncs ran: only a cell wider than its column asks for it.
-                    wider = cell_len(str(value)) > columns[column].content_width
-                    table.update_cell(key, column, value, update_width=wider)
-            return
-        selected = self.selected_key()
-        table.clear()
-        for key, values in cells:
-            table.add_row(*values, key=key)
-        if selected in keys:
-            table.move_cursor(row=keys.index(selected))
-
     def selected_key(self) -> str | None:
         """The key of the row under the cursor (``mailbox`` or ``mailbox\\0folder``)."""
-        table = self.query_one("#sync-rows", DataTable)
-        if not table.row_count:
-            return None
-        try:
-            return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        except Exception:  # the cursor sits outside a table that was just rebuilt
-            return None
+        return self.query_one(SyncTable).cursor_key
 
     def selected_mailbox(self) -> MailboxRow | None:
         """The mailbox of the row under the cursor (a folder row counts as its mailbox)."""
@@ -229,7 +214,7 @@ class SyncScreen(ReportsWorkerFailures, Screen[None]):
         self.expanded ^= {row.profile}
         self.show_sync()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_sync_table_row_selected(self, event: SyncTable.RowSelected) -> None:
         """``enter``: the error help on a failed mailbox, else show or hide its folders."""
         row = self.selected_mailbox()
         if row is not None and row.state is RunState.FAILED and row.topic:
