@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 
 from exsync_tui.ui.widgets.sync_table import Row, SyncTable, column_widths, row_text
 from tests.ui.helpers_ui import synchronous
@@ -116,3 +117,17 @@ async def test_an_unchanged_repaint_renders_nothing_and_a_change_renders_its_row
         await pilot.pause()
         assert rendered == [3]  # the headings' line, then box0, box1, box2
         assert "finished" in _lines(table)[3]
+
+
+@synchronous
+async def test_a_taller_table_draws_the_rows_its_cursor_now_allows() -> None:
+    app = _TableApp(_rows(12))
+    async with app.run_test(size=(60, 14)) as pilot:
+        table = app.query_one(SyncTable)
+        await pilot.press("end")  # rows 8-12 in view, the cursor on the last
+        table.styles.height = 9  # room for 8 rows: rows 5-12 now fit below the headings
+        await pilot.pause()
+        await pilot.pause()
+        drawn = [strip.text for strip in table.render_lines(Region(0, 0, 60, 9))]
+        assert "rows 5–12 of 12" in drawn[0]
+        assert [line.split()[1] for line in drawn[1:]] == [f"box{n}" for n in range(4, 12)]

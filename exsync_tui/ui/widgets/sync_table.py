@@ -147,7 +147,8 @@ class SyncTable(Widget, can_focus=True):
         selected = self.cursor_key
         self.rows = list(rows)
         self._version += 1
-        self._lines = {key: line for key, line in self._lines.items() if key in keys}
+        kept = set(keys)
+        self._lines = {key: line for key, line in self._lines.items() if key in kept}
         self._place_cursor(keys.index(selected) if selected in keys else self.cursor)
         same_places = top == self._top and [key for key, _ in before] == keys
         if not same_places or self._column_widths(self.size.width) != self._widths_shown:
@@ -174,8 +175,11 @@ class SyncTable(Widget, can_focus=True):
     # ------------------------------------------------------------------ drawing
 
     def on_resize(self) -> None:
-        """Keep the cursor in view at the new height."""
+        """Keep the cursor in view at the new height, and draw the rows in view now."""
         self._place_cursor(self.cursor)
+        # The first frame at the new size was drawn before this event: with the old first
+        # row in view, which later updates of single rows would not correct.
+        self.refresh()
 
     def on_focus(self) -> None:
         """The cursor looks different with focus."""
@@ -212,7 +216,7 @@ class SyncTable(Widget, can_focus=True):
         widths = self._column_widths(width)
         base, header, cursor = self._looked_up_styles()
         if y == 0:
-            return self._strip(row_text(self._headings(), widths, width), header)
+            return self._strip(self._headings_line(widths, width), header)
         index = self._top + y - 1
         if index >= len(self.rows):
             return Strip.blank(width, base)
@@ -235,14 +239,18 @@ class SyncTable(Widget, can_focus=True):
                 self._lines.clear()  # every row's columns moved
         return self._widths
 
-    def _headings(self) -> Cells:
-        hidden = len(self.rows) - self._rows_in_view()
-        if hidden <= 0:
-            return self.headings
-        # Rows beyond the table's height: say which are shown, as a scrollbar would.
-        last = min(len(self.rows), self._top + self._rows_in_view())
-        where = f"{self.headings[-1]} (rows {self._top + 1}–{last} of {len(self.rows)})"
-        return (*self.headings[:-1], where)
+    def _headings_line(self, widths: tuple[int, ...], width: int) -> str:
+        line = row_text(self.headings, widths, width)
+        shown = self._rows_in_view()
+        if len(self.rows) <= shown:
+            return line
+        # Rows beyond the table's height: say which are shown, as a scrollbar would, at the
+        # right end of the line, where no column can squeeze it out.
+        last = min(len(self.rows), self._top + shown)
+        note = f" rows {self._top + 1}–{last} of {len(self.rows)} "
+        if cell_len(note) >= width:
+            return line
+        return set_cell_size(line, width - cell_len(note)) + note
 
     @staticmethod
     def _strip(text: str, style: Style) -> Strip:
