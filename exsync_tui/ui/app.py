@@ -7,6 +7,7 @@ failure ends up in :meth:`ExsyncApp.show_failure`, which opens the error help.
 
 from __future__ import annotations
 
+import functools
 import gc
 import threading
 from collections.abc import Callable, Iterable
@@ -39,6 +40,18 @@ SYNC_REPAINT_S = 0.25
 """How often screens repaint sync progress: events between ticks only change the board."""
 PERIODIC_CHECK_S = 15.0
 """How often the app looks for mailboxes due a periodic sync (``sync_interval_minutes``)."""
+
+
+@functools.cache
+def _freeze_long_lived() -> None:
+    """Keep what exists now out of the cycle collector's reach, once per process.
+
+    Everything imported by then (Textual, exchangelib: ~100,000 objects) lives as long
+    as the process. Left to the collector, each full collection walked them all: 50-100 ms
+    stalls of the UI while syncs ran (``bench.tui_bench``). Once per process, so that a
+    second app in the same process (tests) is not frozen, cycles and all, with the first.
+    """
+    gc.freeze()
 
 
 class ExsyncApp(ReportsWorkerFailures, App[None]):
@@ -78,10 +91,7 @@ class ExsyncApp(ReportsWorkerFailures, App[None]):
         if self.context.subtitle:
             self.sub_title = self.context.subtitle
         self.push_screen(DashboardScreen())
-        # Everything imported so far (Textual, exchangelib: ~100,000 objects) lives as long
-        # as the app. Left to the cycle collector, each full collection walked them all:
-        # 100 ms stalls of the UI while syncs ran (bench.tui_bench). Frozen, it skips them.
-        gc.freeze()
+        _freeze_long_lived()
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.set_interval(SYNC_REPAINT_S, self.repaint_sync)
         self.set_interval(PERIODIC_CHECK_S, self.check_periodic)
