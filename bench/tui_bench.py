@@ -91,16 +91,20 @@ async def _drive(info: dict[str, Any], indexes: list[int]) -> dict[str, Any]:
 
 
 def _first_mark(table: Any) -> str:
-    """The first row's first cell: "▸ name", or "▾ name" once its folders are shown."""
-    return str(table.rows[0][1][0]) if table.rows else ""
+    """The first row's mark as last drawn: "▸" or "▾" (its folders shown).
+
+    Read from the lines Textual keeps of what it rendered (line 0 is the headings), not
+    from the table's data: the data changes at once, the drawing a frame or more later.
+    """
+    drawn = table._styles_cache._cache.get(1)
+    return str(drawn.text).strip()[:1] if drawn is not None else ""
 
 
 def _count_frames(app: Any, mark: Callable[[], str]) -> list[tuple[float, str]]:
     """When each frame was composed for the terminal, and the mark it showed.
 
     Headless, a frame is composed and then not written. The mark is read as the frame
-    is handed over: rendering and handing over happen without a pause between them,
-    so it is what the frame shows.
+    is handed over, just after it was rendered: what the frame shows.
     """
     frames: list[tuple[float, str]] = []
     display = app._display
@@ -118,7 +122,8 @@ async def _one_press(app: Any, table: Any, frames: list[tuple[float, str]]) -> f
     """Post ``space`` as the terminal driver would; seconds until a frame shows its effect."""
     from textual import events
 
-    before = _first_mark(table)
+    # What the last frame showed (the line kept for it may be cleared between frames).
+    before = (frames[-1][1] if frames else "") or _first_mark(table)
     seen = len(frames)
     pressed = time.perf_counter()
     app.post_message(events.Key("space", " "))
