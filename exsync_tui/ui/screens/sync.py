@@ -55,7 +55,6 @@ class SyncScreen(ReportsWorkerFailures, Screen[None]):
         self._logged = 0
         self._parts: tuple[Static, SyncTable, Log] | None = None
         """The overall line, the table and the log, once composed."""
-        self._keys_state: tuple[bool, bool] | None = None
 
     @property
     def exsync(self) -> ExsyncApp:
@@ -87,11 +86,6 @@ class SyncScreen(ReportsWorkerFailures, Screen[None]):
 
     # ------------------------------------------------------------------ showing
 
-    def _rows(self) -> list[MailboxRow]:
-        board = self.exsync.syncs.board
-        with board.lock:
-            return list(board.mailboxes.values())
-
     def show_sync(self) -> None:
         """Repaint the overall line, the rows and any new log lines."""
         if self._parts is None or not self._parts[1].is_attached:
@@ -109,12 +103,7 @@ class SyncScreen(ReportsWorkerFailures, Screen[None]):
         table.set_rows(cells)
         if new_lines:
             log.write_lines(new_lines)
-        # The keys' states (check_action) follow these two; reading every binding's state
-        # four times a second to find out cost more than the repaint itself.
-        keys_state = (any(row.active for row in rows), table.cursor_key is not None)
-        if keys_state != self._keys_state:
-            self._keys_state = keys_state
-            refresh_bindings_if_changed(self)
+        refresh_bindings_if_changed(self)
 
     def _overall(self, rows: list[MailboxRow], now: float) -> str:
         finished = [row for row in rows if not row.active]
@@ -166,7 +155,7 @@ class SyncScreen(ReportsWorkerFailures, Screen[None]):
 
     def selected_key(self) -> str | None:
         """The key of the row under the cursor (``mailbox`` or ``mailbox\\0folder``)."""
-        return self.query_one(SyncTable).cursor_key
+        return self._parts[1].cursor_key if self._parts is not None else None
 
     def selected_mailbox(self) -> MailboxRow | None:
         """The mailbox of the row under the cursor (a folder row counts as its mailbox)."""

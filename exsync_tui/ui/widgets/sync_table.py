@@ -126,8 +126,6 @@ class SyncTable(Widget, can_focus=True):
         self._version = 0
         self._lines: dict[str, tuple[object, Strip]] = {}
         """Each row's last rendered line, with what it was rendered from."""
-        self._widths_shown: tuple[int, ...] = ()
-        """The column widths of the lines on screen."""
         self._styles: tuple[Style, Style, Style] | None = None
         """Plain rows, headings and the cursor row, until the CSS that makes them changes."""
 
@@ -142,7 +140,8 @@ class SyncTable(Widget, can_focus=True):
         """Show ``rows``; the cursor stays on the same key when it is still there."""
         if rows == self.rows:
             return
-        before, top = self.rows, self._top
+        width = self.size.width
+        before, top, widths = self.rows, self._top, self._column_widths(width)
         keys = [key for key, _ in rows]
         selected = self.cursor_key
         self.rows = list(rows)
@@ -151,11 +150,10 @@ class SyncTable(Widget, can_focus=True):
         self._lines = {key: line for key, line in self._lines.items() if key in kept}
         self._place_cursor(keys.index(selected) if selected in keys else self.cursor)
         same_places = top == self._top and [key for key, _ in before] == keys
-        if not same_places or self._column_widths(self.size.width) != self._widths_shown:
+        if not same_places or self._column_widths(width) != widths:
             self.refresh()
             return
         # The usual repaint: the same rows, some with new figures. Only their lines.
-        width = self.size.width
         for index in range(top, min(len(rows), top + self._rows_in_view())):
             if rows[index] != before[index]:
                 self.refresh(Region(0, 1 + index - top, width, 1))
@@ -193,11 +191,6 @@ class SyncTable(Widget, can_focus=True):
         """Focus, a theme or the CSS changed: look the styles up again."""
         super().notify_style_update()
         self._styles = None
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        """Render the lines the compositor asks for, with the column widths of this moment."""
-        self._widths_shown = self._column_widths(self.size.width)
-        return super().render_lines(crop)
 
     def _looked_up_styles(self) -> tuple[Style, Style, Style]:
         # Each lookup walks the widget's parents: once per style change, not once per line.
