@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench.source_fetch import start_sandbox
+from bench.source_fetch import running_sandbox
 from bench.sync_bench import _child_sync
 from exsync_tui.sandbox.davmail import (
     DEBIAN_PACKAGES,
@@ -52,14 +52,12 @@ def _peer(info: dict[str, Any], root: Path, timeout_s: float) -> tuple[int, floa
 def run_latency(messages: int, latency_ms: int, timeout_s: float) -> dict[str, Any]:
     """Both first syncs at one latency; rates in messages per second."""
     # mbsync refuses folder names such as "..", which Exchange allows.
-    process, info = start_sandbox(messages, latency_ms, users=1, events=0, hostile_names=False)
-    try:
-        with tempfile.TemporaryDirectory(prefix="exsync-bench-") as scratch:
-            pulled, peer_s = _peer(info, Path(scratch) / "peer", timeout_s)
-            first = _child_sync(info, [0], "in-process", Path(scratch) / "exsync")
-    finally:
-        process.terminate()
-        process.wait(30)
+    with (
+        running_sandbox(messages, latency_ms, users=1, events=0, hostile_names=False) as (_, info),
+        tempfile.TemporaryDirectory(prefix="exsync-bench-") as scratch,
+    ):
+        pulled, peer_s = _peer(info, Path(scratch) / "peer", timeout_s)
+        first = _child_sync(info, [0], "in-process", Path(scratch) / "exsync")
     return {
         "latency_ms": latency_ms,
         "peer": {"count": pulled, "seconds": peer_s, "msgs_s": pulled / peer_s},

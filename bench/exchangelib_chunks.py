@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,22 +19,11 @@ import requests
 from exchangelib import BASIC, DELEGATE, Account, Configuration, Credentials
 from exchangelib.protocol import BaseProtocol, close_connections
 
-from bench.source_fetch import start_sandbox
+from bench.source_fetch import running_sandbox
 from exsync_tui.core.net import EwsHTTPAdapter, HostPolicy, applied
 from exsync_tui.core.net.credentials import credentials_scope
 
 BATCH = 100
-
-
-@contextmanager
-def sandbox_process(messages: int) -> Iterator[dict[str, Any]]:
-    """``exsync sandbox --json`` as a child process; yields its JSON line."""
-    child, info = start_sandbox(messages, 0)
-    try:
-        yield info
-    finally:
-        child.terminate()
-        child.wait(timeout=30)
 
 
 def shipped_adapter(ca_file: str) -> type[requests.adapters.HTTPAdapter]:
@@ -84,7 +71,7 @@ def run(quick: bool = False, tiny: bool = False) -> None:
     """Print msgs/s for exchangelib with requests' adapter and with exsync's, and the ratio."""
     messages = 200 if tiny else 1000 if quick else 3000  # tiny: a smoke test that it runs
     rounds = 1 if quick or tiny else 3
-    with sandbox_process(messages) as info:
+    with running_sandbox(messages, 0) as (_, info):
         host = urlsplit(info["ews_url"]).hostname or ""
         shipped = shipped_adapter(info["ca_file"])
         with (

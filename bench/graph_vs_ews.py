@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.source_fetch import start_sandbox
+from bench.source_fetch import running_sandbox
 
 _CHILD = """
 import json, sys, time
@@ -69,15 +69,11 @@ def _child(info: dict[str, Any], via: str) -> dict[str, Any]:
 
 def run_latency(messages: int, latency_ms: int, rounds: int) -> dict[str, Any]:
     """Median first-sync figures of both ways at one latency."""
-    process, info = start_sandbox(messages, latency_ms)
-    try:
+    with running_sandbox(messages, latency_ms) as (_, info):
         runs: dict[str, list[dict[str, Any]]] = {"ews": [], "graph": []}
         for _ in range(rounds):
             for via in ("ews", "graph"):
                 runs[via].append(_child(info, via))
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
     figures: dict[str, Any] = {"latency_ms": latency_ms, "messages": messages}
     for via, results in runs.items():
         if len({r["new"] for r in results}) != 1:

@@ -18,7 +18,7 @@ from typing import Any
 import requests
 
 from bench import push_cli
-from bench.source_fetch import bench_profile, start_sandbox
+from bench.source_fetch import bench_profile, running_sandbox
 from exsync_tui.core.sources import FlagPush, FolderKind, MailboxSource, PushStatus
 from exsync_tui.core.sources.ews import EwsSource
 
@@ -70,26 +70,24 @@ def measure(
 ) -> dict[str, Any]:
     """Both ways at one latency through ``open_source(info)``: time, and the requests
     the sandbox logged under ``operations``."""
-    # The generator spreads messages over many folders; ask for enough in all.
-    process, info = start_sandbox(changes + changes // 4 + 20, latency_ms)
     figures: dict[str, Any] = {"latency_ms": latency_ms, "changes": changes}
-    try:
-        with open_source(info) as source:
-            for label, per in (("batched", changes), ("one_per_message", 1)):
-                messages = _messages(source, changes)  # fresh change keys each round
-                _control(info, "clear_request_log")
-                seconds = _push(source, messages, per)
-                log = _control(info, "request_log")["result"]
-                ops = Counter(str(entry.get("operation")) for entry in log)
-                figures[label] = {
-                    "seconds": round(seconds, 3),
-                    "requests": sum(ops[operation] for operation in operations),
-                    "changes_s": round(len(messages) / seconds, 1),
-                    "count": len(messages),
-                }
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    # The generator spreads messages over many folders; ask for enough in all.
+    with (
+        running_sandbox(changes + changes // 4 + 20, latency_ms) as (_, info),
+        open_source(info) as source,
+    ):
+        for label, per in (("batched", changes), ("one_per_message", 1)):
+            messages = _messages(source, changes)  # fresh change keys each round
+            _control(info, "clear_request_log")
+            seconds = _push(source, messages, per)
+            log = _control(info, "request_log")["result"]
+            ops = Counter(str(entry.get("operation")) for entry in log)
+            figures[label] = {
+                "seconds": round(seconds, 3),
+                "requests": sum(ops[operation] for operation in operations),
+                "changes_s": round(len(messages) / seconds, 1),
+                "count": len(messages),
+            }
     figures["speedup"] = round(
         figures["one_per_message"]["seconds"] / figures["batched"]["seconds"], 1
     )

@@ -10,10 +10,12 @@ Profile, exactly as a sync would: exsync's adapter, connect-to mapping, CA trust
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -56,6 +58,19 @@ def start_sandbox(
     assert process.stdout is not None
     info: dict[str, Any] = json.loads(process.stdout.readline())
     return process, info
+
+
+@contextlib.contextmanager
+def running_sandbox(
+    messages: int, latency_ms: int, **options: Any
+) -> Iterator[tuple[subprocess.Popen[str], dict[str, Any]]]:
+    """:func:`start_sandbox` for the length of a ``with`` block, stopped however it ends."""
+    process, info = start_sandbox(messages, latency_ms, **options)
+    try:
+        yield process, info
+    finally:
+        process.terminate()
+        process.wait(30)
 
 
 def bench_profile(info: dict[str, Any], index: int = 0) -> Profile:
@@ -119,8 +134,7 @@ def _baseline(info: dict[str, Any], ids: list[str]) -> None:
 
 def run(messages: int, connections: list[int], batch_size: int, latency_ms: int) -> None:
     """Print item-list and MIME-fetch rates for each connection count."""
-    process, info = start_sandbox(messages, latency_ms)
-    try:
+    with running_sandbox(messages, latency_ms) as (_, info):
         print(f"EWS source against `exsync sandbox` (own process), latency {latency_ms} ms")
         print(f"  {'connections':>11} {'list s':>7} {'fetch msgs/s':>13} {'MB/s':>6}  batch")
         for count in connections:
@@ -137,9 +151,6 @@ def run(messages: int, connections: list[int], batch_size: int, latency_ms: int)
                 f"   ({len(ids)} messages, {sum(sizes.values()) / 1e6:.1f} MB, {pages} pages)"
             )
         _baseline(info, ids)
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def main() -> int:

@@ -34,7 +34,7 @@ from exchangelib.protocol import BaseProtocol, close_connections
 
 from bench.exchangelib_chunks import shipped_adapter
 from bench.sandbox_throughput import _batches
-from bench.source_fetch import start_sandbox
+from bench.source_fetch import running_sandbox
 
 _CHILD = """
 import json, resource, sys, time
@@ -196,34 +196,28 @@ def run_latency(
     exsync's first and no-op syncs include its calendars; raw and naive read mail only.
     """
     users = max(3, mailboxes + 2)
-    # 32 folders more than the sandbox's 18: the sync issue's no-op figure is for 50.
-    process, info = start_sandbox(
-        messages, latency_ms, users=users, events=events, extra_folders=32
-    )
     figures: dict[str, Any] = {"latency_ms": latency_ms, "messages": messages, "events": events}
-    try:
-        with tempfile.TemporaryDirectory(prefix="exsync-bench-") as scratch:
-            root = Path(scratch)
-            if not mailboxes_only:
-                _single_mailbox(info, root, figures, peers=peers)
-            if mailboxes:
-                many = list(range(2, 2 + mailboxes))
-                sandbox_before = _cpu_s(process.pid)
-                together = _child_sync(info, many, "together", root / "together")
-                sandbox_cpu = _cpu_s(process.pid) - sandbox_before
-                apart = _child_sync(info, many, "in-turn", root / "apart")
-                figures["mailboxes"] = {
-                    "count": mailboxes,
-                    "messages": together["messages"],
-                    "together_s": together["elapsed"],
-                    "one_by_one_s": apart["elapsed"],
-                    "together_cpu_s": together["cpu_s"],
-                    "sandbox_cpu_s": sandbox_cpu,
-                    "cores": os.cpu_count() or 1,
-                }
-    finally:
-        process.terminate()
-        process.wait(30)
+    # 32 folders more than the sandbox's 18: the sync issue's no-op figure is for 50.
+    sandbox = running_sandbox(messages, latency_ms, users=users, events=events, extra_folders=32)
+    with sandbox as (process, info), tempfile.TemporaryDirectory(prefix="exsync-bench-") as scratch:
+        root = Path(scratch)
+        if not mailboxes_only:
+            _single_mailbox(info, root, figures, peers=peers)
+        if mailboxes:
+            many = list(range(2, 2 + mailboxes))
+            sandbox_before = _cpu_s(process.pid)
+            together = _child_sync(info, many, "together", root / "together")
+            sandbox_cpu = _cpu_s(process.pid) - sandbox_before
+            apart = _child_sync(info, many, "in-turn", root / "apart")
+            figures["mailboxes"] = {
+                "count": mailboxes,
+                "messages": together["messages"],
+                "together_s": together["elapsed"],
+                "one_by_one_s": apart["elapsed"],
+                "together_cpu_s": together["cpu_s"],
+                "sandbox_cpu_s": sandbox_cpu,
+                "cores": os.cpu_count() or 1,
+            }
     return figures
 
 

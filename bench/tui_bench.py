@@ -21,17 +21,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import math
 import os
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.source_fetch import bench_profile, start_sandbox
+from bench.source_fetch import bench_profile, running_sandbox
 from bench.sync_bench import _child_sync
 
 
@@ -135,17 +134,6 @@ async def _one_press(app: Any, table: Any, frames: list[tuple[float, str]]) -> f
         await asyncio.sleep(0.001)
 
 
-@contextlib.contextmanager
-def _fresh_sandbox(messages: int, mailboxes: int) -> Iterator[dict[str, Any]]:
-    """A sandbox of its own for one measurement: no run is served from another's warm caches."""
-    process, info = start_sandbox(messages, 0, users=mailboxes, events=0)
-    try:
-        yield info
-    finally:
-        process.terminate()
-        process.wait(30)
-
-
 def run(messages: int, mailboxes: int, rounds: int = 2) -> dict[str, Any]:
     """TUI and headless syncs, each against a fresh sandbox, in alternating order; the figures.
 
@@ -160,7 +148,8 @@ def run(messages: int, mailboxes: int, rounds: int = 2) -> dict[str, Any]:
         for number in range(rounds):
             order = ("tui", "headless") if number % 2 == 0 else ("headless", "tui")
             for side in order:
-                with _fresh_sandbox(messages, mailboxes) as info:
+                # A sandbox of its own: no run is served from another's warm caches.
+                with running_sandbox(messages, 0, users=mailboxes, events=0) as (_, info):
                     if side == "tui":
                         _use_dirs(root / f"tui-{number}")
                         tuis.append(asyncio.run(_drive(info, indexes)))
