@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from exsync_tui.ui.app import ExsyncApp
     from exsync_tui.ui.screens.connect import ConnectScreen
 
+CLIENT_ID_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
+"""What an empty client id field shows (a registration's application id is a GUID)."""
 CLIENT_ID_STEPS = (
     "No client id? exsync borrows none. Your administrator registers exsync once\n"
     "(README: Registering exsync in your organisation):\n"
@@ -39,12 +41,7 @@ CLIENT_ID_STEPS = (
 
 def client_id_rows(client_id: str) -> ComposeResult:
     """The client id field and the registration steps (shown only when they are needed)."""
-    yield FieldRow(
-        "Client id",
-        Input(client_id, placeholder="00000000-0000-0000-0000-000000000000",
-              id="client_id", compact=True),
-        id="client_id-row",
-    )  # fmt: skip
+    yield FieldRow.text("Client id", "client_id", client_id, CLIENT_ID_PLACEHOLDER)
     yield Static(CLIENT_ID_STEPS, id="m365-client-help")
 
 

@@ -14,6 +14,7 @@ from textual.widgets import Button, Footer, Input, Label, Select
 from exsync_tui.core.profiles import AuthType
 from exsync_tui.core.profiles import validate as checks
 from exsync_tui.ui import binding_ids as ids
+from exsync_tui.ui.connect_m365 import CLIENT_ID_PLACEHOLDER
 from exsync_tui.ui.forms import AdvancedSettings
 from exsync_tui.ui.presenters import fingerprint_with_colons
 from exsync_tui.ui.screens.base import Dialog
@@ -79,44 +80,30 @@ class AdvancedSettingsDialog(Dialog[AdvancedSettings]):
             with VerticalScroll(classes="dialog-scroll"):
                 if self.office365:
                     yield from m365_rows(s)
-                yield FieldRow(
-                    "Username",
-                    Input(s.username, placeholder="user@domain.com or DOMAIN\\user",
-                          id="username", compact=True),
+                yield FieldRow.text(
+                    "Username", "username", s.username, "user@domain.com or DOMAIN\\user",
                     hint="Usually your Windows login. Empty: the email address.",
-                    id="username-row",
                 )  # fmt: skip
-                yield FieldRow(
-                    "Server",
-                    Input(s.server, placeholder="e.g. mail.example.com", id="server", compact=True),
+                yield FieldRow.text(
+                    "Server", "server", s.server, "e.g. mail.example.com",
                     hint="Host, EWS URL or Outlook Web App address. Empty: autodiscover.",
-                    id="server-row",
-                )
+                )  # fmt: skip
                 yield FieldRow(
                     "Sign-in",
                     Select(AUTH_CHOICES, value=s.auth, allow_blank=False, id="auth", compact=True),
                     id="auth-row",
                 )
-                yield FieldRow(
-                    "CA file",
-                    Input(s.ca_file, placeholder="e.g. ~/company-ca.pem", id="ca_file",
-                          compact=True),
+                yield FieldRow.text(
+                    "CA file", "ca_file", s.ca_file, "e.g. ~/company-ca.pem",
                     hint="Trust a private certificate authority (PEM).",
-                    id="ca_file-row",
                 )  # fmt: skip
-                yield FieldRow(
-                    "Pin",
-                    Input(s.pin_sha256, placeholder="SHA-256 fingerprint", id="pin_sha256",
-                          compact=True),
+                yield FieldRow.text(
+                    "Pin", "pin_sha256", s.pin_sha256, "SHA-256 fingerprint",
                     hint="Trust exactly one certificate, by its SHA-256 fingerprint.",
-                    id="pin_sha256-row",
                 )  # fmt: skip
-                yield FieldRow(
-                    "Host map",
-                    Input(", ".join(s.connect_to), placeholder="HOST:PORT:ADDR:PORT, …",
-                          id="connect_to", compact=True),
+                yield FieldRow.text(
+                    "Host map", "connect_to", ", ".join(s.connect_to), "HOST:PORT:ADDR:PORT, …",
                     hint="connect-to rules, e.g. mail.example.com:443:127.0.0.1:8443",
-                    id="connect_to-row",
                 )  # fmt: skip
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
@@ -240,30 +227,19 @@ def _split_rules(text: str) -> list[str]:
 
 def m365_rows(s: AdvancedSettings) -> ComposeResult:
     """The Microsoft 365 rows: tenant, client id, and the hosts of national clouds."""
-    yield FieldRow(
-        "Tenant",
-        Input(s.tenant, placeholder="organizations", id="tenant", compact=True),
+    yield FieldRow.text(
+        "Tenant", "tenant", s.tenant, "organizations",
         hint="Empty: organizations. Or your tenant id (a GUID) or domain.",
-        id="tenant-row",
-    )
-    yield FieldRow(
-        "Client id",
-        Input(s.client_id, placeholder="00000000-0000-0000-0000-000000000000",
-              id="client_id", compact=True),
+    )  # fmt: skip
+    yield FieldRow.text(
+        "Client id", "client_id", s.client_id, CLIENT_ID_PLACEHOLDER,
         hint="Your organisation's registration of exsync. Empty: config's [office365].",
-        id="client_id-row",
     )  # fmt: skip
-    yield FieldRow(
-        "Authority",
-        Input(s.authority, placeholder="https://login.microsoftonline.com/TENANT",
-              id="authority", compact=True),
+    yield FieldRow.text(
+        "Authority", "authority", s.authority, "https://login.microsoftonline.com/TENANT",
         hint="Sign-in address. Empty: Microsoft's public cloud with the tenant.",
-        id="authority-row",
     )  # fmt: skip
-    yield FieldRow(
-        "Graph URL",
-        Input(s.graph_url, placeholder="https://graph.microsoft.com", id="graph_url",
-              compact=True),
+    yield FieldRow.text(
+        "Graph URL", "graph_url", s.graph_url, "https://graph.microsoft.com",
         hint="Empty: https://graph.microsoft.com (national clouds use their own).",
-        id="graph_url-row",
     )  # fmt: skip

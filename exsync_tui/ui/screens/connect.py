@@ -79,16 +79,8 @@ class ConnectScreen(ReportsWorkerFailures, Screen[None]):
         with Vertical(id="connect-form"):
             title = "Add a mailbox" if profile is None else f"Edit the mailbox {profile.name!r}"
             yield Label(title, classes="screen-title")
-            yield FieldRow(
-                "Email",
-                Input(
-                    value=profile.email if profile else "",
-                    placeholder="you@example.com",
-                    id="email",
-                    compact=True,
-                ),
-                id="email-row",
-            )
+            email = profile.email if profile else ""
+            yield FieldRow.text("Email", "email", email, "you@example.com")
             saved = " (empty: keep the saved one)" if profile else ""
             yield FieldRow(
                 "Password",
@@ -96,15 +88,8 @@ class ConnectScreen(ReportsWorkerFailures, Screen[None]):
                 hint=APP_PASSWORD_HINT,
                 id="password-row",
             )
-            yield FieldRow(
-                "Name",
-                Input(
-                    value=profile.name if profile else "",
-                    placeholder="a short name for this mailbox",
-                    id="name",
-                    compact=True,
-                ),
-                id="name-row",
+            yield FieldRow.text(
+                "Name", "name", profile.name if profile else "", "a short name for this mailbox"
             )
             yield TickBox(
                 "Microsoft 365 / Office 365 (mail hosted by Microsoft)",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Label, Static
+from textual.widgets import Input, Label, Static
 
 
 class FieldRow(Vertical):
@@ -22,6 +22,14 @@ class FieldRow(Vertical):
         self._label = label
         self._field = field
         self._hint = hint
+
+    @classmethod
+    def text(
+        cls, label: str, field_id: str, value: str, placeholder: str, *, hint: str = ""
+    ) -> FieldRow:
+        """A row with a one-line text input, ``#field_id``, in a row ``#field_id-row``."""
+        field = Input(value, placeholder=placeholder, id=field_id, compact=True)
+        return cls(label, field, hint=hint, id=f"{field_id}-row")
 
     def compose(self) -> ComposeResult:
         """Label and field, then the hint and the verdict."""
